@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nl: rtnetlink through libmnl.
+ *
+ * Two halves:
+ *  - builders (nl-build.c): pure functions that write one request into a caller-owned buffer
+ *    and return its header. They never allocate and never touch a socket, so unit tests build a
+ *    message and parse it back.
+ *  - sockets and batches (nl-sock.c): one socket per network namespace, bound to the namespace
+ *    that was current when it was opened; NETLINK_EXT_ACK and NETLINK_CAP_ACK on; every request
+ *    carries NLM_F_ACK and a sequence number, and ACKs are matched to requests by sequence.
+ *
+ * A batch is not a transaction: the kernel handles each message on its own. Callers send in
+ * phases and stop at the first phase that reports an error.
+ *
+ * Errors: functions return 0 or -errno. A kernel error carries the kernel's errno and, when the
+ * kernel gave one, the extended-ack text.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/netlink.h>
+
+/* Room one builder may need: any single request fits in this. */
+#define NL_MSG_MAX 1024
+
+/* ---- builders ---------------------------------------------------------------------------- */
+
+struct nl_link_end {
+	const char *name;     /* required */
+	int ifindex;          /* 0 = kernel chooses; else the ifindex wanted in the target namespace */
+	int netns_fd;         /* -1 = the socket's namespace; else IFLA_NET_NS_FD */
+	const uint8_t *mac;   /* NULL = random; else 6 bytes, IFLA_ADDRESS */
+	unsigned mtu;         /* 0 = default */
+	int master;           /* 0 = none; else IFLA_MASTER (bridge ifindex in the end's namespace) */
+	bool up;              /* IFF_UP in the request (only meaningful for the main end: a veth
+				 peer cannot be up before its peer exists) */
+};
+
+/* RTM_NEWLINK NLM_F_CREATE|NLM_F_EXCL, kind "veth"; `a` is the main device, `b` goes into
+ * VETH_INFO_PEER. */
+struct nlmsghdr *nl_build_veth(void *buf, uint32_t seq, const struct nl_link_end *a,
+			       const struct nl_link_end *b);
+
+/* RTM_NEWLINK NLM_F_CREATE|NLM_F_EXCL, kind "bridge", in the socket's namespace, with
+ * IFLA_BR_MCAST_SNOOPING 0, IFLA_BR_STP_STATE stp, and when stp a short forward delay. */
+struct nl_bridge {
+	const char *name;
+	int ifindex;          /* 0 = kernel chooses */
+	const uint8_t *mac;   /* NULL = random */
+	bool stp;
+	bool up;
+};
+struct nlmsghdr *nl_build_bridge(void *buf, uint32_t seq, const struct nl_bridge *br);
+
+/* RTM_NEWLINK on an existing link: set or clear IFF_UP. */
+struct nlmsghdr *nl_build_link_updown(void *buf, uint32_t seq, int ifindex, bool up);
+
+/* RTM_NEWADDR NLM_F_CREATE|NLM_F_EXCL. addr: 4 or 16 bytes by family (AF_INET/AF_INET6).
+ * IPv4 sets IFA_LOCAL and IFA_ADDRESS (and IFA_BROADCAST for plen < 31); IPv6 sets IFA_ADDRESS
+ * and, when nodad, IFA_F_NODAD (through IFA_FLAGS). */
+struct nlmsghdr *nl_build_addr(void *buf, uint32_t seq, int ifindex, int family,
+			       const uint8_t *addr, uint8_t plen, bool nodad);
+
+/* RTM_NEWROUTE NLM_F_CREATE|NLM_F_EXCL, table main, protocol static, scope universe, unicast.
+ * dst may be NULL when dst_len is 0 (default route). gw may be NULL (then oif is required).
+ * oif 0 = none; metric 0 = none. */
+struct nl_route {
+	int family;
+	const uint8_t *dst;
+	uint8_t dst_len;
+	const uint8_t *gw;
+	int oif;
+	uint32_t metric;
+};
+struct nlmsghdr *nl_build_route(void *buf, uint32_t seq, const struct nl_route *rt);
+
+/* RTM_GETLINK / RTM_GETADDR dumps (NLM_F_DUMP), family AF_UNSPEC for all. */
+struct nlmsghdr *nl_build_dump(void *buf, uint32_t seq, uint16_t type, int family);
+
+/* ---- sockets and batches ----------------------------------------------------------------- */
+
+struct nl;
+
+/* Opens a NETLINK_ROUTE socket in the current network namespace. *ret owned by caller. */
+int nl_open(struct nl **ret);
+void nl_close(struct nl *nl);
+static inline void nl_closep(struct nl **nl)
+{
+	if (*nl)
+		nl_close(*nl);
+}
+
+/* The first error a batch (or a single request) met. */
+struct nl_error {
+	int error;        /* -errno from the kernel, 0 when none */
+	uintptr_t cookie; /* what the caller gave nl_batch_push() for that request */
+	char msg[256];    /* the kernel's extended-ack text, empty when it gave none */
+};
+
+/*
+ * Batching, libmnl-style: build a request at nl_batch_buf() with seq nl_batch_seq(), then
+ * nl_batch_push() it with a cookie of your choice (an index, to name the object in messages).
+ * When the buffer is full, push sends what is there and collects the ACKs. nl_batch_flush()
+ * sends the rest and waits for every ACK.
+ *
+ * push and flush return 0, a negative errno from the socket, or the first kernel error (-errno,
+ * with *err filled). After a kernel error the batch still drains every ACK of what it sent, so
+ * the socket stays usable.
+ */
+struct nl_batch;
+int nl_batch_new(struct nl *nl, struct nl_batch **ret);
+void nl_batch_free(struct nl_batch *b);
+static inline void nl_batch_freep(struct nl_batch **b)
+{
+	if (*b)
+		nl_batch_free(*b);
+}
+void *nl_batch_buf(struct nl_batch *b);   /* room for at least NL_MSG_MAX bytes */
+uint32_t nl_batch_seq(struct nl_batch *b);
+int nl_batch_push(struct nl_batch *b, uintptr_t cookie, struct nl_error *err);
+int nl_batch_flush(struct nl_batch *b, struct nl_error *err);
+
+/* Sends a dump request built with nl_build_dump() and calls cb for each message of the answer
+ * (libmnl's mnl_cb_t contract: return MNL_CB_OK to go on). */
+typedef int (*nl_dump_cb)(const struct nlmsghdr *nlh, void *data);
+int nl_dump(struct nl *nl, uint16_t type, int family, nl_dump_cb cb, void *data,
+	    struct nl_error *err);

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * topo: the topology file, parsed, validated and planned. Pure: no syscalls other than reading
+ * the file in topo_parse_file(); links into libnetlab-topo.a, which unit tests use alone.
+ *
+ * A parsed topology is fully resolved: every range expanded, every interface named, every
+ * address, MAC, ifindex and route decided. The lab layer only carries the plan out.
+ *
+ * Indices: every cross reference is an index into one of the arrays of struct topo (size_t);
+ * TOPO_NONE means "none". Arrays keep declaration order, which is what makes the plan
+ * deterministic: the same file always gives the same plan.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define TOPO_NONE ((size_t)-1)
+#define TOPO_IFNAMSIZ 16     /* kernel IFNAMSIZ: 15 bytes + NUL */
+#define TOPO_NAME_MAX 63     /* node/switch/lab names: HOST_NAME_MAX is 64 with NUL */
+#define TOPO_MAX_IFADDRS 8   /* addresses per interface */
+
+struct topo_pos {
+	unsigned line; /* 1-based line of the statement's token */
+	unsigned col;  /* 1-based column */
+};
+
+/* An address with prefix length; for an interface it is the host address and its subnet length,
+ * for a route destination or pool the network. family is AF_INET or AF_INET6. */
+struct topo_addr {
+	int family;
+	uint8_t bytes[16]; /* network byte order; IPv4 uses the first 4 */
+	uint8_t plen;
+};
+
+/* Link impairment, as parsed (issue #4 applies it; until then `up` refuses any that is set). */
+struct topo_impair {
+	bool set;          /* any option below was given */
+	uint64_t delay_ns; /* delay= */
+	uint64_t jitter_ns;
+	uint32_t loss;      /* probabilities scaled to UINT32_MAX = 100%, as netem wants them */
+	uint32_t duplicate;
+	uint32_t corrupt;
+	uint32_t reorder;
+	uint64_t rate_bps; /* rate= in bits per second */
+	uint32_t limit;    /* limit= packets */
+	struct topo_pos pos; /* first impairment option on the statement, for messages */
+};
+
+enum topo_node_flags {
+	TOPO_NODE_ROUTER = 1u << 0, /* IPv4/IPv6 forwarding on */
+	TOPO_NODE_PID = 1u << 1,    /* own PID namespace, /proc remounted */
+	TOPO_NODE_IPC = 1u << 2,    /* own IPC namespace */
+};
+
+struct topo_node {
+	char name[TOPO_NAME_MAX + 1];
+	unsigned flags;        /* enum topo_node_flags */
+	size_t *ifaces;        /* indices into topo.ifaces, in eth0, eth1... order */
+	size_t n_ifaces;
+	bool has_lo4, has_lo6; /* from the `loopback` statement(s), routers only */
+	struct topo_addr lo4, lo6; /* /32 and /128 */
+	struct topo_pos pos;
+};
+
+struct topo_switch {
+	char name[TOPO_IFNAMSIZ]; /* the bridge's name in the lab-root namespace */
+	bool stp;
+	int ifindex;              /* planned ifindex in lab-root (bridges first, from 2) */
+	uint8_t mac[6];
+	size_t segment;
+	struct topo_pos pos;
+};
+
+/* One end of a link: a veth end, in a node's namespace or (on_switch) a bridge port in
+ * lab-root. */
+struct topo_iface {
+	char name[TOPO_IFNAMSIZ];
+	bool on_switch;   /* owner indexes topo.switches, else topo.nodes */
+	size_t owner;
+	size_t link;      /* index into topo.links */
+	size_t peer;      /* index into topo.ifaces of the other end */
+	int ifindex;      /* planned ifindex in its namespace: a node's lo is 1, eth0... from 2;
+			     in lab-root bridges come first, then ports */
+	uint8_t mac[6];   /* deterministic, locally administered */
+	unsigned mtu;     /* 0 = kernel default */
+	size_t segment;   /* index into topo.segments */
+	struct topo_addr addrs[TOPO_MAX_IFADDRS]; /* user-given first, then planned ones */
+	size_t n_addrs;
+	size_t n_user_addrs;                        /* how many of addrs the file gave */
+	struct topo_pos addr_pos[TOPO_MAX_IFADDRS]; /* where each user-given one was written */
+	struct topo_pos pos; /* the endpoint token */
+};
+
+struct topo_link {
+	size_t end[2]; /* ifaces; end[0] is the left side of `--` */
+	unsigned mtu;
+	struct topo_impair impair;
+	struct topo_pos pos;
+};
+
+/* An L2 segment: a node-node link, or switches joined by switch-switch links with everything
+ * attached to them. */
+struct topo_segment {
+	bool has4, has6;
+	struct topo_addr net4, net6; /* the subnet (host bits zero) */
+	size_t *ifaces;              /* node ifaces on this segment (not bridge ports), in order */
+	size_t n_ifaces;
+};
+
+struct topo_route {
+	size_t node;
+	struct topo_addr dst;  /* plen 0 and zero bytes for default */
+	struct topo_addr via;  /* plen unused */
+	size_t iface;          /* TOPO_NONE, or the node iface to send through */
+	uint32_t metric;       /* 0 = kernel default */
+	bool automatic;        /* computed by `routing static` */
+	struct topo_pos pos;   /* the statement, or the `routing` statement when automatic */
+};
+
+struct topo_sysctl {
+	size_t node;
+	char *key;   /* as written: net.ipv4.ip_forward or net/ipv4/ip_forward; always net.* */
+	char *value;
+	struct topo_pos pos;
+};
+
+enum topo_mount_kind { TOPO_MOUNT_TMPFS, TOPO_MOUNT_BIND };
+
+struct topo_mount {
+	size_t node;
+	enum topo_mount_kind kind;
+	char *src; /* bind only: absolute path */
+	char *dir; /* absolute path */
+	struct topo_pos pos;
+};
+
+struct topo_cmd {
+	size_t node;
+	bool daemon;   /* `start` (background, output to log) vs `exec` (waited for, in order) */
+	char *command; /* sh -c text, %NODE% already substituted */
+	struct topo_pos pos;
+};
+
+struct topo {
+	char *file;  /* path as given */
+	char *lab;   /* `lab NAME`, else the file name without .conf */
+	bool has_pool6, has_lo4, has_lo6;
+	struct topo_addr pool4, pool6, loopback4, loopback6;
+	bool routing_static;
+	struct topo_pos lab_pos, pool4_pos, pool6_pos, loopback4_pos, loopback6_pos, routing_pos;
+
+	struct topo_node *nodes;
+	size_t n_nodes;
+	struct topo_switch *switches;
+	size_t n_switches;
+	struct topo_link *links;
+	size_t n_links;
+	struct topo_iface *ifaces;
+	size_t n_ifaces;
+	struct topo_segment *segments;
+	size_t n_segments;
+	struct topo_route *routes; /* explicit ones first, then automatic ones */
+	size_t n_routes;
+	struct topo_sysctl *sysctls;
+	size_t n_sysctls;
+	struct topo_mount *mounts;
+	size_t n_mounts;
+	struct topo_cmd *cmds; /* exec and start, in file order */
+	size_t n_cmds;
+};
+
+/* The first error found in a file. */
+struct topo_error {
+	char file[256];
+	unsigned line, col; /* 1-based; col 0 when the error is about the file as a whole */
+	unsigned len;       /* length of the offending text on that line, for the ^~~ marker */
+	char message[256];
+	char text[512];     /* the source line, without newline (empty when unknown) */
+};
+
+/*
+ * Parse, validate and plan a topology.
+ *
+ * topo_parse_string(): name is used in messages and for the default lab name; text need not be
+ * NUL-terminated. topo_parse_file(): reads path (-errno with err filled when it cannot).
+ *
+ * Returns 0 and sets *ret (owned by the caller, free with topo_free()), or:
+ *   -EINVAL  the file is not valid; *err says where and why.
+ *   -ENOMEM
+ *   -errno   from reading the file.
+ * *ret is written only on success.
+ */
+int topo_parse_string(const char *name, const char *text, size_t len, struct topo **ret,
+		      struct topo_error *err);
+int topo_parse_file(const char *path, struct topo **ret, struct topo_error *err);
+
+void topo_free(struct topo *t);
+
+/* "file:line:col: message\n    source line\n    ^~~~\n" into buf (always NUL-terminated).
+ * Returns the length it wanted to write, like snprintf. */
+int topo_error_format(const struct topo_error *err, char *buf, size_t size);
+
+/* Look-ups by name; TOPO_NONE when there is no such one. */
+size_t topo_find_node(const struct topo *t, const char *name);
+size_t topo_find_switch(const struct topo *t, const char *name);
+/* The iface of node `node` called `ifname`, or TOPO_NONE. */
+size_t topo_find_iface(const struct topo *t, size_t node, const char *ifname);
+
+/* The generated /etc/hosts (same for every node): localhost lines, then `NODE` (its loopback
+ * address, else its first address; one line per family) and `NODE-IFNAME` for every address.
+ * Returns a malloc'd NUL-terminated string, NULL on ENOMEM. */
+char *topo_hosts_file(const struct topo *t);
+
+/* Address text, "10.0.0.1/30" (with_plen) or "10.0.0.1". buf should be at least
+ * TOPO_ADDRSTRLEN. Returns buf. */
+#define TOPO_ADDRSTRLEN 50
+const char *topo_addr_str(const struct topo_addr *a, bool with_plen, char *buf, size_t size);
+
+/* "02:4c:00:00:00:01". buf at least 18 bytes. Returns buf. */
+const char *topo_mac_str(const uint8_t mac[6], char *buf, size_t size);
+
+/* Lab names follow the same rule as node names; used by the CLI for -l too. */
+bool topo_name_valid(const char *name);

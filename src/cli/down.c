@@ -1,1 +1,92 @@
 /* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lab.h"
+#include "log.h"
+#include "macro.h"
+
+#define USAGE "netlab down [LAB|FILE] [-l LAB] [--all]"
+
+static int down_all(void)
+{
+	char **names = NULL;
+	int r, ret = EXIT_OK;
+
+	r = lab_list(&names);
+	if (r < 0) {
+		log_error_errno(r, "Cannot list labs: %m");
+		return EXIT_FAIL;
+	}
+	for (char **n = names; *n; n++) {
+		if (lab_liveness(*n) != LAB_RUNNING)
+			continue;
+		if (lab_down(*n) < 0)
+			ret = EXIT_FAIL;
+		else
+			printf("lab '%s' is down\n", *n);
+	}
+	lab_list_free(names);
+	return ret;
+}
+
+int verb_down(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *lab = NULL;
+	_cleanup_free_ char *chosen = NULL;
+	bool all = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'l':
+			lab = optarg;
+			break;
+		case 'a':
+			all = true;
+			break;
+		case 'h':
+			printf("usage: %s\n", USAGE);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(USAGE, "bad option");
+		}
+	}
+	if (optind + 1 < argc || (all && (optind < argc || lab)))
+		return cli_usage_error(USAGE, "too many arguments");
+	if (!cli_check_root("down"))
+		return EXIT_FAIL;
+	if (all)
+		return down_all();
+
+	if (optind < argc) {
+		const char *arg = argv[optind];
+		if (cli_is_file_arg(arg)) {
+			struct topo *t = NULL;
+			r = cli_load_topology(arg, &t);
+			if (r != EXIT_OK)
+				return r;
+			chosen = strdup(t->lab);
+			topo_free(t);
+			if (!chosen)
+				return EXIT_FAIL;
+		} else
+			lab = arg;
+	}
+	if (!chosen && lab_select(lab, &chosen) < 0)
+		return EXIT_FAIL;
+	r = lab_down(chosen);
+	if (r < 0)
+		return EXIT_FAIL;
+	printf("lab '%s' is down\n", chosen);
+	return EXIT_OK;
+}

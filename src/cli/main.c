@@ -1,5 +1,80 @@
 /* SPDX-License-Identifier: MIT */
-int main(void)
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} verbs[] = {
+	{ "up", verb_up },       { "down", verb_down },   { "exec", verb_exec },
+	{ "status", verb_status }, { "check", verb_check }, { "clean", verb_clean },
+};
+
+static void help(FILE *f)
 {
-	return 0;
+	fputs("usage: netlab [-v|-q] VERB [ARGS...]\n"
+	      "\n"
+	      "Network-namespace labs: a text file becomes a running network of nodes.\n"
+	      "\n"
+	      "  up FILE [-l LAB] [--timing]      bring a lab up; exit 0 only when all is configured\n"
+	      "  down [LAB|FILE] [--all]          tear a lab down (every lab with --all)\n"
+	      "  exec [-l LAB] NODE [CMD...]      run CMD (default: $SHELL) in NODE\n"
+	      "  status [LAB] [--json]            labs, nodes, pids, interfaces, addresses\n"
+	      "  check FILE [--json]              validate (no root needed) and print the plan\n"
+	      "  clean                            remove what dead labs left in /run/netlab\n"
+	      "\n"
+	      "A lab is chosen by -l, then $NETLAB_LAB, then the only lab that is up.\n"
+	      "Options: -v/--verbose, -q/--quiet, -h/--help, --version.\n"
+	      "\n"
+	      "Exit status: 0 success; 1 failure (kernel, permissions, no such lab or node);\n"
+	      "2 bad usage or a topology file that does not validate (file:line:col: message).\n"
+	      "exec returns the command's status: 126 cannot execute, 127 not found,\n"
+	      "128+N killed by signal N, 125 netlab could not run it (no such lab or node).\n"
+	      "\n"
+	      "See netlab(1) and netlab.conf(5).\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (streq(a, "-h") || streq(a, "--help")) {
+			help(stdout);
+			return EXIT_OK;
+		} else if (streq(a, "--version")) {
+			printf("netlab %s\n", NETLAB_VERSION);
+			return EXIT_OK;
+		} else if (streq(a, "-v") || streq(a, "--verbose"))
+			log_set_level(LOG_LEVEL_DEBUG);
+		else if (streq(a, "-q") || streq(a, "--quiet"))
+			log_set_level(LOG_LEVEL_ERROR);
+		else {
+			fprintf(stderr, "netlab: unknown option '%s'\n", a);
+			help(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		help(stderr);
+		return EXIT_USAGE;
+	}
+	if (streq(argv[i], "help")) {
+		help(stdout);
+		return EXIT_OK;
+	}
+	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+		if (streq(argv[i], verbs[v].name)) {
+			/* Each verb parses its own options with getopt from argv[0] = verb. */
+			optind = 0;
+			return verbs[v].run(argc - i, argv + i);
+		}
+	fprintf(stderr, "netlab: unknown verb '%s' (see 'netlab --help')\n", argv[i]);
+	return EXIT_USAGE;
 }

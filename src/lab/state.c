@@ -1,1 +1,391 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The state directory: /run/netlab/LAB/ holding lock, state, hosts and NODE/NAME.log.
+ *
+ * `state` is written once, atomically, when `up` commits; its absence means the lab never
+ * committed. Every pid in it comes with its start time, and is only ever used through a pidfd
+ * opened and then checked against that start time, so a recycled pid is never mistaken for a
+ * lab process (DESIGN.md §1.5).
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "log.h"
+#include "macro.h"
+#include "ns.h"
+
+#define STATE_MAGIC "netlab-state 1"
+
+const char *lab_run_dir(void)
+{
+	const char *d = getenv("NETLAB_RUN_DIR");
+	return d && d[0] == '/' ? d : "/run/netlab";
+}
+
+static int lab_path(char *buf, size_t size, const char *name, const char *file)
+{
+	int n = snprintf(buf, size, "%s/%s%s%s", lab_run_dir(), name, file ? "/" : "",
+			 file ? file : "");
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+void lab_state_free(struct lab_state *st)
+{
+	if (!st)
+		return;
+	free(st->file);
+	free(st->nodes);
+	free(st);
+}
+
+int lab_state_load(const char *name, struct lab_state **ret)
+{
+	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	char path[4096];
+	size_t cap = 0, ncap = 0;
+	int fd, r;
+
+	if (!topo_name_valid(name))
+		return -ENOENT;
+	r = lab_path(path, sizeof(path), name, "state");
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+
+	if (getline(&line, &cap, f) < 0 || strncmp(line, STATE_MAGIC, strlen(STATE_MAGIC)) != 0)
+		return -EBADMSG;
+	while (getline(&line, &cap, f) >= 0) {
+		char key[16], a[TOPO_NAME_MAX + 1];
+		unsigned long long s, c;
+		unsigned flags;
+		int pid;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%15s", key) != 1)
+			continue;
+		if (streq(key, "lab")) {
+			if (sscanf(line, "lab %63s", a) != 1)
+				return -EBADMSG;
+			snprintf(st->name, sizeof(st->name), "%s", a);
+		} else if (streq(key, "file")) {
+			free(st->file);
+			st->file = strdup(line + 5);
+			if (!st->file)
+				return -ENOMEM;
+		} else if (streq(key, "created")) {
+			if (sscanf(line, "created %llu", &c) != 1)
+				return -EBADMSG;
+			st->created = c;
+		} else if (streq(key, "init")) {
+			if (sscanf(line, "init %d %llu", &pid, &s) != 2 || pid <= 0)
+				return -EBADMSG;
+			st->init_pid = pid;
+			st->init_starttime = s;
+		} else if (streq(key, "node")) {
+			if (sscanf(line, "node %63s %d %llu %u", a, &pid, &s, &flags) != 4 || pid <= 0)
+				return -EBADMSG;
+			if (st->n_nodes == ncap) {
+				size_t nc = ncap ? ncap * 2 : 16;
+				struct lab_node_state *n = realloc(st->nodes, nc * sizeof(*n));
+				if (!n)
+					return -ENOMEM;
+				st->nodes = n;
+				ncap = nc;
+			}
+			struct lab_node_state *ns = &st->nodes[st->n_nodes++];
+			snprintf(ns->name, sizeof(ns->name), "%s", a);
+			ns->pid = pid;
+			ns->starttime = s;
+			ns->flags = flags;
+		}
+	}
+	if (st->init_pid <= 0 || !streq(st->name, name))
+		return -EBADMSG;
+	*ret = TAKE_PTR(st);
+	return 0;
+}
+
+int lab_state_write(const struct lab_state *st)
+{
+	char path[4096], tmp[4096];
+	_cleanup_fclose_ FILE *f = NULL;
+	int fd, r;
+
+	r = lab_path(path, sizeof(path), st->name, "state");
+	if (r < 0)
+		return r;
+	r = lab_path(tmp, sizeof(tmp), st->name, "state.new");
+	if (r < 0)
+		return r;
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return negative_errno();
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	fprintf(f, "%s\nlab %s\nfile %s\ncreated %llu\ninit %d %llu\n", STATE_MAGIC, st->name,
+		st->file ? st->file : "", (unsigned long long)st->created, (int)st->init_pid,
+		(unsigned long long)st->init_starttime);
+	for (size_t i = 0; i < st->n_nodes; i++)
+		fprintf(f, "node %s %d %llu %u\n", st->nodes[i].name, (int)st->nodes[i].pid,
+			(unsigned long long)st->nodes[i].starttime, st->nodes[i].flags);
+	if (fflush(f) != 0 || ferror(f))
+		return -EIO;
+	if (rename(tmp, path) < 0)
+		return negative_errno();
+	return 0;
+}
+
+int lab_state_check_alive(const struct lab_state *st, int *ret_pidfd)
+{
+	int fd, r;
+
+	r = pidfd_open_verified(st->init_pid, st->init_starttime, &fd);
+	if (r < 0)
+		return r == -ESRCH || r == -ENOENT ? -ESRCH : r;
+	if (ret_pidfd)
+		*ret_pidfd = fd;
+	else
+		close(fd);
+	return 0;
+}
+
+int lab_state_node_pidfd(const struct lab_state *st, size_t i, int *ret_pidfd)
+{
+	int r = pidfd_open_verified(st->nodes[i].pid, st->nodes[i].starttime, ret_pidfd);
+	return r == -ENOENT ? -ESRCH : r;
+}
+
+size_t lab_state_find_node(const struct lab_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_nodes; i++)
+		if (streq(st->nodes[i].name, name))
+			return i;
+	return TOPO_NONE;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void lab_list_free(char **names)
+{
+	for (char **n = names; n && *n; n++)
+		free(*n);
+	free(names);
+}
+
+int lab_list(char ***ret)
+{
+	DIR *d = opendir(lab_run_dir());
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+
+	if (!d) {
+		if (errno != ENOENT)
+			return negative_errno();
+		names = calloc(1, sizeof(char *));
+		if (!names)
+			return -ENOMEM;
+		*ret = names;
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || !topo_name_valid(de->d_name))
+			continue;
+		if (n + 2 > cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			char **nn = realloc(names, nc * sizeof(char *));
+			if (!nn)
+				goto oom;
+			names = nn;
+			cap = nc;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			goto oom;
+		names[++n] = NULL;
+	}
+	closedir(d);
+	if (!names) {
+		names = calloc(1, sizeof(char *));
+		if (!names)
+			return -ENOMEM;
+	}
+	qsort(names, n, sizeof(char *), cmp_str);
+	*ret = names;
+	return 0;
+oom:
+	closedir(d);
+	lab_list_free(names);
+	return -ENOMEM;
+}
+
+enum lab_liveness lab_liveness(const char *name)
+{
+	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	char path[4096];
+
+	if (lab_state_load(name, &st) >= 0)
+		return lab_state_check_alive(st, NULL) >= 0 ? LAB_RUNNING : LAB_STALE;
+	if (lab_path(path, sizeof(path), name, "lock") < 0)
+		return LAB_STALE;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return LAB_STALE;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+		return LAB_STARTING;
+	return LAB_STALE;
+}
+
+int lab_lock(const char *name, int *ret_fd)
+{
+	char dir[4096], path[4096];
+	int r;
+
+	if (mkdir(lab_run_dir(), 0700) < 0 && errno != EEXIST)
+		return negative_errno();
+	r = lab_path(dir, sizeof(dir), name, NULL);
+	if (r < 0)
+		return r;
+	r = lab_path(path, sizeof(path), name, "lock");
+	if (r < 0)
+		return r;
+
+	for (int attempt = 0; attempt < 100; attempt++) {
+		_cleanup_close_ int fd = -EBADF;
+		struct stat a, b;
+
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return negative_errno();
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue; /* the directory was removed under us by a `down` */
+			return negative_errno();
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+			return errno == EWOULDBLOCK ? -EBUSY : negative_errno();
+		/* A `down` may have unlinked the lock file between our open and flock: then we
+		 * hold a lock nobody else can see. Only the file still at that path counts. */
+		if (fstat(fd, &a) < 0)
+			return negative_errno();
+		if (stat(path, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+			continue;
+		*ret_fd = TAKE_FD(fd);
+		return 0;
+	}
+	return -EBUSY;
+}
+
+/* Removes dirfd's entries: files, and directories one level down (the per-node log dirs). */
+static int remove_entries(int dirfd, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return negative_errno();
+	}
+	while ((de = readdir(d))) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (de->d_type == DT_DIR && depth > 0) {
+			int sub = openat(dirfd, de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+			if (sub >= 0)
+				(void)remove_entries(sub, depth - 1);
+			if (unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0 && r == 0)
+				r = negative_errno();
+		} else if (unlinkat(dirfd, de->d_name, 0) < 0 && r == 0)
+			r = negative_errno();
+	}
+	closedir(d);
+	return r;
+}
+
+int lab_remove_dir(const char *name)
+{
+	char dir[4096];
+	int fd, r;
+
+	r = lab_path(dir, sizeof(dir), name, NULL);
+	if (r < 0)
+		return r;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	r = remove_entries(fd, 1);
+	if (rmdir(dir) < 0 && errno != ENOENT && r == 0)
+		r = negative_errno();
+	return r;
+}
+
+int lab_select(const char *explicit_name, char **ret)
+{
+	const char *env = getenv("NETLAB_LAB");
+	char **names = NULL, *found = NULL;
+	size_t n_running = 0;
+	int r;
+
+	if (explicit_name || (env && env[0])) {
+		const char *n = explicit_name ? explicit_name : env;
+		if (!topo_name_valid(n)) {
+			log_error("'%s' is not a valid lab name", n);
+			return -EINVAL;
+		}
+		*ret = strdup(n);
+		return *ret ? 0 : -ENOMEM;
+	}
+	r = lab_list(&names);
+	if (r < 0)
+		return log_error_errno(r, "Cannot list labs in %s: %m", lab_run_dir());
+	for (char **n = names; *n; n++) {
+		if (lab_liveness(*n) != LAB_RUNNING)
+			continue;
+		n_running++;
+		if (!found)
+			found = *n;
+	}
+	if (n_running == 1) {
+		*ret = strdup(found);
+		lab_list_free(names);
+		return *ret ? 0 : -ENOMEM;
+	}
+	lab_list_free(names);
+	if (n_running == 0) {
+		log_error("no lab is up (bring one up with 'netlab up FILE')");
+		return -ENOENT;
+	}
+	log_error("%zu labs are up: choose one with -l LAB or NETLAB_LAB", n_running);
+	return -EINVAL;
+}

@@ -1,1 +1,802 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * `up`: carry a plan out.
+ *
+ * Order (PERFORMANCE-NOTES.md): nodes are cloned by the lab init; then, over one netlink
+ * socket per namespace, bridges, veths (each end born in its namespace under its final name and
+ * ifindex, a bridge port born enslaved and up), then per node one batch of link-up, address and
+ * route requests; then `exec`, `start`, and the commit.
+ *
+ * There is no rollback code: until ns_lab_commit(), freeing the ns_lab kills the lab init and
+ * with it everything of the lab; the state directory, which we hold locked, is removed.
+ */
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "log.h"
+#include "macro.h"
+#include "nl.h"
+#include "ns.h"
+
+static const char *const phase_names[_LAB_PHASE_MAX] = {
+	[LAB_PHASE_PREPARE] = "prepare",     [LAB_PHASE_NODES] = "nodes",
+	[LAB_PHASE_BRIDGES] = "bridges",     [LAB_PHASE_LINKS] = "links",
+	[LAB_PHASE_ADDRESSES] = "addresses", [LAB_PHASE_READY] = "ready",
+	[LAB_PHASE_EXEC] = "exec",           [LAB_PHASE_COMMIT] = "commit",
+};
+
+const char *lab_phase_name(enum lab_phase p)
+{
+	return p < _LAB_PHASE_MAX ? phase_names[p] : "?";
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct up {
+	const struct topo *t;
+	const char *lab;
+	char dir[4096];
+	char hosts_path[4200];
+	int self_netns; /* to come back to after visiting a node's namespace */
+	struct ns_lab *ns;
+	struct ns_node_spec *specs;
+	struct ns_mount *mounts;
+	struct ns_node_handle *nodes;
+	char env_lab[128];
+	char env_dir[4200];
+};
+
+static void up_done(struct up *u)
+{
+	if (u->nodes)
+		for (size_t i = 0; i < u->t->n_nodes; i++) {
+			safe_close(u->nodes[i].pidfd);
+			safe_close(u->nodes[i].netns_fd);
+		}
+	free(u->nodes);
+	ns_lab_free(u->ns);
+	free(u->specs);
+	free(u->mounts);
+	safe_close(u->self_netns);
+}
+
+/* Runs fn inside the network namespace netns_fd and comes back. Sockets opened there stay
+ * bound to it; /proc/sys/net written there is that namespace's. */
+static int in_netns(struct up *u, int netns_fd)
+{
+	if (setns(netns_fd, CLONE_NEWNET) < 0)
+		return negative_errno();
+	return 0;
+}
+
+static int back_home(struct up *u)
+{
+	if (setns(u->self_netns, CLONE_NEWNET) < 0)
+		return log_error_errno(negative_errno(), "Cannot return to our own netns: %m");
+	return 0;
+}
+
+static int write_file_at(const char *dir, const char *name, const char *content, mode_t mode)
+{
+	char path[4300];
+	_cleanup_close_ int fd = -EBADF;
+	size_t len = strlen(content), off = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return negative_errno();
+	while (off < len) {
+		ssize_t n = write(fd, content + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* Names a link end for messages: "r1:eth0" or "sw1:sw1-1". */
+static const char *iface_label(const struct topo *t, size_t i, char *buf, size_t size)
+{
+	const struct topo_iface *f = &t->ifaces[i];
+	snprintf(buf, size, "%s:%s",
+		 f->on_switch ? t->switches[f->owner].name : t->nodes[f->owner].name, f->name);
+	return buf;
+}
+
+static int fail_nl(const char *what, const struct nl_error *e, int r)
+{
+	if (e->error < 0 && e->msg[0])
+		return log_error_errno(e->error, "%s: %m (kernel: %s)", what, e->msg);
+	return log_error_errno(e->error < 0 ? e->error : r, "%s: %m", what);
+}
+
+static int prepare_specs(struct up *u)
+{
+	const struct topo *t = u->t;
+
+	u->specs = calloc(t->n_nodes ? t->n_nodes : 1, sizeof(*u->specs));
+	u->mounts = calloc(t->n_mounts ? t->n_mounts : 1, sizeof(*u->mounts));
+	u->nodes = calloc(t->n_nodes ? t->n_nodes : 1, sizeof(*u->nodes));
+	if (!u->specs || !u->mounts || !u->nodes)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		u->nodes[i].pidfd = u->nodes[i].netns_fd = -EBADF;
+		u->specs[i].name = t->nodes[i].name;
+		u->specs[i].hosts_path = u->hosts_path;
+		if (t->nodes[i].flags & TOPO_NODE_PID)
+			u->specs[i].flags |= NS_NODE_PID;
+		if (t->nodes[i].flags & TOPO_NODE_IPC)
+			u->specs[i].flags |= NS_NODE_IPC;
+	}
+	/* Mounts are in file order; give each node a contiguous slice of them. */
+	size_t k = 0;
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		u->specs[i].mounts = &u->mounts[k];
+		for (size_t m = 0; m < t->n_mounts; m++) {
+			if (t->mounts[m].node != i)
+				continue;
+			u->mounts[k].kind = t->mounts[m].kind == TOPO_MOUNT_TMPFS ? NS_MOUNT_TMPFS
+										   : NS_MOUNT_BIND;
+			u->mounts[k].src = t->mounts[m].src;
+			u->mounts[k].dir = t->mounts[m].dir;
+			k++;
+			u->specs[i].n_mounts++;
+		}
+	}
+	return 0;
+}
+
+static int create_bridges(struct up *u, struct nl *root)
+{
+	const struct topo *t = u->t;
+	_cleanup_(nl_batch_freep) struct nl_batch *b = NULL;
+	struct nl_error e = { 0 };
+	int r;
+
+	if (t->n_switches == 0)
+		return 0;
+	r = nl_batch_new(root, &b);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t->n_switches; i++) {
+		const struct topo_switch *s = &t->switches[i];
+		struct nl_bridge br = {
+			.name = s->name, .ifindex = s->ifindex, .mac = s->mac, .stp = s->stp, .up = true,
+		};
+		if (!nl_build_bridge(nl_batch_buf(b), nl_batch_seq(b), &br))
+			return log_error_errno(-EINVAL, "Cannot encode bridge '%s'", s->name);
+		r = nl_batch_push(b, i, &e);
+		if (r < 0)
+			break;
+	}
+	if (r >= 0)
+		r = nl_batch_flush(b, &e);
+	if (r < 0) {
+		char what[128];
+		snprintf(what, sizeof(what), "Cannot create switch '%s'",
+			 e.cookie < t->n_switches ? t->switches[e.cookie].name : "?");
+		return fail_nl(what, &e, r);
+	}
+	return 0;
+}
+
+static void fill_end(struct up *u, size_t i, struct nl_link_end *end, bool main_end)
+{
+	const struct topo *t = u->t;
+	const struct topo_iface *f = &t->ifaces[i];
+
+	*end = (struct nl_link_end){
+		.name = f->name,
+		.ifindex = f->ifindex,
+		.netns_fd = f->on_switch ? -1 : u->nodes[f->owner].netns_fd,
+		.mac = f->mac,
+		.mtu = f->mtu,
+	};
+	/* A bridge port is born enslaved and up; only the main end of a request can be. */
+	if (main_end && f->on_switch) {
+		end->master = t->switches[f->owner].ifindex;
+		end->up = true;
+	}
+}
+
+static int create_links(struct up *u, struct nl *root)
+{
+	const struct topo *t = u->t;
+	_cleanup_(nl_batch_freep) struct nl_batch *b = NULL;
+	struct nl_error e = { 0 };
+	int r = 0;
+
+	if (t->n_links == 0)
+		return 0;
+	r = nl_batch_new(root, &b);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t->n_links; i++) {
+		const struct topo_link *l = &t->links[i];
+		size_t a = l->end[0], z = l->end[1];
+		struct nl_link_end ea, ez;
+
+		/* The switch side, if any, is the main end: IFLA_MASTER works only there. */
+		if (!t->ifaces[a].on_switch && t->ifaces[z].on_switch) {
+			size_t tmp = a;
+			a = z;
+			z = tmp;
+		}
+		fill_end(u, a, &ea, true);
+		fill_end(u, z, &ez, false);
+		if (!nl_build_veth(nl_batch_buf(b), nl_batch_seq(b), &ea, &ez))
+			return log_error_errno(-EINVAL, "Cannot encode link at line %u",
+					       l->pos.line);
+		r = nl_batch_push(b, i, &e);
+		if (r < 0)
+			break;
+	}
+	if (r >= 0)
+		r = nl_batch_flush(b, &e);
+	if (r < 0) {
+		char what[256], la[96], lz[96];
+		if (e.cookie < t->n_links) {
+			const struct topo_link *l = &t->links[e.cookie];
+			snprintf(what, sizeof(what), "%s:%u: Cannot create link %s -- %s", t->file,
+				 l->pos.line, iface_label(t, l->end[0], la, sizeof(la)),
+				 iface_label(t, l->end[1], lz, sizeof(lz)));
+		} else
+			snprintf(what, sizeof(what), "Cannot create links");
+		return fail_nl(what, &e, r);
+	}
+
+	/* Switch-switch links: both ends are bridge ports; the peer end is enslaved and brought
+	 * up now that it exists. */
+	for (size_t i = 0; i < t->n_links; i++) {
+		size_t z = t->links[i].end[1];
+		if (!t->ifaces[t->links[i].end[0]].on_switch || !t->ifaces[z].on_switch)
+			continue;
+		if (!nl_build_link_master(nl_batch_buf(b), nl_batch_seq(b), t->ifaces[z].ifindex,
+					  t->switches[t->ifaces[z].owner].ifindex, true))
+			return -EINVAL;
+		r = nl_batch_push(b, i, &e);
+		if (r < 0)
+			break;
+	}
+	if (r >= 0)
+		r = nl_batch_flush(b, &e);
+	if (r < 0)
+		return fail_nl("Cannot join switches", &e, r);
+	return 0;
+}
+
+/* "net.ipv4.ip_forward" or "net/ipv4/ip_forward" -> /proc/sys/net/ipv4/ip_forward */
+static void sysctl_path(const char *key, char *buf, size_t size)
+{
+	bool slashes = strchr(key, '/') != NULL;
+	size_t n = (size_t)snprintf(buf, size, "/proc/sys/%s", key);
+	if (!slashes)
+		for (size_t i = strlen("/proc/sys/"); i < n && i < size; i++)
+			if (buf[i] == '.')
+				buf[i] = '/';
+}
+
+static bool sysctl_is_default(const char *key)
+{
+	return strstr(key, ".default.") || strstr(key, "/default/");
+}
+
+/* In the node's namespace: forwarding and the node's sysctls. early: only those that must be
+ * set before the node's links exist (conf.default.*), which then inherit them. */
+static int node_sysctls(struct up *u, size_t node, bool early)
+{
+	const struct topo *t = u->t;
+	char path[512];
+	int r;
+
+	if (early) {
+		/* No duplicate address detection in a lab: every address is planned, and a link-local
+		 * address still tentative cannot source the neighbour solicitations that the first
+		 * IPv6 packet across a router needs (a 1 s stall). Set before the links exist, so
+		 * that they inherit it. No IPv6 in the kernel: nothing to do. */
+		r = ns_write_file("/proc/sys/net/ipv6/conf/default/accept_dad", "0");
+		if (r >= 0)
+			r = ns_write_file("/proc/sys/net/ipv6/conf/all/accept_dad", "0");
+		if (r < 0 && r != -ENOENT)
+			return log_error_errno(r, "Cannot turn off IPv6 DAD in '%s': %m",
+					       t->nodes[node].name);
+	}
+	if (!early && (t->nodes[node].flags & TOPO_NODE_ROUTER)) {
+		r = ns_write_file("/proc/sys/net/ipv4/ip_forward", "1");
+		if (r < 0)
+			return log_error_errno(r, "Cannot enable IPv4 forwarding in '%s': %m",
+					       t->nodes[node].name);
+		/* A kernel without IPv6 has no such file; a router there simply has no IPv6. */
+		r = ns_write_file("/proc/sys/net/ipv6/conf/all/forwarding", "1");
+		if (r < 0 && r != -ENOENT)
+			return log_error_errno(r, "Cannot enable IPv6 forwarding in '%s': %m",
+					       t->nodes[node].name);
+	}
+	for (size_t i = 0; i < t->n_sysctls; i++) {
+		const struct topo_sysctl *s = &t->sysctls[i];
+		if (s->node != node || sysctl_is_default(s->key) != early)
+			continue;
+		sysctl_path(s->key, path, sizeof(path));
+		r = ns_write_file(path, s->value);
+		if (r < 0)
+			return log_error_errno(r, "%s:%u: Cannot set sysctl '%s' in node '%s': %m",
+					       t->file, s->pos.line, s->key, t->nodes[node].name);
+	}
+	return 0;
+}
+
+/* Cookies for per-node batches name the object: kind in the top bits, index below. */
+enum { CK_LINK = 1, CK_ADDR, CK_LO, CK_ROUTE };
+#define COOKIE(kind, idx) (((uintptr_t)(kind) << 56) | (uintptr_t)(idx))
+#define COOKIE_KIND(c) ((unsigned)((c) >> 56))
+#define COOKIE_IDX(c) ((size_t)((c) & ((1ull << 56) - 1)))
+
+static int configure_node(struct up *u, size_t node)
+{
+	const struct topo *t = u->t;
+	const struct topo_node *n = &t->nodes[node];
+	_cleanup_(nl_closep) struct nl *nl = NULL;
+	_cleanup_(nl_batch_freep) struct nl_batch *b = NULL;
+	struct nl_error e = { 0 };
+	int r;
+
+#define PUSH(cookie)                                                                               \
+	do {                                                                                       \
+		r = nl_batch_push(b, (cookie), &e);                                                \
+		if (r < 0)                                                                         \
+			goto fail;                                                                 \
+	} while (0)
+
+	r = nl_open(&nl);
+	if (r < 0)
+		return log_error_errno(r, "Cannot open netlink in node '%s': %m", n->name);
+	r = nl_batch_new(nl, &b);
+	if (r < 0)
+		return r;
+
+	nl_build_link_updown(nl_batch_buf(b), nl_batch_seq(b), 1, true);
+	PUSH(COOKIE(CK_LO, 0));
+	if (n->has_lo4) {
+		nl_build_addr(nl_batch_buf(b), nl_batch_seq(b), 1, AF_INET, n->lo4.bytes, n->lo4.plen,
+			      false);
+		PUSH(COOKIE(CK_LO, 1));
+	}
+	if (n->has_lo6) {
+		nl_build_addr(nl_batch_buf(b), nl_batch_seq(b), 1, AF_INET6, n->lo6.bytes,
+			      n->lo6.plen, true);
+		PUSH(COOKIE(CK_LO, 2));
+	}
+	for (size_t k = 0; k < n->n_ifaces; k++) {
+		const struct topo_iface *f = &t->ifaces[n->ifaces[k]];
+		/* Up before addresses, so that the prefix routes are installed with them. */
+		nl_build_link_updown(nl_batch_buf(b), nl_batch_seq(b), f->ifindex, true);
+		PUSH(COOKIE(CK_LINK, n->ifaces[k]));
+		for (size_t a = 0; a < f->n_addrs; a++) {
+			/* Planned addresses are unique by construction: no DAD wait before use. */
+			nl_build_addr(nl_batch_buf(b), nl_batch_seq(b), f->ifindex, f->addrs[a].family,
+				      f->addrs[a].bytes, f->addrs[a].plen, true);
+			PUSH(COOKIE(CK_ADDR, n->ifaces[k] * TOPO_MAX_IFADDRS + a));
+		}
+	}
+	for (size_t i = 0; i < t->n_routes; i++) {
+		const struct topo_route *rt = &t->routes[i];
+		if (rt->node != node)
+			continue;
+		struct nl_route spec = {
+			.family = rt->dst.family,
+			.dst = rt->dst.bytes,
+			.dst_len = rt->dst.plen,
+			.gw = rt->via.bytes,
+			.oif = rt->iface != TOPO_NONE ? t->ifaces[rt->iface].ifindex : 0,
+			.metric = rt->metric,
+		};
+		if (!nl_build_route(nl_batch_buf(b), nl_batch_seq(b), &spec))
+			return log_error_errno(-EINVAL, "Cannot encode a route of '%s'", n->name);
+		PUSH(COOKIE(CK_ROUTE, i));
+	}
+	r = nl_batch_flush(b, &e);
+	if (r >= 0)
+		return 0;
+fail:;
+	char what[300], lbl[96], abuf[TOPO_ADDRSTRLEN], dbuf[TOPO_ADDRSTRLEN];
+	size_t idx = COOKIE_IDX(e.cookie);
+	switch (COOKIE_KIND(e.cookie)) {
+	case CK_LINK:
+		snprintf(what, sizeof(what), "Cannot bring up %s",
+			 iface_label(t, idx, lbl, sizeof(lbl)));
+		break;
+	case CK_ADDR: {
+		size_t f = idx / TOPO_MAX_IFADDRS, a = idx % TOPO_MAX_IFADDRS;
+		snprintf(what, sizeof(what), "Cannot add address %s to %s",
+			 topo_addr_str(&t->ifaces[f].addrs[a], true, abuf, sizeof(abuf)),
+			 iface_label(t, f, lbl, sizeof(lbl)));
+		break;
+	}
+	case CK_ROUTE: {
+		const struct topo_route *rt = &t->routes[idx];
+		snprintf(what, sizeof(what), "%s:%u: Cannot add route to %s via %s in '%s'",
+			 t->file, rt->pos.line, topo_addr_str(&rt->dst, true, dbuf, sizeof(dbuf)),
+			 topo_addr_str(&rt->via, false, abuf, sizeof(abuf)), n->name);
+		break;
+	}
+	default:
+		snprintf(what, sizeof(what), "Cannot set up the loopback of '%s'", n->name);
+	}
+	return fail_nl(what, &e, r);
+#undef PUSH
+}
+
+static int configure_nodes(struct up *u)
+{
+	for (size_t i = 0; i < u->t->n_nodes; i++) {
+		int r = in_netns(u, u->nodes[i].netns_fd);
+		if (r < 0)
+			return log_error_errno(r, "Cannot enter node '%s': %m", u->t->nodes[i].name);
+		r = node_sysctls(u, i, false);
+		if (r >= 0)
+			r = configure_node(u, i);
+		int k = back_home(u);
+		if (r < 0)
+			return r;
+		if (k < 0)
+			return k;
+	}
+	return 0;
+}
+
+static int early_sysctls(struct up *u)
+{
+	for (size_t i = 0; i < u->t->n_nodes; i++) {
+		int r = in_netns(u, u->nodes[i].netns_fd);
+		if (r < 0)
+			return log_error_errno(r, "Cannot enter node '%s': %m", u->t->nodes[i].name);
+		r = node_sysctls(u, i, true);
+		int k = back_home(u);
+		if (r < 0)
+			return r;
+		if (k < 0)
+			return k;
+	}
+	return 0;
+}
+
+static int run_exec(struct up *u, const struct topo_cmd *c)
+{
+	const struct topo *t = u->t;
+	char env_node[128];
+	const char *env[] = { u->env_lab, u->env_dir, env_node, NULL };
+	char *argv[] = { (char *)"sh", (char *)"-c", c->command, NULL };
+	int status;
+	pid_t pid;
+
+	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", t->nodes[c->node].name);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return negative_errno();
+	if (pid == 0) {
+		int pidfd = u->nodes[c->node].pidfd, null;
+
+		/* This child waits for the command: it must not keep `up`'s end of the control
+		 * socket open (the lab init watches it for EOF) nor outlive `up`. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (pidfd > 3)
+			syscall(SYS_close_range, 3, pidfd - 1, 0);
+		syscall(SYS_close_range, pidfd + 1, ~0U, 0);
+		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		struct ns_run_opts o = { .env_add = env, .stdin_fd = null, .stdout_fd = -1,
+					 .stderr_fd = -1 };
+		int r = ns_run(pidfd,
+			       ns_node_setns_flags(u->specs[c->node].flags), argv, &o);
+		_exit(r < 0 ? 125 : r);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return negative_errno();
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (code != 0) {
+		log_error("%s:%u: exec in node '%s' failed with status %d: %s", t->file, c->pos.line,
+			  t->nodes[c->node].name, code, c->command);
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+/* The daemon's log name: the command's first word, without directories. */
+static void daemon_name(const char *cmd, char *buf, size_t size)
+{
+	size_t n;
+	const char *p = cmd + strspn(cmd, " \t");
+	n = strcspn(p, " \t;&|<>()");
+	const char *slash = memrchr(p, '/', n);
+	if (slash) {
+		n -= (size_t)(slash + 1 - p);
+		p = slash + 1;
+	}
+	if (n == 0 || n >= size)
+		snprintf(buf, size, "daemon");
+	else
+		snprintf(buf, size, "%.*s", (int)n, p);
+	for (char *q = buf; *q; q++)
+		if (*q == '.' && q == buf)
+			*q = '_';
+}
+
+static int run_start(struct up *u, const struct topo_cmd *c, unsigned serial)
+{
+	const struct topo *t = u->t;
+	char env_node[128], dir[4400], name[64], path[4600];
+	const char *env[] = { u->env_lab, u->env_dir, env_node, NULL };
+	char *argv[] = { (char *)"sh", (char *)"-c", c->command, NULL };
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", t->nodes[c->node].name);
+	snprintf(dir, sizeof(dir), "%s/%s", u->dir, t->nodes[c->node].name);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return log_error_errno(negative_errno(), "Cannot create '%s': %m", dir);
+	daemon_name(c->command, name, sizeof(name));
+	/* Two daemons of one name in a node get name.log, name-2.log... in file order. */
+	snprintf(path, sizeof(path), "%s/%s.log", dir, name);
+	for (unsigned k = 2; access(path, F_OK) == 0; k++)
+		snprintf(path, sizeof(path), "%s/%s-%u.log", dir, name, k);
+	(void)serial;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return log_error_errno(negative_errno(), "Cannot create log '%s': %m", path);
+	r = ns_spawn_daemon(u->nodes[c->node].pidfd, ns_node_setns_flags(u->specs[c->node].flags),
+			    argv, fd, env);
+	if (r < 0)
+		return log_error_errno(r, "%s:%u: Cannot start daemon in node '%s': %m", t->file,
+				       c->pos.line, t->nodes[c->node].name);
+	return 0;
+}
+
+static int unsupported(const struct topo *t)
+{
+	for (size_t i = 0; i < t->n_links; i++) {
+		const struct topo_link *l = &t->links[i];
+		if (l->impair.set) {
+			log_error("%s:%u:%u: link impairment (delay=, jitter=, loss=, duplicate=, "
+				  "corrupt=, reorder=, rate=, limit=) is not supported by this "
+				  "version of netlab yet",
+				  t->file, l->impair.pos.line, l->impair.pos.col);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+static int write_state(struct up *u)
+{
+	const struct topo *t = u->t;
+	struct lab_state st = { 0 };
+	char abs[4096];
+	int r;
+
+	snprintf(st.name, sizeof(st.name), "%s", u->lab);
+	st.file = realpath(t->file, abs) ? abs : t->file;
+	st.init_pid = ns_lab_pid(u->ns);
+	st.init_starttime = ns_lab_starttime(u->ns);
+	st.created = (uint64_t)time(NULL);
+	st.n_nodes = t->n_nodes;
+	st.nodes = calloc(t->n_nodes ? t->n_nodes : 1, sizeof(*st.nodes));
+	if (!st.nodes)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		snprintf(st.nodes[i].name, sizeof(st.nodes[i].name), "%s", t->nodes[i].name);
+		st.nodes[i].pid = u->nodes[i].pid;
+		st.nodes[i].starttime = u->nodes[i].starttime;
+		st.nodes[i].flags = u->specs[i].flags;
+	}
+	r = lab_state_write(&st);
+	free(st.nodes);
+	return r;
+}
+
+static int check_existing(const char *lab)
+{
+	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	int r = lab_state_load(lab, &st);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r >= 0 && lab_state_check_alive(st, NULL) >= 0) {
+		log_error("lab '%s' is already up (take it down with 'netlab down %s')", lab, lab);
+		return -EEXIST;
+	}
+	/* What a dead lab left: ours to clear, we hold its lock. */
+	log_debug("removing the stale state of lab '%s'", lab);
+	return 0;
+}
+
+int lab_up(const struct topo *t, struct lab_up_opts *o)
+{
+	struct up u = { .t = t, .self_netns = -EBADF };
+	_cleanup_close_ int lock = -EBADF;
+	_cleanup_free_ char *hosts = NULL;
+	bool dir_ours = false;
+	char errmsg[256] = "";
+	uint64_t t0 = now_ns(), t1;
+	int r;
+
+#define PHASE_END(p)                                                                               \
+	do {                                                                                       \
+		t1 = now_ns();                                                                     \
+		o->phase_ns[p] = t1 - t0;                                                          \
+		t0 = t1;                                                                           \
+	} while (0)
+
+	u.lab = o->lab ? o->lab : t->lab;
+	if (!topo_name_valid(u.lab))
+		return log_error_errno(-EINVAL, "'%s' is not a valid lab name", u.lab);
+	r = unsupported(t);
+	if (r < 0)
+		return r;
+
+	ns_raise_nofile();
+	r = lab_lock(u.lab, &lock);
+	if (r == -EBUSY)
+		return log_error_errno(r, "lab '%s' is being brought up or down by another netlab",
+				       u.lab);
+	if (r < 0)
+		return log_error_errno(r, "Cannot lock lab '%s' in %s: %m", u.lab, lab_run_dir());
+	r = check_existing(u.lab);
+	if (r < 0)
+		return r;
+	dir_ours = true;
+	/* Leftovers of a dead lab of this name go; the lock file stays, we hold it. */
+	snprintf(u.dir, sizeof(u.dir), "%s/%s", lab_run_dir(), u.lab);
+	{
+		char p[4200];
+		snprintf(p, sizeof(p), "%s/state", u.dir);
+		(void)unlink(p);
+	}
+	snprintf(u.hosts_path, sizeof(u.hosts_path), "%s/hosts", u.dir);
+	snprintf(u.env_lab, sizeof(u.env_lab), "NETLAB_LAB=%s", u.lab);
+	snprintf(u.env_dir, sizeof(u.env_dir), "NETLAB_DIR=%s", u.dir);
+
+	hosts = topo_hosts_file(t);
+	if (!hosts) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = write_file_at(u.dir, "hosts", hosts, 0644);
+	if (r < 0) {
+		log_error_errno(r, "Cannot write %s: %m", u.hosts_path);
+		goto out;
+	}
+	u.self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (u.self_netns < 0) {
+		r = log_error_errno(negative_errno(), "Cannot open our own netns: %m");
+		goto out;
+	}
+	r = prepare_specs(&u);
+	if (r < 0)
+		goto out;
+	PHASE_END(LAB_PHASE_PREPARE);
+
+	r = ns_lab_start(u.specs, t->n_nodes, &u.ns);
+	if (r < 0) {
+		if (r == -EPERM)
+			log_error("Cannot create the lab's namespaces: netlab up needs root "
+				  "(CAP_SYS_ADMIN and CAP_NET_ADMIN)");
+		else
+			log_error_errno(r, "Cannot start the lab init: %m");
+		goto out;
+	}
+	if (t->n_nodes > 0) {
+		r = ns_lab_spawn(u.ns, 0, t->n_nodes, u.nodes, errmsg, sizeof(errmsg));
+		if (r < 0) {
+			log_error_errno(r, "Cannot create the nodes: %m%s%s", errmsg[0] ? ": " : "",
+					errmsg);
+			goto out;
+		}
+	}
+	r = early_sysctls(&u);
+	if (r < 0)
+		goto out;
+	PHASE_END(LAB_PHASE_NODES);
+
+	{
+		_cleanup_(nl_closep) struct nl *root = NULL;
+
+		r = in_netns(&u, ns_lab_netns_fd(u.ns));
+		if (r >= 0) {
+			r = nl_open(&root);
+			int k = back_home(&u);
+			if (r >= 0)
+				r = k;
+		}
+		if (r < 0) {
+			log_error_errno(r, "Cannot open netlink in the lab-root namespace: %m");
+			goto out;
+		}
+		r = create_bridges(&u, root);
+		if (r < 0)
+			goto out;
+		PHASE_END(LAB_PHASE_BRIDGES);
+		r = create_links(&u, root);
+		if (r < 0)
+			goto out;
+		PHASE_END(LAB_PHASE_LINKS);
+	}
+
+	r = configure_nodes(&u);
+	if (r < 0)
+		goto out;
+	PHASE_END(LAB_PHASE_ADDRESSES);
+
+	{
+		size_t bad = 0;
+		r = ns_lab_wait_ready(u.ns, &bad, errmsg, sizeof(errmsg));
+		if (r < 0) {
+			if (bad < t->n_nodes && errmsg[0])
+				log_error("Cannot set up node '%s': %s", t->nodes[bad].name, errmsg);
+			else
+				log_error_errno(r, "Cannot set up the nodes: %m");
+			goto out;
+		}
+	}
+	PHASE_END(LAB_PHASE_READY);
+
+	for (size_t i = 0; i < t->n_cmds; i++) {
+		if (t->cmds[i].daemon)
+			continue;
+		r = run_exec(&u, &t->cmds[i]);
+		if (r < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < t->n_cmds; i++) {
+		if (!t->cmds[i].daemon)
+			continue;
+		r = run_start(&u, &t->cmds[i], (unsigned)i);
+		if (r < 0)
+			goto out;
+	}
+	PHASE_END(LAB_PHASE_EXEC);
+
+	r = write_state(&u);
+	if (r < 0) {
+		log_error_errno(r, "Cannot write the state of lab '%s': %m", u.lab);
+		goto out;
+	}
+	r = ns_lab_commit(u.ns);
+	if (r < 0) {
+		log_error_errno(r, "Cannot commit lab '%s': %m", u.lab);
+		goto out;
+	}
+	PHASE_END(LAB_PHASE_COMMIT);
+	up_done(&u);
+	return 0;
+
+out:
+	/* Kill first (ns_lab_free waits until every process of the lab is gone), then clear the
+	 * directory: a lab never half exists. */
+	up_done(&u);
+	if (dir_ours)
+		(void)lab_remove_dir(u.lab);
+	return r;
+#undef PHASE_END
+}

@@ -1,1 +1,196 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Ways into a node: ns_run (join, fork, exec, wait — what `netlab exec` is) and ns_spawn_daemon
+ * (start something that belongs to the node and outlives the caller).
+ *
+ * One setns(pidfd, flags) joins all of a node's namespaces at once (4 µs). Joining the PID
+ * namespace only affects children, which is why both paths fork after it: the command then
+ * lives inside the lab, and dies with it.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "ns.h"
+
+static bool nofile_saved;
+static struct rlimit nofile_orig;
+
+void ns_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (!nofile_saved) {
+		nofile_orig = rl;
+		nofile_saved = true;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* Programs we start get the limit we were started with: select() breaks above 1024. */
+static void restore_nofile(void)
+{
+	if (nofile_saved)
+		(void)setrlimit(RLIMIT_NOFILE, &nofile_orig);
+}
+
+unsigned ns_node_setns_flags(unsigned node_flags)
+{
+	/* A node without its own PID namespace lives in the lab's: joining that one is what puts
+	 * the command inside the lab. */
+	unsigned f = CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWPID;
+	if (node_flags & NS_NODE_IPC)
+		f |= CLONE_NEWIPC;
+	return f;
+}
+
+static void child_prepare(const char *const *env_add)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	restore_nofile();
+	for (const char *const *e = env_add; e && *e; e++)
+		putenv((char *)*e);
+}
+
+static volatile sig_atomic_t forward_pid;
+
+static void forward_signal(int sig)
+{
+	if (forward_pid > 0)
+		kill(forward_pid, sig);
+}
+
+int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_run_opts *o)
+{
+	static const int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH };
+	struct sigaction fw = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	char cwd[PATH_MAX];
+	bool have_cwd = false;
+	int errpipe[2], status, exec_errno = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (o && o->keep_cwd)
+		have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
+
+	if (setns(pidfd, (int)setns_flags) < 0)
+		return negative_errno();
+	/* Joining the mount namespace moved us to its root; come back to the same path if it
+	 * exists there, like `ip netns exec` does by keeping it. */
+	if (!have_cwd || chdir(cwd) < 0)
+		(void)chdir("/");
+
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		return negative_errno();
+
+	pid = fork();
+	if (pid < 0) {
+		int r = negative_errno();
+		close(errpipe[0]);
+		close(errpipe[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(errpipe[0]);
+		child_prepare(o ? o->env_add : NULL);
+		if (o && o->stdin_fd >= 0)
+			dup2(o->stdin_fd, STDIN_FILENO);
+		if (o && o->stdout_fd >= 0)
+			dup2(o->stdout_fd, STDOUT_FILENO);
+		if (o && o->stderr_fd >= 0)
+			dup2(o->stderr_fd, STDERR_FILENO);
+		execvp(argv[0], argv);
+		int e = errno;
+		(void)!write(errpipe[1], &e, sizeof(e));
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	close(errpipe[1]);
+
+	forward_pid = pid;
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaction(forwarded[i], &fw, NULL);
+	/* ^C and ^\ reach the command through the terminal already. */
+	sigaction(SIGINT, &ign, NULL);
+	sigaction(SIGQUIT, &ign, NULL);
+
+	do
+		n = read(errpipe[0], &exec_errno, sizeof(exec_errno));
+	while (n < 0 && errno == EINTR);
+	close(errpipe[0]);
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return negative_errno();
+	forward_pid = 0;
+
+	if (o && o->exec_errno)
+		*o->exec_errno = n == (ssize_t)sizeof(exec_errno) ? exec_errno : 0;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+int ns_spawn_daemon(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
+		    const char *const *env_add)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return negative_errno();
+	if (pid == 0) {
+		pid_t daemon;
+
+		if (setns(pidfd, (int)setns_flags) < 0)
+			_exit(errno);
+		(void)chdir("/");
+		daemon = fork();
+		if (daemon < 0)
+			_exit(errno);
+		if (daemon == 0) {
+			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+			child_prepare(env_add);
+			setsid();
+			if (null >= 0)
+				dup2(null, STDIN_FILENO);
+			dup2(log_fd, STDOUT_FILENO);
+			dup2(log_fd, STDERR_FILENO);
+			syscall(SYS_close_range, 3, ~0U, 0);
+			execvp(argv[0], argv);
+			dprintf(STDERR_FILENO, "netlab: cannot run '%s': %s\n", argv[0],
+				strerror(errno));
+			_exit(127);
+		}
+		/* The daemon is orphaned on purpose: the node's (or lab's) init adopts it. */
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return negative_errno();
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	return WIFEXITED(status) ? -WEXITSTATUS(status) : -ECHILD;
+}

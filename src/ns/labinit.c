@@ -1,1 +1,495 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The lab init (PID 1 of the lab) and the `up` side of its control socket. See ns.h for the
+ * process tree and why an uncommitted lab vanishes by itself.
+ */
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "ns-internal.h"
+
+/* Orders in flight at once: both sides block on a full socket otherwise. */
+#define SPAWN_WINDOW 32
+
+struct ns_lab {
+	int ctl;
+	int pidfd;
+	pid_t pid;
+	uint64_t starttime;
+	int netns_fd;
+	bool committed;
+	size_t n_spawned;
+	size_t n_ready;
+	int ready_error; /* first node set-up error */
+	size_t ready_error_index;
+	char ready_error_text[sizeof(((struct ns_msg *)0)->text)];
+};
+
+static pid_t clone3_pidfd(uint64_t flags, int *ret_pidfd)
+{
+	struct clone_args args = {
+		.flags = flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)ret_pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+int ns_write_file(const char *path, const char *value)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t len = strlen(value);
+
+	if (fd < 0)
+		return negative_errno();
+	if (write(fd, value, len) != (ssize_t)len)
+		return negative_errno();
+	return 0;
+}
+
+int ns_send_msg(int fd, const struct ns_msg *m, const int *fds, unsigned n_fds)
+{
+	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} control = { 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (n_fds > 0) {
+		struct cmsghdr *c;
+		mh.msg_control = control.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
+	}
+	for (;;) {
+		if (sendmsg(fd, &mh, MSG_NOSIGNAL) >= 0)
+			return 0;
+		if (errno != EINTR)
+			return negative_errno();
+	}
+}
+
+/* Receives one message and up to two fds. Returns 0, -EPIPE on EOF, or -errno. */
+static int recv_msg(int fd, struct ns_msg *m, int fds[2], unsigned *n_fds)
+{
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} control;
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	ssize_t n;
+
+	*n_fds = 0;
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return negative_errno();
+	if (n == 0)
+		return -EPIPE;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		unsigned k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int got[4];
+		memcpy(got, CMSG_DATA(c), sizeof(int) * (k > 4 ? 4 : k));
+		for (unsigned i = 0; i < k && i < 4; i++) {
+			if (*n_fds < 2 && fds)
+				fds[(*n_fds)++] = got[i];
+			else
+				close(got[i]);
+		}
+	}
+	if ((size_t)n != sizeof(*m)) {
+		for (unsigned i = 0; i < *n_fds; i++)
+			close(fds[i]);
+		*n_fds = 0;
+		return -EBADMSG;
+	}
+	m->text[sizeof(m->text) - 1] = '\0';
+	return 0;
+}
+
+/* ---- the lab init itself --------------------------------------------------------------- */
+
+static void init_report(int ctl, uint32_t type, uint32_t index, int error, const char *text)
+{
+	struct ns_msg m = { .type = type, .index = index, .error = error };
+	if (text)
+		snprintf(m.text, sizeof(m.text), "%s", text);
+	(void)ns_send_msg(ctl, &m, NULL, 0);
+}
+
+static int init_setup(char *msg, size_t size)
+{
+	_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	/* Out of `up`'s session: the terminal's ^C must reach `up` (whose death undoes the lab),
+	 * not the nodes. */
+	setsid();
+	prctl(PR_SET_NAME, "netlab-init");
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+	}
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+		snprintf(msg, size, "making / a recursive slave: %s", strerror(errno));
+		return negative_errno();
+	}
+	/* A /proc of the lab's PID namespace: nodes without their own PID namespace inherit it,
+	 * and `netlab exec` into them then sees the lab's processes only. */
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		snprintf(msg, size, "mounting proc: %s", strerror(errno));
+		return negative_errno();
+	}
+	(void)umount2("/sys", MNT_DETACH);
+	(void)mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+
+	/* The lab-root namespace holds only bridges and their ports: no IPv6 link-local work
+	 * there, and bridged frames never go through netfilter (br_netfilter defaults to on). */
+	(void)ns_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	(void)ns_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	(void)ns_write_file("/proc/sys/net/bridge/bridge-nf-call-iptables", "0");
+	(void)ns_write_file("/proc/sys/net/bridge/bridge-nf-call-ip6tables", "0");
+	(void)ns_write_file("/proc/sys/net/bridge/bridge-nf-call-arptables", "0");
+	return 0;
+}
+
+static void init_spawn(int ctl, const struct ns_node_spec *specs, size_t n_specs, uint32_t index)
+{
+	const struct ns_node_spec *spec;
+	unsigned long flags = CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWNS;
+	_cleanup_close_ int pidfd = -EBADF, netns = -EBADF;
+	struct ns_msg m = { .type = NS_MSG_SPAWNED, .index = index };
+	char path[64];
+	pid_t pid;
+
+	if (index >= n_specs)
+		return init_report(ctl, NS_MSG_FAILED, index, -EINVAL, "no such node");
+	spec = &specs[index];
+	if (spec->flags & NS_NODE_PID)
+		flags |= CLONE_NEWPID;
+	if (spec->flags & NS_NODE_IPC)
+		flags |= CLONE_NEWIPC;
+
+	pid = clone3_pidfd(flags, &pidfd);
+	if (pid < 0) {
+		int r = negative_errno();
+		char text[128];
+		snprintf(text, sizeof(text), "cloning node '%s': %s", spec->name, strerror(-r));
+		return init_report(ctl, NS_MSG_FAILED, index, r, text);
+	}
+	if (pid == 0)
+		ns_node_main(ctl, spec, index);
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (netns < 0) {
+		int r = negative_errno();
+		return init_report(ctl, NS_MSG_FAILED, index, r, "opening the node's netns");
+	}
+	(void)ns_send_msg(ctl, &m, (int[]){ pidfd, netns }, 2);
+}
+
+static _noreturn_ void init_main(int ctl, const struct ns_node_spec *specs, size_t n_specs)
+{
+	char msg[200] = "";
+	bool committed = false;
+	sigset_t chld;
+	int sfd, r;
+
+	r = init_setup(msg, sizeof(msg));
+	if (r < 0) {
+		init_report(ctl, NS_MSG_FAILED, 0, r, msg);
+		_exit(1);
+	}
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		init_report(ctl, NS_MSG_FAILED, 0, negative_errno(), "signalfd");
+		_exit(1);
+	}
+	/* Everything else `up` had open stays with `up`. */
+	{
+		int lo = ctl < sfd ? ctl : sfd, hi = ctl < sfd ? sfd : ctl;
+		if (lo > 3)
+			syscall(SYS_close_range, 3, lo - 1, 0);
+		if (hi > lo + 1)
+			syscall(SYS_close_range, lo + 1, hi - 1, 0);
+		syscall(SYS_close_range, hi + 1, ~0U, 0);
+	}
+
+	init_report(ctl, NS_MSG_STARTED, 0, 0, NULL);
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = ctl, .events = POLLIN } };
+		struct signalfd_siginfo si;
+
+		if (poll(p, ctl >= 0 ? 2 : 1, -1) < 0)
+			continue;
+		if (p[0].revents) {
+			while (read(sfd, &si, sizeof(si)) > 0)
+				;
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+		}
+		if (ctl >= 0 && p[1].revents) {
+			struct ns_msg m;
+			unsigned n_fds;
+
+			r = recv_msg(ctl, &m, NULL, &n_fds);
+			if (r < 0) {
+				/* `up` is gone. Before the commit that ends the lab: exiting as PID 1
+				 * makes the kernel kill every process of the lab. */
+				if (!committed)
+					_exit(1);
+				close(ctl);
+				ctl = -1;
+				continue;
+			}
+			if (m.type == NS_MSG_SPAWN)
+				init_spawn(ctl, specs, n_specs, m.index);
+			else if (m.type == NS_MSG_COMMIT) {
+				committed = true;
+				init_report(ctl, NS_MSG_COMMITTED, 0, 0, NULL);
+			}
+		}
+	}
+}
+
+/* ---- the `up` side ---------------------------------------------------------------------- */
+
+int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_lab **ret)
+{
+	_cleanup_close_ int pidfd = -EBADF;
+	struct ns_lab *lab;
+	struct ns_msg m;
+	unsigned n_fds;
+	int sv[2], r;
+	char path[64];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return negative_errno();
+
+	pid = clone3_pidfd(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET, &pidfd);
+	if (pid < 0) {
+		r = negative_errno();
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		init_main(sv[1], specs, n_specs);
+	}
+	close(sv[1]);
+
+	lab = calloc(1, sizeof(*lab));
+	if (!lab) {
+		close(sv[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -ENOMEM;
+	}
+	lab->ctl = sv[0];
+	lab->pid = pid;
+	lab->pidfd = TAKE_FD(pidfd);
+	lab->netns_fd = -EBADF;
+
+	r = proc_starttime(pid, &lab->starttime);
+	if (r < 0)
+		goto fail;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	lab->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (lab->netns_fd < 0) {
+		r = negative_errno();
+		goto fail;
+	}
+	r = recv_msg(lab->ctl, &m, NULL, &n_fds);
+	if (r < 0)
+		goto fail;
+	if (m.type != NS_MSG_STARTED) {
+		r = m.error < 0 ? m.error : -EPROTO;
+		goto fail;
+	}
+	*ret = lab;
+	return 0;
+fail:
+	ns_lab_free(lab);
+	return r;
+}
+
+int ns_lab_pidfd(const struct ns_lab *lab)
+{
+	return lab->pidfd;
+}
+
+pid_t ns_lab_pid(const struct ns_lab *lab)
+{
+	return lab->pid;
+}
+
+uint64_t ns_lab_starttime(const struct ns_lab *lab)
+{
+	return lab->starttime;
+}
+
+int ns_lab_netns_fd(const struct ns_lab *lab)
+{
+	return lab->netns_fd;
+}
+
+static void note_ready(struct ns_lab *lab, const struct ns_msg *m)
+{
+	lab->n_ready++;
+	if (m->error < 0 && lab->ready_error == 0) {
+		lab->ready_error = m->error;
+		lab->ready_error_index = m->index;
+		snprintf(lab->ready_error_text, sizeof(lab->ready_error_text), "%s", m->text);
+	}
+}
+
+int ns_lab_spawn(struct ns_lab *lab, size_t first, size_t n, struct ns_node_handle *handles,
+		 char *errmsg, size_t errlen)
+{
+	size_t sent = 0, got = 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		handles[i] = (struct ns_node_handle){ .pidfd = -EBADF, .netns_fd = -EBADF };
+
+	while (got < n) {
+		struct ns_msg m;
+		int fds[2];
+		unsigned n_fds;
+
+		while (sent < n && sent - got < SPAWN_WINDOW) {
+			struct ns_msg o = { .type = NS_MSG_SPAWN, .index = (uint32_t)(first + sent) };
+			r = ns_send_msg(lab->ctl, &o, NULL, 0);
+			if (r < 0)
+				return r;
+			sent++;
+		}
+		r = recv_msg(lab->ctl, &m, fds, &n_fds);
+		if (r < 0) {
+			if (errmsg)
+				snprintf(errmsg, errlen, "the lab init died");
+			return r == -EPIPE ? -ECHILD : r;
+		}
+		if (m.type == NS_MSG_READY) {
+			note_ready(lab, &m);
+			continue;
+		}
+		if (m.type == NS_MSG_FAILED) {
+			if (errmsg)
+				snprintf(errmsg, errlen, "%s", m.text);
+			return m.error < 0 ? m.error : -EIO;
+		}
+		if (m.type != NS_MSG_SPAWNED || n_fds != 2 || m.index < first ||
+		    m.index >= first + n) {
+			for (unsigned i = 0; i < n_fds; i++)
+				close(fds[i]);
+			return -EPROTO;
+		}
+		struct ns_node_handle *h = &handles[m.index - first];
+		h->pidfd = fds[0];
+		h->netns_fd = fds[1];
+		r = pidfd_get_pid(h->pidfd, &h->pid);
+		if (r < 0)
+			return r;
+		r = proc_starttime(h->pid, &h->starttime);
+		if (r < 0)
+			return r;
+		lab->n_spawned++;
+		got++;
+	}
+	return 0;
+}
+
+int ns_lab_wait_ready(struct ns_lab *lab, size_t *ret_index, char *errmsg, size_t errlen)
+{
+	while (lab->n_ready < lab->n_spawned) {
+		struct ns_msg m;
+		unsigned n_fds;
+		int r = recv_msg(lab->ctl, &m, NULL, &n_fds);
+		if (r < 0)
+			return r == -EPIPE ? -ECHILD : r;
+		if (m.type == NS_MSG_READY)
+			note_ready(lab, &m);
+	}
+	if (lab->ready_error < 0) {
+		if (ret_index)
+			*ret_index = lab->ready_error_index;
+		if (errmsg)
+			snprintf(errmsg, errlen, "%s", lab->ready_error_text);
+		return lab->ready_error;
+	}
+	return 0;
+}
+
+int ns_lab_commit(struct ns_lab *lab)
+{
+	struct ns_msg m = { .type = NS_MSG_COMMIT };
+	unsigned n_fds;
+	int r;
+
+	r = ns_send_msg(lab->ctl, &m, NULL, 0);
+	if (r < 0)
+		return r;
+	for (;;) {
+		r = recv_msg(lab->ctl, &m, NULL, &n_fds);
+		if (r < 0)
+			return r == -EPIPE ? -ECHILD : r;
+		if (m.type == NS_MSG_COMMITTED)
+			break;
+	}
+	lab->committed = true;
+	return 0;
+}
+
+void ns_lab_free(struct ns_lab *lab)
+{
+	if (!lab)
+		return;
+	if (!lab->committed && lab->pid > 0) {
+		/* Killing PID 1 of the lab kills every process in it; waiting for it means they
+		 * are all gone (the kernel reaps the namespace before the init's exit completes). */
+		syscall(SYS_pidfd_send_signal, lab->pidfd, SIGKILL, NULL, 0);
+		while (waitpid(lab->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	safe_close(lab->ctl);
+	safe_close(lab->pidfd);
+	safe_close(lab->netns_fd);
+	free(lab);
+}

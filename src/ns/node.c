@@ -1,1 +1,114 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * A node process: the holder of a node's namespaces. It mounts what the node sees (its own
+ * /sys, /proc when it has a PID namespace, the lab's /etc/hosts, private directories), sets the
+ * hostname, reports to `up`, and then only reaps: for a `pid` node it is PID 1, the reaper of
+ * every orphan in the node.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "ns-internal.h"
+
+static int fail(char *buf, size_t size, int r, const char *fmt, ...) _printf_(4, 5);
+static int fail(char *buf, size_t size, int r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - n, ": %s", strerror(-r));
+	return r;
+}
+
+static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
+{
+	/* The mount namespace was copied from the lab init's, where / is already a recursive
+	 * slave: nothing mounted here propagates to the host. */
+
+	/* A fresh sysfs shows this network namespace's devices; the old one (with its cgroup and
+	 * other submounts) is detached, as `ip netns exec` does. */
+	(void)umount2("/sys", MNT_DETACH);
+	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return fail(msg, size, negative_errno(), "mounting sysfs on /sys");
+
+	if (spec->flags & NS_NODE_PID) {
+		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			return fail(msg, size, negative_errno(), "mounting proc on /proc");
+	}
+
+	if (spec->hosts_path) {
+		if (mount(spec->hosts_path, "/etc/hosts", NULL, MS_BIND, NULL) < 0)
+			return fail(msg, size, negative_errno(), "bind-mounting '%s' on /etc/hosts",
+				    spec->hosts_path);
+		/* Read-only: every node shares this one file. */
+		if (mount(NULL, "/etc/hosts", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+			return fail(msg, size, negative_errno(), "making /etc/hosts read-only");
+	}
+
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct ns_mount *m = &spec->mounts[i];
+		int r;
+
+		if (m->kind == NS_MOUNT_TMPFS)
+			r = mount("tmpfs", m->dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+		else
+			r = mount(m->src, m->dir, NULL, MS_BIND | MS_REC, NULL);
+		if (r < 0) {
+			r = negative_errno();
+			if (m->kind == NS_MOUNT_TMPFS)
+				return fail(msg, size, r, "mounting tmpfs on '%s'", m->dir);
+			return fail(msg, size, r, "bind-mounting '%s' on '%s'", m->src, m->dir);
+		}
+	}
+
+	if (sethostname(spec->name, strlen(spec->name)) < 0)
+		return fail(msg, size, negative_errno(), "setting hostname '%s'", spec->name);
+	return 0;
+}
+
+_noreturn_ void ns_node_main(int ctl, const struct ns_node_spec *spec, uint32_t index)
+{
+	struct ns_msg m = { .type = NS_MSG_READY, .index = index };
+	char comm[16];
+	sigset_t all, chld;
+
+	/* Nothing of the lab init's or of `up`'s is ours but the control socket. */
+	if (ctl > 3)
+		syscall(SYS_close_range, 3, ctl - 1, 0);
+	syscall(SYS_close_range, ctl + 1, ~0U, 0);
+
+	snprintf(comm, sizeof(comm), "nl-%s", spec->name);
+	prctl(PR_SET_NAME, comm);
+
+	m.error = node_setup(spec, m.text, sizeof(m.text));
+	(void)ns_send_msg(ctl, &m, NULL, 0);
+	close(ctl);
+	if (m.error < 0)
+		_exit(1);
+
+	/* Block everything: a node must not die of a stray SIGTERM from inside the lab (only the
+	 * lab's end kills it). SIGCHLD is taken synchronously to reap. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	for (;;) {
+		if (sigwaitinfo(&chld, NULL) < 0)
+			continue;
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+}

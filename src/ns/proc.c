@@ -1,1 +1,106 @@
 /* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "ns.h"
+
+int proc_starttime(pid_t pid, uint64_t *ret)
+{
+	char path[64], buf[1024];
+	_cleanup_close_ int fd = -EBADF;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : negative_errno();
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 ? negative_errno() : -ESRCH;
+	buf[n] = '\0';
+
+	/* comm may contain spaces and parentheses: fields are counted after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	p++;
+	/* Now at field 3 (state); starttime is field 22, so skip 19 more separators. */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EIO;
+	}
+	errno = 0;
+	unsigned long long v = strtoull(p + 1, NULL, 10);
+	if (errno)
+		return -EIO;
+	*ret = v;
+	return 0;
+}
+
+int pidfd_get_pid(int pidfd, pid_t *ret)
+{
+	char path[64], line[256];
+	_cleanup_fclose_ FILE *f = NULL;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	f = fopen(path, "re");
+	if (!f)
+		return negative_errno();
+	while (fgets(line, sizeof(line), f)) {
+		int pid;
+		if (sscanf(line, "Pid:\t%d", &pid) == 1) {
+			/* -1: the process is gone; 0: it lives in a namespace we cannot see. */
+			if (pid <= 0)
+				return -ESRCH;
+			*ret = pid;
+			return 0;
+		}
+	}
+	return -ENOTTY;
+}
+
+int pidfd_open_verified(pid_t pid, uint64_t starttime, int *ret_pidfd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	uint64_t st;
+	int r;
+
+	if (pid <= 0)
+		return -ESRCH;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return negative_errno();
+	/* The pidfd pins this process: if its start time matches now, the fd is the process we
+	 * recorded, and stays so whatever happens to the number later. */
+	r = proc_starttime(pid, &st);
+	if (r < 0)
+		return r;
+	if (st != starttime)
+		return -ESRCH;
+	*ret_pidfd = TAKE_FD(fd);
+	return 0;
+}
+
+int pidfd_wait_exit(int pidfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	for (;;) {
+		int r = poll(&p, 1, timeout_ms);
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return negative_errno();
+	}
+}

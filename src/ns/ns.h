@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ns: the lab's process tree and the ways into it.
+ *
+ *   netlab up ──clone3(NEWPID|NEWNS|NEWNET)──> lab init (PID 1 of the lab, lab-root netns)
+ *                                                 └─ clone3(NEWNET|NEWUTS|NEWNS[|NEWPID|NEWIPC]) per node
+ *
+ * The lab init is a fork server and reaper: `up` orders a node by index, the lab init clones it
+ * and hands back a pidfd and a netns fd over the control socket (SOCK_SEQPACKET, SCM_RIGHTS).
+ * Until `up` commits, the lab init exits as soon as the control socket reaches EOF — `up` died
+ * or gave up — and with it, by the kernel's PID-namespace rules, every process and namespace of
+ * the half-built lab. This is what makes `up` transactional without any rollback code.
+ *
+ * The node specs are not sent over the socket: the lab init is a copy-on-write fork of `up`
+ * made after the plan, so it already has them.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum ns_node_flags {
+	NS_NODE_PID = 1u << 0,
+	NS_NODE_IPC = 1u << 1,
+};
+
+enum ns_mount_kind { NS_MOUNT_TMPFS, NS_MOUNT_BIND };
+
+struct ns_mount {
+	enum ns_mount_kind kind;
+	const char *src; /* bind only */
+	const char *dir;
+};
+
+struct ns_node_spec {
+	const char *name;       /* hostname, and the process name "nl-NAME" */
+	unsigned flags;         /* enum ns_node_flags */
+	const char *hosts_path; /* bind-mounted read-only over /etc/hosts; NULL = keep the host's */
+	const struct ns_mount *mounts;
+	size_t n_mounts;
+};
+
+/* What a node looks like from `up`. */
+struct ns_node_handle {
+	int pidfd;
+	int netns_fd;
+	pid_t pid;          /* in the caller's PID namespace */
+	uint64_t starttime; /* /proc/PID/stat field 22, against PID reuse */
+};
+
+struct ns_lab;
+
+/*
+ * Starts the lab init. specs must stay valid (and unchanged) until ns_lab_free(): the lab init
+ * reads its own copy. Returns 0, or -errno (EPERM without CAP_SYS_ADMIN, ...).
+ */
+int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_lab **ret);
+
+/* The lab init's pidfd, pid (caller's PID namespace), start time, and an fd of the lab-root
+ * network namespace (owned by the lab; do not close). */
+int ns_lab_pidfd(const struct ns_lab *lab);
+pid_t ns_lab_pid(const struct ns_lab *lab);
+uint64_t ns_lab_starttime(const struct ns_lab *lab);
+int ns_lab_netns_fd(const struct ns_lab *lab);
+
+/*
+ * Spawns nodes first..first+n-1 (indices into specs). Orders are pipelined: all are sent, then
+ * all answers read. handles[i] receives node first+i; its fds belong to the caller.
+ * Returns 0 or -errno; on failure *errmsg (may be NULL) gets the lab init's words.
+ */
+int ns_lab_spawn(struct ns_lab *lab, size_t first, size_t n, struct ns_node_handle *handles,
+		 char *errmsg, size_t errlen);
+
+/*
+ * Waits until every spawned node has reported its own set-up (mounts, hostname). Returns 0, or
+ * the first node's -errno with *ret_index and errmsg saying what failed.
+ */
+int ns_lab_wait_ready(struct ns_lab *lab, size_t *ret_index, char *errmsg, size_t errlen);
+
+/* Tells the lab init that `up` succeeded: from now on it outlives `up`. */
+int ns_lab_commit(struct ns_lab *lab);
+
+/* Frees the handle. An uncommitted lab is killed and waited for (nothing of it remains). */
+void ns_lab_free(struct ns_lab *lab);
+static inline void ns_lab_freep(struct ns_lab **l)
+{
+	if (*l)
+		ns_lab_free(*l);
+}
+
+/* ---- entering a node (enter.c) ---------------------------------------------------------- */
+
+/* The setns() flags for a node with these enum ns_node_flags. */
+unsigned ns_node_setns_flags(unsigned node_flags);
+
+struct ns_run_opts {
+	const char *const *env_add; /* "KEY=VALUE" strings added to the environment, NULL-terminated */
+	int stdin_fd;               /* -1 = inherit */
+	int stdout_fd;              /* -1 = inherit */
+	int stderr_fd;              /* -1 = inherit */
+	bool keep_cwd;              /* chdir to our cwd after entering (best effort) */
+	int *exec_errno;            /* if not NULL: set to errno when argv could not be executed,
+				       else 0 */
+};
+
+/* Raise RLIMIT_NOFILE to the hard limit (a lab holds a few fds per node); commands started
+ * through ns_run and ns_spawn_daemon get the original limit back. */
+void ns_raise_nofile(void);
+
+/*
+ * In the calling process: join the namespaces of the process behind pidfd (this process stays
+ * there), fork, exec argv (PATH search) in the child, forward termination signals to it while
+ * ignoring SIGINT/SIGQUIT (the terminal sends those to the child too), and wait.
+ * Returns the child's exit status (0-255; 128+N when killed by signal N; 127 when argv[0] was
+ * not found, 126 when it could not be executed), or -errno when entering or forking failed.
+ */
+int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_run_opts *o);
+
+/*
+ * Starts argv as a daemon in the namespaces of pidfd without entering them in the caller: a
+ * child enters, forks the daemon (new session, stdin /dev/null, output to log_fd) and exits, so
+ * that the daemon is reparented to the node's or lab's init and dies with the lab.
+ * Returns 0 once the daemon is forked, or -errno.
+ */
+int ns_spawn_daemon(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
+		    const char *const *env_add);
+
+/* ---- /proc helpers (proc.c) ------------------------------------------------------------- */
+
+/* Field 22 of /proc/PID/stat. -ESRCH when the process is gone. */
+int proc_starttime(pid_t pid, uint64_t *ret);
+/* The PID (in our namespace) of the process behind pidfd, from /proc/self/fdinfo. */
+int pidfd_get_pid(int pidfd, pid_t *ret);
+/* pidfd_open(pid) and check that the process is still the one that started at starttime.
+ * -ESRCH when it is gone or is another process (a recycled pid). */
+int pidfd_open_verified(pid_t pid, uint64_t starttime, int *ret_pidfd);
+/* Waits until the process behind pidfd has exited, up to timeout_ms (-1 forever). -ETIMEDOUT. */
+int pidfd_wait_exit(int pidfd, int timeout_ms);
+
+/* Writes value into an existing file such as /proc/sys/...; no symlinks followed. -errno. */
+int ns_write_file(const char *path, const char *value);

@@ -128,3 +128,38 @@ int nl_batch_flush(struct nl_batch *b, struct nl_error *err);
 typedef int (*nl_dump_cb)(const struct nlmsghdr *nlh, void *data);
 int nl_dump(struct nl *nl, uint16_t type, int family, nl_dump_cb cb, void *data,
 	    struct nl_error *err);
+
+/* ---- appended by the nl layer ------------------------------------------------------------ */
+
+/*
+ * Builders return NULL (errno EINVAL) on invalid arguments: a name missing or longer than
+ * IFNAMSIZ - 1, an unknown family, a prefix length out of range, a route with neither gw nor
+ * oif. They then leave an empty header (type 0, seq 0) at buf, which nl_batch_push() refuses.
+ *
+ * Routes: as in iproute2, a route without a gateway gets scope link (the kernel resolves later
+ * gateways only through link-scope routes); with a gateway, scope universe.
+ * Dumps: NLM_F_REQUEST|NLM_F_DUMP without NLM_F_ACK, as iproute2 sends them.
+ *
+ * veth, as the 6.18 kernel treats it: the peer's ifindex is honoured only when the main end's
+ * ifindex is given too (veth_newlink); the peer's IFLA_MASTER is ignored; the peer's up is not
+ * encoded (it would fail the request with ENOTCONN).
+ */
+
+/* RTM_NEWLINK on an existing link: IFLA_MASTER master (0 = release from its master) and, when
+ * up, IFF_UP in the same request (up = false leaves the flags alone). Needed for the peer end
+ * of a veth: the kernel ignores IFLA_MASTER inside VETH_INFO_PEER, and the peer cannot be up
+ * at creation. */
+struct nlmsghdr *nl_build_link_master(void *buf, uint32_t seq, int ifindex, int master, bool up);
+
+/*
+ * nl_batch_push() checks that the message at nl_batch_buf() carries nl_batch_seq() (-EINVAL
+ * otherwise): build and push in a row. A batch sends when its 64 KiB buffer is full or when as
+ * many requests are outstanding as the socket's receive buffer can hold ACKs for, so ACKs are
+ * never dropped. nl_batch_flush() returns the first kernel error met by any send since the
+ * previous flush (push reports an error as soon as its own send meets it). -ENOBUFS means ACKs
+ * were lost and the outcome of some requests is unknown.
+ *
+ * nl_dump(): cb returns MNL_CB_OK to go on, MNL_CB_STOP to stop quietly (nl_dump returns 0),
+ * or a negative errno to stop with it. The answer is always read to its end. A dump the kernel
+ * marks NLM_F_DUMP_INTR (the table changed meanwhile) returns -EAGAIN after the end: retry.
+ */

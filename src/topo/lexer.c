@@ -1,1 +1,115 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lexer.h"
+
+void lexer_init(struct lexer *lx, const struct topo_src *src)
+{
+	*lx = (struct lexer){.src = src, .off = 0, .line = 1};
+}
+
+void lex_line_done(struct lex_line *l)
+{
+	free(l->c);
+	free(l->pos);
+	*l = (struct lex_line){};
+}
+
+static int lex_line_push(struct lex_line *l, char c, unsigned line, unsigned col)
+{
+	if (l->n + 1 >= l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 128;
+		char *nc;
+		struct topo_pos *np;
+
+		nc = realloc(l->c, cap);
+		if (!nc)
+			return -ENOMEM;
+		l->c = nc;
+		np = realloc(l->pos, cap * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		l->pos = np;
+		l->cap = cap;
+	}
+	l->c[l->n] = c;
+	l->pos[l->n] = (struct topo_pos){.line = line, .col = col};
+	l->n++;
+	l->c[l->n] = '\0';
+	return 0;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+int lexer_next(struct lexer *lx, struct lex_line *out, struct topo_error *err)
+{
+	const char *text = lx->src->text;
+	size_t len = lx->src->len;
+	int r;
+
+	out->n = 0;
+	if (out->c)
+		out->c[0] = '\0';
+	if (lx->off >= len)
+		return 0;
+
+	/* One physical line per iteration; stay in the loop while it ends in a continuation. */
+	for (;;) {
+		size_t start = lx->off, end, stop;
+		bool cont = false, comment = false;
+
+		end = start;
+		while (end < len && text[end] != '\n')
+			end++;
+		lx->off = end < len ? end + 1 : end;
+
+		/* A '\' followed only by blanks still continues: trailing blanks are invisible
+		 * in an editor, and a stray '\' in a token is never what the user meant. */
+		stop = end;
+		while (stop > start && is_blank(text[stop - 1]))
+			stop--;
+		if (stop > start && text[stop - 1] == '\\') {
+			cont = true;
+			stop--;
+		} else {
+			stop = end;
+		}
+
+		for (size_t i = start; i < stop; i++) {
+			unsigned char c = (unsigned char)text[i];
+			unsigned col = (unsigned)(i - start + 1);
+
+			if (c == '#' && (out->n == 0 || is_blank(out->c[out->n - 1]))) {
+				/* A comment ends the logical line: a '\' at its end is part of the
+				 * comment, not a continuation. */
+				comment = true;
+				break;
+			}
+			if ((c < 0x20 && c != '\t' && c != '\r' && c != '\v' && c != '\f') ||
+			    c == 0x7f) {
+				struct topo_pos pos = {.line = lx->line, .col = col};
+
+				return topo_fail(err, lx->src, pos, 1,
+						 "unexpected control character 0x%02x", c);
+			}
+			r = lex_line_push(out, (char)c, lx->line, col);
+			if (r < 0)
+				return r;
+		}
+		if (cont && !comment) {
+			r = lex_line_push(out, ' ', lx->line, (unsigned)(stop - start + 1));
+			if (r < 0)
+				return r;
+		}
+		lx->line++;
+		if (!cont || comment || lx->off >= len)
+			break;
+	}
+	return 1;
+}

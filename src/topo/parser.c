@@ -1,1 +1,1513 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The statements of DESIGN.md §2, read into struct topo. Ranges are expanded here, interface
+ * names decided, and every syntax and naming error reported; addresses are only checked for
+ * syntax (the planner checks what they mean).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lexer.h"
+#include "parse-util.h"
+#include "topo-internal.h"
+
+/* A range like h[1..1000000] is fine, but nothing should let a ten-byte file allocate gigabytes:
+ * every name a range produces and every repetition of a statement counts against this. */
+#define EXPAND_MAX 1000000u
+
+/* ---- a string -> size_t hash map, so that huge labs do not parse in quadratic time ---- */
+
+struct strmap_entry {
+	char *key;
+	size_t value;
+};
+
+struct strmap {
+	struct strmap_entry *e;
+	size_t cap; /* power of two, or 0 */
+	size_t n;
+};
+
+static uint64_t strmap_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static size_t strmap_get(const struct strmap *m, const char *key)
+{
+	if (m->cap == 0)
+		return TOPO_NONE;
+	for (size_t i = strmap_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->e[i].key)
+			return TOPO_NONE;
+		if (streq(m->e[i].key, key))
+			return m->e[i].value;
+	}
+}
+
+static void strmap_insert(struct strmap_entry *e, size_t cap, char *key, size_t value)
+{
+	size_t i = strmap_hash(key) & (cap - 1);
+
+	while (e[i].key)
+		i = (i + 1) & (cap - 1);
+	e[i] = (struct strmap_entry){.key = key, .value = value};
+}
+
+/* Adds key (copied), which must not be in the map yet. */
+static int strmap_put(struct strmap *m, const char *key, size_t value)
+{
+	char *k;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct strmap_entry *e = calloc(cap, sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->e[i].key)
+				strmap_insert(e, cap, m->e[i].key, m->e[i].value);
+		free(m->e);
+		m->e = e;
+		m->cap = cap;
+	}
+	k = strdup(key);
+	if (!k)
+		return -ENOMEM;
+	strmap_insert(m->e, m->cap, k, value);
+	m->n++;
+	return 0;
+}
+
+static void strmap_done(struct strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->e[i].key);
+	free(m->e);
+	*m = (struct strmap){};
+}
+
+/* ---- tokens and ranges ---- */
+
+struct token {
+	size_t off;	     /* first byte in the logical line */
+	unsigned len;	     /* bytes; also the caret length */
+	struct topo_pos pos; /* of the first byte */
+	char *s;	     /* NUL-terminated text: the token, or its expansion for this round */
+};
+
+struct range {
+	size_t tok; /* index of the token it is in */
+	size_t off; /* offset of '[' in the token */
+	size_t len; /* up to and including ']' */
+	uint64_t start;
+	uint64_t count;
+	unsigned width; /* zero-padded width, 0 when not padded */
+};
+
+struct parser {
+	struct topo *t;
+	const struct topo_src *src;
+	struct topo_error *err;
+
+	struct lex_line line;
+	char *words; /* copy of line.c with a NUL after each token */
+	struct token *tok;
+	size_t n_tok, cap_tok;
+	struct range *ranges;
+	size_t n_ranges, cap_ranges;
+	uint64_t expanded; /* names and repetitions produced so far, against EXPAND_MAX */
+
+	size_t cap_nodes, cap_switches, cap_links, cap_ifaces, cap_routes, cap_sysctls, cap_mounts,
+		cap_cmds;
+	unsigned *eth_next;  /* per node: next ethN to try */
+	unsigned *port_next; /* per switch: next K of SWITCH-K to try */
+	unsigned sp_next;    /* next spN for ports whose SWITCH-K is too long */
+
+	struct strmap node_names, switch_names;
+	struct strmap root_ifnames; /* lab-root namespace: bridges and ports -> line */
+	struct strmap node_ifnames; /* "NODE-INDEX:IFNAME" -> iface index */
+
+	/* exec/start: the raw command text of the current statement */
+	const char *cmd;
+	size_t cmd_len;
+};
+
+static void parser_done(struct parser *p)
+{
+	lex_line_done(&p->line);
+	free(p->words);
+	free(p->tok);
+	free(p->ranges);
+	free(p->eth_next);
+	free(p->port_next);
+	strmap_done(&p->node_names);
+	strmap_done(&p->switch_names);
+	strmap_done(&p->root_ifnames);
+	strmap_done(&p->node_ifnames);
+}
+
+/* Makes room for one more element of an array whose capacity the parser tracks. */
+static int grow(void **array, size_t n, size_t *cap, size_t size)
+{
+	size_t ncap;
+	void *a;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	a = realloc(*array, ncap * size);
+	if (!a)
+		return -ENOMEM;
+	*array = a;
+	*cap = ncap;
+	return 0;
+}
+#define GROW(p, field)                                                                             \
+	grow((void **)&(p)->t->field, (p)->t->n_##field, &(p)->cap_##field, sizeof(*(p)->t->field))
+
+static _printf_(3, 4) int fail(struct parser *p, const struct token *tk, const char *fmt, ...)
+{
+	char msg[sizeof(p->err->message)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return topo_fail(p->err, p->src, tk->pos, tk->len, "%s", msg);
+}
+
+/* An error about something missing after token tk: points just past it. */
+static _printf_(3, 4) int fail_after(struct parser *p, const struct token *tk, const char *fmt, ...)
+{
+	char msg[sizeof(p->err->message)];
+	struct topo_pos pos = {tk->pos.line, tk->pos.col + tk->len};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return topo_fail(p->err, p->src, pos, 1, "%s", msg);
+}
+
+static int fail_range(struct parser *p, const struct range *rg, const char *fmt, ...)
+	_printf_(3, 4);
+static int fail_range(struct parser *p, const struct range *rg, const char *fmt, ...)
+{
+	char msg[sizeof(p->err->message)];
+	const struct token *tk = &p->tok[rg->tok];
+	struct topo_pos pos = {tk->pos.line, tk->pos.col + (unsigned)rg->off};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return topo_fail(p->err, p->src, pos, (unsigned)rg->len, "%s", msg);
+}
+
+/* "expected WHAT after 'PREV'" when tv[i] does not exist. */
+static int need(struct parser *p, struct token *tv, size_t n, size_t i, const char *what)
+{
+	if (i < n)
+		return 0;
+	return fail_after(p, &tv[n - 1], "expected %s after '%s'", what, tv[n - 1].s);
+}
+
+static int no_more(struct parser *p, struct token *tv, size_t n, size_t i)
+{
+	if (i < n)
+		return fail(p, &tv[i], "unexpected '%s'", tv[i].s);
+	return 0;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static int tokenize(struct parser *p)
+{
+	const struct lex_line *l = &p->line;
+	char *w;
+
+	p->n_tok = 0;
+	if (l->n == 0)
+		return 0;
+	w = realloc(p->words, l->n + 1);
+	if (!w)
+		return -ENOMEM;
+	p->words = w;
+	memcpy(w, l->c, l->n + 1);
+
+	p->n_tok = 0;
+	for (size_t i = 0; i < l->n;) {
+		size_t start;
+		int r;
+
+		if (is_blank(l->c[i])) {
+			w[i++] = '\0';
+			continue;
+		}
+		start = i;
+		while (i < l->n && !is_blank(l->c[i]))
+			i++;
+		r = grow((void **)&p->tok, p->n_tok, &p->cap_tok, sizeof(*p->tok));
+		if (r < 0)
+			return r;
+		p->tok[p->n_tok++] = (struct token){
+			.off = start,
+			.len = (unsigned)(i - start),
+			.pos = l->pos[start],
+			.s = w + start,
+		};
+	}
+	return 0;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Reads a decimal number of at most 18 digits. */
+static bool range_number(const char *s, size_t n, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 18)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_digit(s[i]))
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*ret = v;
+	return true;
+}
+
+/* Finds the ranges of token ti and appends them to p->ranges. */
+static int scan_ranges(struct parser *p, size_t ti)
+{
+	const char *s = p->tok[ti].s;
+
+	for (const char *b = strchr(s, '['); b; b = strchr(b + 1, '[')) {
+		const char *e = strchr(b, ']'), *dots;
+		struct range rg = {.tok = ti, .off = (size_t)(b - s)};
+		uint64_t start, end;
+		int r;
+
+		rg.len = e ? (size_t)(e - b + 1) : strlen(b);
+		dots = e ? memmem(b, rg.len, "..", 2) : NULL;
+		if (!dots || !range_number(b + 1, (size_t)(dots - b - 1), &start) ||
+		    !range_number(dots + 2, (size_t)(e - dots - 2), &end))
+			return fail_range(p, &rg, "malformed range '%.*s': expected [START..END]",
+					  (int)rg.len, b);
+		if (start > end)
+			return fail_range(p, &rg, "range '%.*s' is reversed", (int)rg.len, b);
+		rg.start = start;
+		rg.count = end - start + 1;
+		if (rg.count > EXPAND_MAX)
+			return fail_range(p, &rg, "range '%.*s' expands to more than %u names",
+					  (int)rg.len, b, EXPAND_MAX);
+		if (b[1] == '0' && dots - b - 1 > 1)
+			rg.width = (unsigned)(dots - b - 1);
+
+		r = grow((void **)&p->ranges, p->n_ranges, &p->cap_ranges, sizeof(*p->ranges));
+		if (r < 0)
+			return r;
+		p->ranges[p->n_ranges++] = rg;
+		b = e;
+	}
+	return 0;
+}
+
+/* Counts one more expansion of count names against the file's budget. */
+static int charge(struct parser *p, const struct range *rg, uint64_t count)
+{
+	p->expanded += count;
+	if (p->expanded <= EXPAND_MAX)
+		return 0;
+	return fail_range(p, rg, "ranges expand to more than %u names in total", EXPAND_MAX);
+}
+
+/* The text of token ti with its ranges (p->ranges[first..first+n)) at round k. */
+static char *expand(struct parser *p, size_t ti, size_t first, size_t n, uint64_t k)
+{
+	const char *s = p->tok[ti].s;
+	size_t len = strlen(s) + n * 24 + 1, o = 0, at = 0;
+	char *out = malloc(len);
+
+	if (!out)
+		return NULL;
+	for (size_t i = first; i < first + n; i++) {
+		const struct range *rg = &p->ranges[i];
+
+		if (rg->tok != ti)
+			continue;
+		memcpy(out + o, s + at, rg->off - at);
+		o += rg->off - at;
+		o += (size_t)snprintf(out + o, len - o, "%0*llu", (int)rg->width,
+				      (unsigned long long)(rg->start + k));
+		at = rg->off + rg->len;
+	}
+	memcpy(out + o, s + at, strlen(s + at) + 1);
+	return out;
+}
+
+/* ---- names ---- */
+
+static bool is_name_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' ||
+	       c == '-';
+}
+
+static int check_name(struct parser *p, const struct token *tk, const char *name, const char *kind,
+		      size_t max)
+{
+	bool ok = (name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z');
+
+	for (const char *c = name; ok && *c; c++)
+		ok = is_name_char(*c);
+	if (!ok)
+		return fail(p, tk,
+			    "invalid %s name '%s': a name is a letter followed by letters, digits, "
+			    "'_' or '-'",
+			    kind, name);
+	if (strlen(name) > max)
+		return fail(p, tk, "%s name '%s' is longer than %zu bytes", kind, name, max);
+	return 0;
+}
+
+static int check_ifname(struct parser *p, const struct token *tk, const char *name)
+{
+	if (name[0] == '\0')
+		return fail(p, tk, "missing interface name after ':' in '%s'", tk->s);
+	if (strlen(name) > TOPO_IFNAMSIZ - 1)
+		return fail(p, tk, "interface name '%s' is longer than %d bytes", name,
+			    TOPO_IFNAMSIZ - 1);
+	for (const char *c = name; *c; c++)
+		if (!is_name_char(*c) && *c != '.')
+			return fail(p, tk,
+				    "invalid interface name '%s': only letters, digits, '_', '.' "
+				    "and '-' are allowed",
+				    name);
+	if (streq(name, ".") || streq(name, ".."))
+		return fail(p, tk, "invalid interface name '%s'", name);
+	if (streq(name, "lo"))
+		return fail(p, tk, "interface name 'lo' is reserved for the loopback interface");
+	return 0;
+}
+
+static int lookup_node(struct parser *p, const struct token *tk, size_t *ret)
+{
+	size_t i = strmap_get(&p->node_names, tk->s);
+
+	if (i == TOPO_NONE) {
+		if (strmap_get(&p->switch_names, tk->s) != TOPO_NONE)
+			return fail(p, tk, "'%s' is a switch, not a node", tk->s);
+		return fail(p, tk, "unknown node '%s'", tk->s);
+	}
+	*ret = i;
+	return 0;
+}
+
+static int add_node(struct parser *p, const struct token *tk, const char *name, unsigned flags)
+{
+	struct topo *t = p->t;
+	size_t i;
+	int r;
+
+	r = check_name(p, tk, name, "node", TOPO_NAME_MAX);
+	if (r < 0)
+		return r;
+	i = strmap_get(&p->node_names, name);
+	if (i != TOPO_NONE)
+		return fail(p, tk, "duplicate node name '%s' (first declared at line %u)", name,
+			    t->nodes[i].pos.line);
+	i = strmap_get(&p->switch_names, name);
+	if (i != TOPO_NONE)
+		return fail(p, tk, "node name '%s' is already a switch (declared at line %u)", name,
+			    t->switches[i].pos.line);
+
+	if (t->n_nodes == p->cap_nodes) {
+		size_t cap = p->cap_nodes;
+		unsigned *e;
+
+		r = GROW(p, nodes);
+		if (r < 0)
+			return r;
+		e = realloc(p->eth_next, p->cap_nodes * sizeof(*e));
+		if (!e) {
+			p->cap_nodes = cap; /* keep eth_next and the capacity in step */
+			return -ENOMEM;
+		}
+		p->eth_next = e;
+	}
+	r = strmap_put(&p->node_names, name, t->n_nodes);
+	if (r < 0)
+		return r;
+	t->nodes[t->n_nodes] = (struct topo_node){.flags = flags, .pos = tk->pos};
+	memcpy(t->nodes[t->n_nodes].name, name, strlen(name) + 1);
+	p->eth_next[t->n_nodes] = 0;
+	t->n_nodes++;
+	return 0;
+}
+
+static int add_switch(struct parser *p, const struct token *tk, const char *name, bool stp)
+{
+	struct topo *t = p->t;
+	size_t i;
+	int r;
+
+	r = check_name(p, tk, name, "switch", TOPO_IFNAMSIZ - 1);
+	if (r < 0)
+		return r;
+	if (streq(name, "lo"))
+		return fail(p, tk, "interface name 'lo' is reserved for the loopback interface");
+	i = strmap_get(&p->switch_names, name);
+	if (i != TOPO_NONE)
+		return fail(p, tk, "duplicate switch name '%s' (first declared at line %u)", name,
+			    t->switches[i].pos.line);
+	i = strmap_get(&p->node_names, name);
+	if (i != TOPO_NONE)
+		return fail(p, tk, "switch name '%s' is already a node (declared at line %u)", name,
+			    t->nodes[i].pos.line);
+	i = strmap_get(&p->root_ifnames, name);
+	if (i != TOPO_NONE)
+		return fail(p, tk,
+			    "interface name '%s' is already used in the lab-root namespace "
+			    "(line %zu)",
+			    name, i);
+
+	if (t->n_switches == p->cap_switches) {
+		size_t cap = p->cap_switches;
+		unsigned *k;
+
+		r = GROW(p, switches);
+		if (r < 0)
+			return r;
+		k = realloc(p->port_next, p->cap_switches * sizeof(*k));
+		if (!k) {
+			p->cap_switches = cap;
+			return -ENOMEM;
+		}
+		p->port_next = k;
+	}
+	r = strmap_put(&p->switch_names, name, t->n_switches);
+	if (r < 0)
+		return r;
+	r = strmap_put(&p->root_ifnames, name, tk->pos.line);
+	if (r < 0)
+		return r;
+	t->switches[t->n_switches] = (struct topo_switch){.stp = stp, .pos = tk->pos};
+	memcpy(t->switches[t->n_switches].name, name, strlen(name) + 1);
+	p->port_next[t->n_switches] = 1;
+	t->n_switches++;
+	return 0;
+}
+
+/* node NAME... [router] [pid] [ipc] and switch NAME... [stp]: each name expands on its own. */
+static int parse_decl(struct parser *p, bool is_node)
+{
+	struct token *tv = p->tok;
+	size_t n = p->n_tok, names = 0;
+	unsigned flags = 0;
+	int r;
+
+	for (size_t i = 1; i < n; i++) {
+		if (is_node && streq(tv[i].s, "router"))
+			flags |= TOPO_NODE_ROUTER;
+		else if (is_node && streq(tv[i].s, "pid"))
+			flags |= TOPO_NODE_PID;
+		else if (is_node && streq(tv[i].s, "ipc"))
+			flags |= TOPO_NODE_IPC;
+		else if (!is_node && streq(tv[i].s, "stp"))
+			flags = 1;
+		else
+			names++;
+	}
+	if (names == 0)
+		return fail_after(p, &tv[0], "expected a %s name after '%s'",
+				  is_node ? "node" : "switch", tv[0].s);
+
+	/* Two passes: the whole statement is charged against the budget before any name is
+	 * made, so that a runaway range costs nothing. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 1; i < n; i++) {
+			uint64_t count = 1;
+
+			if (streq(tv[i].s, is_node ? "router" : "stp") ||
+			    (is_node && (streq(tv[i].s, "pid") || streq(tv[i].s, "ipc"))))
+				continue;
+
+			p->n_ranges = 0;
+			r = scan_ranges(p, i);
+			if (r < 0)
+				return r;
+			for (size_t j = 0; j < p->n_ranges; j++) {
+				if (j > 0 && p->ranges[j].count != count)
+					return fail_range(p, &p->ranges[j],
+							  "ranges of different lengths in one "
+							  "name (%llu and %llu)",
+							  (unsigned long long)count,
+							  (unsigned long long)p->ranges[j].count);
+				count = p->ranges[j].count;
+			}
+			if (pass == 0) {
+				if (p->n_ranges == 0)
+					p->expanded++;
+				else if ((r = charge(p, &p->ranges[0], count)) < 0)
+					return r;
+				continue;
+			}
+			if (p->n_ranges == 0) {
+				r = is_node ? add_node(p, &tv[i], tv[i].s, flags)
+					    : add_switch(p, &tv[i], tv[i].s, flags != 0);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			for (uint64_t k = 0; k < count; k++) {
+				_cleanup_free_ char *name = expand(p, i, 0, p->n_ranges, k);
+
+				if (!name)
+					return -ENOMEM;
+				r = is_node ? add_node(p, &tv[i], name, flags)
+					    : add_switch(p, &tv[i], name, flags != 0);
+				if (r < 0)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- addresses ---- */
+
+/* kind is "address" (an interface's) or "prefix" (a network: pool, loopback, route). */
+static int parse_addr(struct parser *p, const struct token *tk, const char *kind,
+		      struct topo_addr *ret)
+{
+	struct topo_addr a;
+
+	if (topo_addr_parse(tk->s, true, &a) < 0) {
+		if (!strchr(tk->s, '/') && topo_addr_parse(tk->s, false, &a) >= 0)
+			return fail(p, tk, "%s '%s' needs a prefix length (/N)", kind, tk->s);
+		return fail(p, tk, "invalid %s '%s': expected A.B.C.D/N or X::Y/N", kind, tk->s);
+	}
+	if (streq(kind, "prefix")) {
+		struct topo_addr net = topo_addr_network(&a);
+		char buf[TOPO_ADDRSTRLEN];
+
+		if (!topo_addr_equal_host(&net, &a))
+			return fail(p, tk, "prefix '%s' has host bits set (did you mean '%s'?)",
+				    tk->s, topo_addr_str(&net, true, buf, sizeof(buf)));
+	}
+	*ret = a;
+	return 0;
+}
+
+static const char *family_name(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+static int parse_lab(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo *t = p->t;
+	int r;
+
+	if (t->lab)
+		return fail(p, &tv[0], "'lab' given twice (first at line %u)", t->lab_pos.line);
+	r = need(p, tv, n, 1, "a lab name");
+	if (r < 0)
+		return r;
+	r = check_name(p, &tv[1], tv[1].s, "lab", TOPO_NAME_MAX);
+	if (r < 0)
+		return r;
+	r = no_more(p, tv, n, 2);
+	if (r < 0)
+		return r;
+	t->lab = strdup(tv[1].s);
+	if (!t->lab)
+		return -ENOMEM;
+	t->lab_pos = tv[0].pos;
+	return 0;
+}
+
+static int parse_pool(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo *t = p->t;
+	struct topo_addr a;
+	int r;
+
+	r = need(p, tv, n, 1, "a prefix");
+	if (r < 0)
+		return r;
+	r = parse_addr(p, &tv[1], "prefix", &a);
+	if (r < 0)
+		return r;
+	r = no_more(p, tv, n, 2);
+	if (r < 0)
+		return r;
+	/* pool4_pos {0,0} is the built-in default, which one pool statement may replace. */
+	if ((a.family == AF_INET && t->pool4_pos.line > 0) ||
+	    (a.family == AF_INET6 && t->has_pool6))
+		return fail(p, &tv[0], "%s pool given twice (first at line %u)",
+			    family_name(a.family),
+			    a.family == AF_INET ? t->pool4_pos.line : t->pool6_pos.line);
+	if (a.family == AF_INET) {
+		t->pool4 = a;
+		t->pool4_pos = tv[0].pos;
+	} else {
+		t->pool6 = a;
+		t->has_pool6 = true;
+		t->pool6_pos = tv[0].pos;
+	}
+	return 0;
+}
+
+static int parse_loopback(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo *t = p->t;
+	int r;
+
+	r = need(p, tv, n, 1, "a prefix");
+	if (r < 0)
+		return r;
+	for (size_t i = 1; i < n; i++) {
+		struct topo_addr a;
+
+		r = parse_addr(p, &tv[i], "prefix", &a);
+		if (r < 0)
+			return r;
+		if ((a.family == AF_INET && t->has_lo4) || (a.family == AF_INET6 && t->has_lo6))
+			return fail(p, &tv[i], "%s loopback prefix given twice (first at line %u)",
+				    family_name(a.family),
+				    a.family == AF_INET ? t->loopback4_pos.line
+							: t->loopback6_pos.line);
+		if (a.family == AF_INET) {
+			t->loopback4 = a;
+			t->has_lo4 = true;
+			t->loopback4_pos = tv[i].pos;
+		} else {
+			t->loopback6 = a;
+			t->has_lo6 = true;
+			t->loopback6_pos = tv[i].pos;
+		}
+	}
+	return 0;
+}
+
+static int parse_routing(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo *t = p->t;
+	int r;
+
+	if (t->routing_static)
+		return fail(p, &tv[0], "'routing' given twice (first at line %u)",
+			    t->routing_pos.line);
+	r = need(p, tv, n, 1, "'static'");
+	if (r < 0)
+		return r;
+	if (!streq(tv[1].s, "static"))
+		return fail(p, &tv[1], "unknown routing mode '%s' (only 'static' is supported)",
+			    tv[1].s);
+	r = no_more(p, tv, n, 2);
+	if (r < 0)
+		return r;
+	t->routing_static = true;
+	t->routing_pos = tv[0].pos;
+	return 0;
+}
+
+/* ---- link ---- */
+
+struct endpoint {
+	const struct token *tk;
+	bool on_switch;
+	size_t owner;
+	char ifname[TOPO_IFNAMSIZ]; /* "" when the parser names it */
+	struct topo_addr addrs[TOPO_MAX_IFADDRS];
+	struct topo_pos addr_pos[TOPO_MAX_IFADDRS];
+	size_t n_addrs;
+};
+
+static int parse_endpoint(struct parser *p, const struct token *tk, struct endpoint *ep)
+{
+	_cleanup_free_ char *owner = NULL;
+	const char *colon = strchr(tk->s, ':');
+	size_t i;
+	int r;
+
+	*ep = (struct endpoint){.tk = tk};
+	owner = strndup(tk->s, colon ? (size_t)(colon - tk->s) : strlen(tk->s));
+	if (!owner)
+		return -ENOMEM;
+
+	i = strmap_get(&p->node_names, owner);
+	if (i == TOPO_NONE) {
+		i = strmap_get(&p->switch_names, owner);
+		if (i == TOPO_NONE) {
+			struct token otk = *tk;
+
+			otk.len = (unsigned)strlen(owner);
+			if (otk.len > tk->len || otk.len == 0)
+				otk.len = tk->len;
+			return fail(p, &otk, "unknown node or switch '%s'", owner);
+		}
+		ep->on_switch = true;
+	}
+	ep->owner = i;
+
+	if (colon) {
+		r = check_ifname(p, tk, colon + 1);
+		if (r < 0)
+			return r;
+		memcpy(ep->ifname, colon + 1, strlen(colon + 1) + 1);
+	}
+	return 0;
+}
+
+static const char *endpoint_owner_name(struct parser *p, const struct endpoint *ep)
+{
+	return ep->on_switch ? p->t->switches[ep->owner].name : p->t->nodes[ep->owner].name;
+}
+
+/* Addresses after an endpoint, up to (not including) the first token that is not one. */
+static int parse_endpoint_addrs(struct parser *p, struct token *tv, size_t n, size_t *i,
+				struct endpoint *ep)
+{
+	int r;
+
+	for (; *i < n; (*i)++) {
+		struct token *tk = &tv[*i];
+		struct topo_addr a;
+
+		/* A bare address is taken as one too, so that the message can ask for its
+		 * prefix length instead of for a '--'. */
+		if (streq(tk->s, "--") || strchr(tk->s, '=') ||
+		    (!strchr(tk->s, '/') && topo_addr_parse(tk->s, false, &a) < 0))
+			break;
+
+		if (ep->on_switch)
+			return fail(p, tk, "switch '%s' cannot take an address",
+				    endpoint_owner_name(p, ep));
+		if (ep->n_addrs == TOPO_MAX_IFADDRS)
+			return fail(p, tk, "too many addresses on one interface (at most %d)",
+				    TOPO_MAX_IFADDRS);
+		r = parse_addr(p, tk, "address", &ep->addrs[ep->n_addrs]);
+		if (r < 0)
+			return r;
+		ep->addr_pos[ep->n_addrs++] = tk->pos;
+	}
+	return 0;
+}
+
+static bool ifname_taken(struct parser *p, const struct endpoint *ep, const char *name,
+			 size_t *ret_line)
+{
+	char key[32 + TOPO_IFNAMSIZ];
+	size_t v;
+
+	if (ep->on_switch) {
+		v = strmap_get(&p->root_ifnames, name);
+		if (v != TOPO_NONE && ret_line)
+			*ret_line = v;
+		return v != TOPO_NONE;
+	}
+	snprintf(key, sizeof(key), "%zu:%s", ep->owner, name);
+	v = strmap_get(&p->node_ifnames, key);
+	if (v != TOPO_NONE && ret_line)
+		*ret_line = p->t->ifaces[v].pos.line;
+	return v != TOPO_NONE;
+}
+
+/* Decides the name of ep (checking an explicit one for clashes) and records it as taken. */
+static int name_endpoint(struct parser *p, struct endpoint *ep, size_t iface)
+{
+	char key[32 + TOPO_IFNAMSIZ];
+	size_t line = 0;
+
+	if (ep->ifname[0] != '\0') {
+		if (ifname_taken(p, ep, ep->ifname, &line)) {
+			if (ep->on_switch)
+				return fail(p, ep->tk,
+					    "interface name '%s' is already used in the lab-root "
+					    "namespace (line %zu)",
+					    ep->ifname, line);
+			return fail(
+				p, ep->tk,
+				"duplicate interface name '%s' on node '%s' (first at line %zu)",
+				ep->ifname, p->t->nodes[ep->owner].name, line);
+		}
+	} else if (!ep->on_switch) {
+		/* Skipping names taken explicitly keeps ethN unique without renumbering. */
+		unsigned *k = &p->eth_next[ep->owner];
+
+		do
+			snprintf(ep->ifname, sizeof(ep->ifname), "eth%u", (*k)++);
+		while (ifname_taken(p, ep, ep->ifname, NULL));
+	} else {
+		const char *sw = p->t->switches[ep->owner].name;
+		unsigned *k = &p->port_next[ep->owner];
+
+		for (;;) {
+			char buf[64];
+
+			snprintf(buf, sizeof(buf), "%s-%u", sw, *k);
+			if (strlen(buf) < TOPO_IFNAMSIZ) {
+				(*k)++;
+			} else {
+				/* Bridge ports only need unique names in lab-root; a global
+				 * counter keeps them short when SWITCH-K would not fit. */
+				snprintf(buf, sizeof(buf), "sp%u", ++p->sp_next);
+			}
+			if (!ifname_taken(p, ep, buf, NULL)) {
+				memcpy(ep->ifname, buf, strlen(buf) + 1);
+				break;
+			}
+		}
+	}
+
+	if (ep->on_switch)
+		return strmap_put(&p->root_ifnames, ep->ifname, ep->tk->pos.line);
+	snprintf(key, sizeof(key), "%zu:%s", ep->owner, ep->ifname);
+	return strmap_put(&p->node_ifnames, key, iface);
+}
+
+static int add_node_iface(struct topo_node *node, size_t iface)
+{
+	/* Capacity is the next power of two (at least 4): no extra field in the model. */
+	if (node->n_ifaces >= 4 && (node->n_ifaces & (node->n_ifaces - 1)) != 0)
+		goto append;
+	if (node->n_ifaces == 0 || node->n_ifaces >= 4) {
+		size_t cap = node->n_ifaces == 0 ? 4 : node->n_ifaces * 2;
+		size_t *a = realloc(node->ifaces, cap * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		node->ifaces = a;
+	}
+append:
+	node->ifaces[node->n_ifaces++] = iface;
+	return 0;
+}
+
+static int parse_link_option(struct parser *p, const struct token *tk, struct topo_link *l,
+			     unsigned *seen)
+{
+	static const char *const keys[] = {
+		"mtu",	   "delay",   "jitter", "loss",	 "duplicate",
+		"corrupt", "reorder", "rate",	"limit",
+	};
+	const char *eq = strchr(tk->s, '='), *v = eq + 1;
+	size_t klen = (size_t)(eq - tk->s), key = ELEMENTSOF(keys);
+	struct topo_impair *im = &l->impair;
+	uint32_t u32;
+	uint64_t u64;
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+		if (strlen(keys[i]) == klen && strncmp(tk->s, keys[i], klen) == 0)
+			key = i;
+	if (key == ELEMENTSOF(keys))
+		return fail(p, tk, "unknown link option '%.*s'", (int)klen, tk->s);
+	if (*seen & (1u << key))
+		return fail(p, tk, "link option '%s' given twice", keys[key]);
+	*seen |= 1u << key;
+
+	switch (key) {
+	case 0:
+		r = parse_uint32(v, 68, 65535, &u32);
+		if (r == -ERANGE)
+			return fail(p, tk, "mtu '%s' is out of range (68..65535)", v);
+		if (r < 0)
+			return fail(p, tk, "invalid mtu '%s': expected a number", v);
+		l->mtu = u32;
+		return 0;
+	case 1:
+	case 2:
+		r = parse_duration_ns(v, true, &u64);
+		if (r == -ERANGE)
+			return fail(p, tk, "%s '%s' is too large", keys[key], v);
+		if (r < 0 && parse_duration_ns(v, false, &u64) >= 0)
+			return fail(p, tk, "%s '%s' needs a unit (e.g. '%sms')", keys[key], v, v);
+		if (r < 0)
+			return fail(p, tk, "invalid %s '%s': expected a time such as 10ms",
+				    keys[key], v);
+		if (key == 1)
+			im->delay_ns = u64;
+		else
+			im->jitter_ns = u64;
+		break;
+	case 3:
+	case 4:
+	case 5:
+	case 6:
+		r = parse_percent(v, &u32);
+		if (r == -ERANGE)
+			return fail(p, tk, "%s '%s' is more than 100%%", keys[key], v);
+		if (r < 0)
+			return fail(p, tk, "invalid %s '%s': expected a percentage such as 1%%",
+				    keys[key], v);
+		if (key == 3)
+			im->loss = u32;
+		else if (key == 4)
+			im->duplicate = u32;
+		else if (key == 5)
+			im->corrupt = u32;
+		else
+			im->reorder = u32;
+		break;
+	case 7:
+		r = parse_rate_bps(v, &u64);
+		if (r == -ERANGE)
+			return fail(p, tk, "rate '%s' is out of range", v);
+		if (r < 0)
+			return fail(p, tk, "invalid rate '%s': expected a rate such as 10mbit", v);
+		im->rate_bps = u64;
+		break;
+	case 8:
+		r = parse_uint32(v, 1, UINT32_MAX, &u32);
+		if (r < 0)
+			return fail(p, tk,
+				    "invalid limit '%s': expected a number of packets from 1", v);
+		im->limit = u32;
+		break;
+	}
+	if (!im->set) {
+		im->set = true;
+		im->pos = tk->pos;
+	}
+	return 0;
+}
+
+static int parse_link(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo *t = p->t;
+	struct endpoint ep[2];
+	struct topo_link l = {.pos = tv[0].pos};
+	const struct token *jitter = NULL;
+	unsigned seen = 0;
+	size_t i = 1;
+	int r;
+
+	r = need(p, tv, n, 1, "an endpoint NODE[:IFNAME]");
+	if (r < 0)
+		return r;
+	if (streq(tv[1].s, "--"))
+		return fail(p, &tv[1], "expected an endpoint NODE[:IFNAME] before '--'");
+	r = parse_endpoint(p, &tv[i++], &ep[0]);
+	if (r < 0)
+		return r;
+	r = parse_endpoint_addrs(p, tv, n, &i, &ep[0]);
+	if (r < 0)
+		return r;
+	if (i >= n)
+		return fail_after(p, &tv[n - 1], "expected '--' between the two ends of a link");
+	if (!streq(tv[i].s, "--"))
+		return fail(p, &tv[i], "expected '--' between the two ends of a link");
+	i++;
+	r = need(p, tv, n, i, "an endpoint NODE[:IFNAME]");
+	if (r < 0)
+		return r;
+	r = parse_endpoint(p, &tv[i++], &ep[1]);
+	if (r < 0)
+		return r;
+	r = parse_endpoint_addrs(p, tv, n, &i, &ep[1]);
+	if (r < 0)
+		return r;
+
+	for (; i < n; i++) {
+		if (!strchr(tv[i].s, '='))
+			return fail(p, &tv[i],
+				    "unexpected '%s' in link: expected ADDR/LEN or KEY=VALUE",
+				    tv[i].s);
+		r = parse_link_option(p, &tv[i], &l, &seen);
+		if (r < 0)
+			return r;
+		if (strncmp(tv[i].s, "jitter=", 7) == 0)
+			jitter = &tv[i];
+	}
+	/* netem applies jitter around a delay; on its own it would silently do nothing. */
+	if (jitter && l.impair.delay_ns == 0)
+		return fail(p, jitter, "jitter needs a delay (add delay=T)");
+
+	if (ep[0].on_switch == ep[1].on_switch && ep[0].owner == ep[1].owner)
+		return fail(p, ep[1].tk, "link from %s '%s' to itself",
+			    ep[1].on_switch ? "switch" : "node", endpoint_owner_name(p, &ep[1]));
+
+	for (int e = 0; e < 2; e++) {
+		size_t k = t->n_ifaces;
+		struct topo_iface *f;
+
+		r = GROW(p, ifaces);
+		if (r < 0)
+			return r;
+		r = name_endpoint(p, &ep[e], k);
+		if (r < 0)
+			return r;
+		if (!ep[e].on_switch) {
+			r = add_node_iface(&t->nodes[ep[e].owner], k);
+			if (r < 0)
+				return r;
+		}
+		f = &t->ifaces[k];
+		*f = (struct topo_iface){
+			.on_switch = ep[e].on_switch,
+			.owner = ep[e].owner,
+			.link = t->n_links,
+			.peer = e == 0 ? k + 1 : k - 1,
+			.mtu = l.mtu,
+			.n_addrs = ep[e].n_addrs,
+			.n_user_addrs = ep[e].n_addrs,
+			.pos = ep[e].tk->pos,
+		};
+		memcpy(f->name, ep[e].ifname, sizeof(f->name));
+		memcpy(f->addrs, ep[e].addrs, sizeof(f->addrs));
+		memcpy(f->addr_pos, ep[e].addr_pos, sizeof(f->addr_pos));
+		l.end[e] = k;
+		t->n_ifaces++;
+	}
+
+	r = GROW(p, links);
+	if (r < 0)
+		return r;
+	t->links[t->n_links++] = l;
+	return 0;
+}
+
+/* ---- route, sysctl, mount, exec/start ---- */
+
+static int parse_route(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo *t = p->t;
+	struct topo_route rt = {.iface = TOPO_NONE, .pos = tv[0].pos};
+	bool has_metric = false;
+	size_t i;
+	int r;
+
+	r = need(p, tv, n, 1, "a node name");
+	if (r < 0)
+		return r;
+	r = lookup_node(p, &tv[1], &rt.node);
+	if (r < 0)
+		return r;
+	r = need(p, tv, n, 2, "a destination PREFIX or 'default'");
+	if (r < 0)
+		return r;
+	if (!streq(tv[2].s, "default")) {
+		r = parse_addr(p, &tv[2], "prefix", &rt.dst);
+		if (r < 0)
+			return r;
+	}
+	r = need(p, tv, n, 3, "'via ADDR'");
+	if (r < 0)
+		return r;
+	if (!streq(tv[3].s, "via"))
+		return fail(p, &tv[3], "expected 'via' after the route destination, got '%s'",
+			    tv[3].s);
+	r = need(p, tv, n, 4, "a gateway address");
+	if (r < 0)
+		return r;
+	if (strchr(tv[4].s, '/'))
+		return fail(p, &tv[4], "gateway '%s' must be an address without a prefix length",
+			    tv[4].s);
+	if (topo_addr_parse(tv[4].s, false, &rt.via) < 0)
+		return fail(p, &tv[4], "invalid gateway address '%s'", tv[4].s);
+	if (streq(tv[2].s, "default"))
+		rt.dst.family = rt.via.family;
+	else if (rt.dst.family != rt.via.family)
+		return fail(p, &tv[4], "gateway '%s' is not of the same address family as '%s'",
+			    tv[4].s, tv[2].s);
+
+	for (i = 5; i < n; i += 2) {
+		if (streq(tv[i].s, "dev")) {
+			char key[32 + TOPO_IFNAMSIZ];
+
+			if (rt.iface != TOPO_NONE)
+				return fail(p, &tv[i], "'dev' given twice");
+			r = need(p, tv, n, i + 1, "an interface name");
+			if (r < 0)
+				return r;
+			snprintf(key, sizeof(key), "%zu:%.*s", rt.node, TOPO_IFNAMSIZ, tv[i + 1].s);
+			rt.iface = strlen(tv[i + 1].s) < TOPO_IFNAMSIZ
+					   ? strmap_get(&p->node_ifnames, key)
+					   : TOPO_NONE;
+			if (rt.iface == TOPO_NONE)
+				return fail(p, &tv[i + 1], "node '%s' has no interface '%s'",
+					    t->nodes[rt.node].name, tv[i + 1].s);
+		} else if (streq(tv[i].s, "metric")) {
+			if (has_metric)
+				return fail(p, &tv[i], "'metric' given twice");
+			r = need(p, tv, n, i + 1, "a number");
+			if (r < 0)
+				return r;
+			if (parse_uint32(tv[i + 1].s, 0, UINT32_MAX, &rt.metric) < 0)
+				return fail(p, &tv[i + 1], "invalid metric '%s'", tv[i + 1].s);
+			has_metric = true;
+		} else {
+			return fail(p, &tv[i],
+				    "unexpected '%s' in route: expected 'dev' or 'metric'",
+				    tv[i].s);
+		}
+	}
+
+	r = GROW(p, routes);
+	if (r < 0)
+		return r;
+	t->routes[t->n_routes++] = rt;
+	return 0;
+}
+
+static int parse_sysctl(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo *t = p->t;
+	_cleanup_free_ char *key = NULL, *value = NULL;
+	const char *eq;
+	size_t node, vlen = 0;
+	int r;
+
+	r = need(p, tv, n, 1, "a node name");
+	if (r < 0)
+		return r;
+	r = lookup_node(p, &tv[1], &node);
+	if (r < 0)
+		return r;
+	r = need(p, tv, n, 2, "KEY=VALUE");
+	if (r < 0)
+		return r;
+	eq = strchr(tv[2].s, '=');
+	if (!eq)
+		return fail(p, &tv[2], "expected KEY=VALUE, got '%s'", tv[2].s);
+	key = strndup(tv[2].s, (size_t)(eq - tv[2].s));
+	if (!key)
+		return -ENOMEM;
+
+	for (const char *c = key; *c; c++)
+		if (!is_name_char(*c) && *c != '.' && *c != '/')
+			return fail(p, &tv[2],
+				    "invalid sysctl key '%s': only letters, digits, '_', '-', '.' "
+				    "and '/' are allowed",
+				    key);
+	/* The key becomes a path under /proc/sys: nothing may climb out of net/. */
+	if (strstr(key, ".."))
+		return fail(p, &tv[2], "invalid sysctl key '%s': '..' is not allowed", key);
+	if (strncmp(key, "net.", 4) != 0 && strncmp(key, "net/", 4) != 0)
+		return fail(p, &tv[2], "sysctl '%s' is not per-node: only net.* keys are allowed",
+			    key);
+	if (key[4] == '\0' || strstr(key, "//") || strstr(key, "./") || strstr(key, "/.") ||
+	    key[strlen(key) - 1] == '.' || key[strlen(key) - 1] == '/')
+		return fail(p, &tv[2], "invalid sysctl key '%s': empty component", key);
+
+	/* The value is the rest of the statement, so "32768 60999" works as for sysctl(8). */
+	vlen = strlen(eq + 1) + 1;
+	for (size_t i = 3; i < n; i++)
+		vlen += strlen(tv[i].s) + 1;
+	value = malloc(vlen);
+	if (!value)
+		return -ENOMEM;
+	strcpy(value, eq + 1);
+	for (size_t i = 3; i < n; i++) {
+		if (value[0] != '\0')
+			strcat(value, " ");
+		strcat(value, tv[i].s);
+	}
+	if (value[0] == '\0')
+		return fail(p, &tv[2], "missing value for sysctl '%s'", key);
+
+	r = GROW(p, sysctls);
+	if (r < 0)
+		return r;
+	t->sysctls[t->n_sysctls++] = (struct topo_sysctl){
+		.node = node,
+		.key = TAKE_PTR(key),
+		.value = TAKE_PTR(value),
+		.pos = tv[0].pos,
+	};
+	return 0;
+}
+
+static int check_path(struct parser *p, const struct token *tk)
+{
+	const char *s = tk->s;
+
+	if (s[0] != '/')
+		return fail(p, tk, "path '%s' is not absolute", s);
+	for (const char *c = s; *c;) {
+		size_t len;
+
+		while (*c == '/')
+			c++;
+		len = strcspn(c, "/");
+		if (len == 2 && c[0] == '.' && c[1] == '.')
+			return fail(p, tk, "path '%s' must not contain '..'", s);
+		c += len;
+	}
+	return 0;
+}
+
+static int parse_mount(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo *t = p->t;
+	struct topo_mount m = {.pos = tv[0].pos};
+	_cleanup_free_ char *src = NULL, *dir = NULL;
+	size_t i;
+	int r;
+
+	r = need(p, tv, n, 1, "a node name");
+	if (r < 0)
+		return r;
+	r = lookup_node(p, &tv[1], &m.node);
+	if (r < 0)
+		return r;
+	r = need(p, tv, n, 2, "'tmpfs' or 'bind'");
+	if (r < 0)
+		return r;
+	if (streq(tv[2].s, "tmpfs"))
+		m.kind = TOPO_MOUNT_TMPFS;
+	else if (streq(tv[2].s, "bind"))
+		m.kind = TOPO_MOUNT_BIND;
+	else
+		return fail(p, &tv[2], "unknown mount type '%s' (expected 'tmpfs' or 'bind')",
+			    tv[2].s);
+
+	i = 3;
+	if (m.kind == TOPO_MOUNT_BIND) {
+		r = need(p, tv, n, i, "a source path");
+		if (r < 0)
+			return r;
+		r = check_path(p, &tv[i]);
+		if (r < 0)
+			return r;
+		src = strdup(tv[i].s);
+		if (!src)
+			return -ENOMEM;
+		i++;
+	}
+	r = need(p, tv, n, i, "a directory");
+	if (r < 0)
+		return r;
+	r = check_path(p, &tv[i]);
+	if (r < 0)
+		return r;
+	if (tv[i].s[strspn(tv[i].s, "/")] == '\0')
+		return fail(p, &tv[i], "cannot mount over '/'");
+	dir = strdup(tv[i].s);
+	if (!dir)
+		return -ENOMEM;
+	r = no_more(p, tv, n, i + 1);
+	if (r < 0)
+		return r;
+
+	r = GROW(p, mounts);
+	if (r < 0)
+		return r;
+	m.src = TAKE_PTR(src);
+	m.dir = TAKE_PTR(dir);
+	t->mounts[t->n_mounts++] = m;
+	return 0;
+}
+
+static char *substitute_node(const char *s, size_t len, const char *node)
+{
+	static const char var[] = "%NODE%";
+	const size_t vl = sizeof(var) - 1, nl = strlen(node);
+	size_t count = 0, o = 0;
+	char *out;
+
+	for (size_t i = 0; i + vl <= len; i++)
+		if (memcmp(s + i, var, vl) == 0) {
+			count++;
+			i += vl - 1;
+		}
+	out = malloc(len + count * nl + 1);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		if (i + vl <= len && memcmp(s + i, var, vl) == 0) {
+			memcpy(out + o, node, nl);
+			o += nl;
+			i += vl;
+		} else {
+			out[o++] = s[i++];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int parse_cmd(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo *t = p->t;
+	struct topo_cmd c = {.daemon = streq(tv[0].s, "start"), .pos = tv[0].pos};
+	int r;
+
+	r = need(p, tv, n, 1, "a node name");
+	if (r < 0)
+		return r;
+	r = lookup_node(p, &tv[1], &c.node);
+	if (r < 0)
+		return r;
+	if (!p->cmd)
+		return fail_after(p, &tv[1], "missing command after the node name in '%s'",
+				  tv[0].s);
+
+	r = GROW(p, cmds);
+	if (r < 0)
+		return r;
+	c.command = substitute_node(p->cmd, p->cmd_len, t->nodes[c.node].name);
+	if (!c.command)
+		return -ENOMEM;
+	t->cmds[t->n_cmds++] = c;
+	return 0;
+}
+
+/* ---- statements ---- */
+
+typedef int (*stmt_fn)(struct parser *p, struct token *tv, size_t n);
+
+static const struct {
+	const char *keyword;
+	stmt_fn fn;
+} statements[] = {
+	{"lab", parse_lab},	  {"pool", parse_pool},		{"link", parse_link},
+	{"route", parse_route},	  {"loopback", parse_loopback}, {"routing", parse_routing},
+	{"sysctl", parse_sysctl}, {"mount", parse_mount},	{"exec", parse_cmd},
+	{"start", parse_cmd},
+};
+
+/* Runs fn once per round of the statement's ranges, which all advance together. */
+static int run_expanded(struct parser *p, stmt_fn fn, size_t n_expand)
+{
+	_cleanup_free_ struct token *tv = NULL;
+	_cleanup_free_ char **owned = NULL;
+	size_t n = p->n_tok;
+	uint64_t count = 1;
+	int r;
+
+	p->n_ranges = 0;
+	for (size_t i = 1; i < n_expand; i++) {
+		r = scan_ranges(p, i);
+		if (r < 0)
+			return r;
+	}
+	for (size_t j = 0; j < p->n_ranges; j++) {
+		if (j > 0 && p->ranges[j].count != count)
+			return fail_range(p, &p->ranges[j],
+					  "ranges of different lengths in one statement (%llu and "
+					  "%llu)",
+					  (unsigned long long)count,
+					  (unsigned long long)p->ranges[j].count);
+		count = p->ranges[j].count;
+	}
+	if (p->n_ranges == 0) {
+		p->expanded++;
+		return fn(p, p->tok, n);
+	}
+	r = charge(p, &p->ranges[0], count);
+	if (r < 0)
+		return r;
+
+	tv = malloc(n * sizeof(*tv));
+	owned = calloc(n, sizeof(*owned));
+	if (!tv || !owned)
+		return -ENOMEM;
+	for (uint64_t k = 0; k < count; k++) {
+		memcpy(tv, p->tok, n * sizeof(*tv));
+		for (size_t i = 1; i < n_expand; i++) {
+			if (!strchr(p->tok[i].s, '['))
+				continue;
+			owned[i] = expand(p, i, 0, p->n_ranges, k);
+			if (!owned[i]) {
+				r = -ENOMEM;
+				break;
+			}
+			tv[i].s = owned[i];
+		}
+		if (r >= 0)
+			r = fn(p, tv, n);
+		for (size_t i = 0; i < n; i++) {
+			free(owned[i]);
+			owned[i] = NULL;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_statement(struct parser *p)
+{
+	const char *kw = p->tok[0].s;
+	size_t n_expand = p->n_tok;
+
+	if (streq(kw, "node"))
+		return parse_decl(p, true);
+	if (streq(kw, "switch"))
+		return parse_decl(p, false);
+
+	p->cmd = NULL;
+	p->cmd_len = 0;
+	if (streq(kw, "exec") || streq(kw, "start")) {
+		/* The command is shell text, passed on as written (ranges in it are not
+		 * expanded; %NODE% is the way to vary it). */
+		if (p->n_tok > 2) {
+			size_t end = p->line.n;
+
+			while (end > p->tok[2].off && is_blank(p->line.c[end - 1]))
+				end--;
+			p->cmd = p->line.c + p->tok[2].off;
+			p->cmd_len = end - p->tok[2].off;
+		}
+		n_expand = p->n_tok < 2 ? p->n_tok : 2;
+		p->n_tok = n_expand;
+	}
+
+	for (size_t i = 0; i < ELEMENTSOF(statements); i++)
+		if (streq(kw, statements[i].keyword))
+			return run_expanded(p, statements[i].fn, n_expand);
+	return fail(p, &p->tok[0], "unknown statement '%s'", kw);
+}
+
+int topo_parse_statements(struct topo *t, const struct topo_src *src, struct topo_error *err)
+{
+	_cleanup_(parser_done) struct parser p = {.t = t, .src = src, .err = err};
+	struct lexer lx;
+	int r;
+
+	/* The default IPv4 pool; pool4_pos stays {0,0} until a pool statement replaces it. */
+	r = topo_addr_parse("10.0.0.0/8", true, &t->pool4);
+	if (r < 0)
+		return r;
+
+	lexer_init(&lx, src);
+	for (;;) {
+		r = lexer_next(&lx, &p.line, err);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return 0;
+		r = tokenize(&p);
+		if (r < 0)
+			return r;
+		if (p.n_tok == 0)
+			continue;
+		r = parse_statement(&p);
+		if (r < 0)
+			return r;
+	}
+}

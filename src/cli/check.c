@@ -125,8 +125,10 @@ static void plan_text(const struct topo *t)
 
 	for (size_t r = 0; r < t->n_routes; r++)
 		n_auto += t->routes[r].automatic;
-	printf("lab %s: %zu nodes, %zu switches, %zu links, %zu routes (%zu automatic)\n", t->lab,
-	       t->n_nodes, t->n_switches, t->n_links, t->n_routes, n_auto);
+	printf("lab %s: %zu node%s, %zu switch%s, %zu link%s, %zu route%s (%zu automatic)\n",
+	       t->lab, t->n_nodes, t->n_nodes == 1 ? "" : "s", t->n_switches,
+	       t->n_switches == 1 ? "" : "es", t->n_links, t->n_links == 1 ? "" : "s", t->n_routes,
+	       t->n_routes == 1 ? "" : "s", n_auto);
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct topo_node *n = &t->nodes[i];
 		printf("%s%s\n", n->name, n->flags & TOPO_NODE_ROUTER ? " (router)" : "");
@@ -144,6 +146,19 @@ static void plan_text(const struct topo *t)
 			for (size_t x = 0; x < f->n_addrs; x++)
 				printf(" %s", topo_addr_str(&f->addrs[x], true, buf, sizeof(buf)));
 			printf("  -> %s\n", end_name(t, f->peer, a, sizeof(a)));
+		}
+		for (size_t r = 0; r < t->n_routes; r++) {
+			const struct topo_route *rt = &t->routes[r];
+			if (rt->node != i)
+				continue;
+			printf("  route %s via %s",
+			       rt->dst.plen == 0 ? "default" : topo_addr_str(&rt->dst, true, buf, sizeof(buf)),
+			       topo_addr_str(&rt->via, false, a, sizeof(a)));
+			if (rt->iface != TOPO_NONE)
+				printf(" dev %s", t->ifaces[rt->iface].name);
+			if (rt->metric)
+				printf(" metric %u", rt->metric);
+			printf("%s\n", rt->automatic ? " (static routing)" : "");
 		}
 	}
 }

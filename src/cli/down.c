@@ -70,7 +70,12 @@ int verb_down(int argc, char **argv)
 
 	if (optind < argc) {
 		const char *arg = argv[optind];
-		if (cli_is_file_arg(arg)) {
+		if (lab) {
+			/* `down FILE -l LAB` is how a lab brought up with `up FILE -l LAB` goes:
+			 * the name given wins over the file's. */
+			if (!cli_is_file_arg(arg))
+				return cli_usage_error(USAGE, "both a lab name and -l given");
+		} else if (cli_is_file_arg(arg)) {
 			struct topo *t = NULL;
 			r = cli_load_topology(arg, &t);
 			if (r != EXIT_OK)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,6 +43,11 @@ static void help(FILE *f)
 int main(int argc, char **argv)
 {
 	int i = 1;
+
+	/* A closed stdout (`netlab up x | head -1`) must not kill us between the commit and our
+	 * last line: that would report failure for a lab that is up. Commands we start get the
+	 * default back (ns_run resets every signal). */
+	signal(SIGPIPE, SIG_IGN);
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -8,8 +10,8 @@ int lab_exec(const char *name, const char *node, char *const argv[], int *exec_e
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 	_cleanup_close_ int pidfd = -EBADF;
-	char env_lab[128], env_node[128];
-	const char *env[] = { env_lab, env_node, NULL };
+	char env_lab[128], env_node[128], env_dir[4200];
+	const char *env[] = { env_lab, env_node, env_dir, NULL };
 	size_t i;
 	int r;
 
@@ -31,6 +33,7 @@ int lab_exec(const char *name, const char *node, char *const argv[], int *exec_e
 
 	snprintf(env_lab, sizeof(env_lab), "NETLAB_LAB=%s", name);
 	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", node);
+	snprintf(env_dir, sizeof(env_dir), "NETLAB_DIR=%s/%s", lab_run_dir(), name);
 	struct ns_run_opts o = {
 		.env_add = env,
 		.stdin_fd = -1,

@@ -70,6 +70,54 @@ static void child_prepare(const char *const *env_add)
 		putenv((char *)*e);
 }
 
+static const struct {
+	int flag;
+	const char *path;
+} ns_kinds[] = {
+	{ CLONE_NEWNET, "/proc/self/ns/net" }, { CLONE_NEWUTS, "/proc/self/ns/uts" },
+	{ CLONE_NEWIPC, "/proc/self/ns/ipc" }, { CLONE_NEWPID, "/proc/self/ns/pid" },
+	/* Mount last: once back in it, /proc/self is ours again (not needed, but tidy). */
+	{ CLONE_NEWNS, "/proc/self/ns/mnt" },
+};
+
+static void close_saved(int saved[])
+{
+	for (size_t i = 0; i < ELEMENTSOF(ns_kinds); i++)
+		saved[i] = safe_close(saved[i]);
+}
+
+static int save_namespaces(unsigned flags, int saved[])
+{
+	for (size_t i = 0; i < ELEMENTSOF(ns_kinds); i++)
+		saved[i] = -EBADF;
+	for (size_t i = 0; i < ELEMENTSOF(ns_kinds); i++) {
+		if (!(flags & (unsigned)ns_kinds[i].flag))
+			continue;
+		saved[i] = open(ns_kinds[i].path, O_RDONLY | O_CLOEXEC);
+		if (saved[i] < 0) {
+			int r = negative_errno();
+			close_saved(saved);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* Joining our own PID namespace again resets pid_for_children: setns allows the caller's
+ * active namespace as a target. */
+static int restore_namespaces(int saved[])
+{
+	int r = 0;
+	for (size_t i = 0; i < ELEMENTSOF(ns_kinds); i++) {
+		if (saved[i] < 0)
+			continue;
+		if (setns(saved[i], ns_kinds[i].flag) < 0 && r == 0)
+			r = negative_errno();
+	}
+	close_saved(saved);
+	return r;
+}
+
 static volatile sig_atomic_t forward_pid;
 
 static void forward_signal(int sig)
@@ -85,15 +133,22 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	char cwd[PATH_MAX];
 	bool have_cwd = false;
-	int errpipe[2], status, exec_errno = 0;
+	int errpipe[2], status, exec_errno = 0, r;
+	int saved[ELEMENTSOF(ns_kinds)];
 	ssize_t n;
 	pid_t pid;
 
 	if (o && o->keep_cwd)
 		have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
 
-	if (setns(pidfd, (int)setns_flags) < 0)
-		return negative_errno();
+	r = save_namespaces(setns_flags, saved);
+	if (r < 0)
+		return r;
+	if (setns(pidfd, (int)setns_flags) < 0) {
+		r = negative_errno();
+		close_saved(saved);
+		return r;
+	}
 	/* Joining the mount namespace moved us to its root; come back to the same path if it
 	 * exists there, like `ip netns exec` does by keeping it. */
 	if (!have_cwd || chdir(cwd) < 0)
@@ -104,9 +159,10 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 
 	pid = fork();
 	if (pid < 0) {
-		int r = negative_errno();
+		r = negative_errno();
 		close(errpipe[0]);
 		close(errpipe[1]);
+		close_saved(saved);
 		return r;
 	}
 	if (pid == 0) {
@@ -124,6 +180,17 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 		_exit(e == ENOENT ? 127 : 126);
 	}
 	close(errpipe[1]);
+
+	/* The child is inside; we go home. Whatever this process does next — the sanitizers'
+	 * leak check clones a tracer and reads /proc/self — must happen in our own PID and mount
+	 * namespaces, not in the node's, where /proc/self does not even resolve. */
+	r = restore_namespaces(saved);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(errpipe[0]);
+		return r;
+	}
 
 	forward_pid = pid;
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)

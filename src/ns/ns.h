@@ -129,7 +129,7 @@ int ns_spawn_daemon(int pidfd, unsigned setns_flags, char *const argv[], int log
 
 /* ---- /proc helpers (proc.c) ------------------------------------------------------------- */
 
-/* Field 22 of /proc/PID/stat. -ESRCH when the process is gone. */
+/* Field 22 of /proc/PID/stat. -ESRCH when the process is gone or a zombie. */
 int proc_starttime(pid_t pid, uint64_t *ret);
 /* The PID (in our namespace) of the process behind pidfd, from /proc/self/fdinfo. */
 int pidfd_get_pid(int pidfd, pid_t *ret);

@@ -33,6 +33,9 @@ int proc_starttime(pid_t pid, uint64_t *ret)
 	if (!p)
 		return -EIO;
 	p++;
+	/* A zombie is dead: a pidfd opens on it, but nothing of it (no namespace) is left. */
+	if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
+		return -ESRCH;
 	/* Now at field 3 (state); starttime is field 22, so skip 19 more separators. */
 	for (int field = 3; field < 22; field++) {
 		p = strchr(p + 1, ' ');

@@ -1,0 +1,53 @@
+#!/bin/bash
+# The command line around the core: lab selection (-l, NETLAB_LAB, the only lab up), down by
+# file and --all, clean never touching a live lab, check without root, verbs refusing early
+# without privileges, status output.
+. "$(dirname "$0")/lib.sh"
+require_root
+id nobody >/dev/null 2>&1 || skip_all "no 'nobody' user to test unprivileged use"
+plan 19
+snapshot before
+
+A=t-cli-a-$$
+B=t-cli-b-$$
+track_lab "$A"
+track_lab "$B"
+grep -v "^lab " "$SRCDIR/topologies/minimal.conf" >"$TMP/$A.conf"
+chmod 755 "$TMP"
+chmod 644 "$TMP/$A.conf"
+
+# Other labs on this machine would make "the only lab" ambiguous; this test needs none.
+if "$NETLAB" status --json | python3 -c 'import json,sys; sys.exit(any(l["state"]=="running" for l in json.load(sys.stdin)["labs"]))'; then
+	:
+else
+	skip_all "other labs are up on this machine"
+fi
+
+is "check works without root" "0" \
+	"$(runuser -u nobody -- "$NETLAB" check "$TMP/$A.conf" >/dev/null 2>&1; echo $?)"
+out=$(runuser -u nobody -- "$NETLAB" up "$TMP/$A.conf" 2>&1)
+is "up without root fails with exit 1" "1" "$?"
+ok "and says what is needed" sh -c "printf '%s' '$out' | grep -q 'needs root'"
+ok "and creates nothing" test ! -e "$RUN_DIR/$A"
+is "exec without root fails with 125" "125" \
+	"$(runuser -u nobody -- "$NETLAB" exec h1 true >/dev/null 2>&1; echo $?)"
+
+ok "up takes its lab name from the file name" "$NETLAB" up "$TMP/$A.conf"
+ok "exec finds the only lab that is up" "$NETLAB" exec h1 ping -c1 -W2 -q h2
+ok "up -l gives a second lab of the same file" "$NETLAB" up "$TMP/$A.conf" -l "$B"
+is "with two labs up, exec needs a choice (125)" "125" "$("$NETLAB" exec h1 true 2>/dev/null; echo $?)"
+is "NETLAB_LAB chooses" "$B" "$(NETLAB_LAB=$B "$NETLAB" exec h1 sh -c 'echo $NETLAB_LAB')"
+is "-l wins over NETLAB_LAB" "$A" "$(NETLAB_LAB=$B "$NETLAB" exec -l "$A" h1 sh -c 'echo $NETLAB_LAB')"
+ok "status lists both labs as running" sh -c \
+	"'$NETLAB' status | grep -q '^$A *running' && '$NETLAB' status | grep -q '^$B *running'"
+ok "status LAB shows nodes, interfaces and addresses" sh -c \
+	"'$NETLAB' status '$A' | grep -Eq '^h1 +[0-9]+ +eth0 +up +10\\.'"
+ok "clean leaves live labs alone" sh -c \
+	"'$NETLAB' clean >/dev/null && test -e '$RUN_DIR/$A/state' && '$NETLAB' exec -l '$A' h1 true"
+ok "down FILE -l LAB takes LAB down" "$NETLAB" down "$TMP/$A.conf" -l "$B"
+ok "down FILE takes the file's lab down" "$NETLAB" down "$TMP/$A.conf"
+is "down of a lab that is not up: exit 1" "1" "$("$NETLAB" down "$A" 2>/dev/null; echo $?)"
+"$NETLAB" up "$TMP/$A.conf" >/dev/null && "$NETLAB" up "$TMP/$A.conf" -l "$B" >/dev/null
+ok "down --all takes every lab down" sh -c "'$NETLAB' down --all && test ! -e '$RUN_DIR/$A' -a ! -e '$RUN_DIR/$B'"
+host_unchanged
+done_testing

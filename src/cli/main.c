@@ -11,8 +11,13 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } verbs[] = {
-	{ "up", verb_up },       { "down", verb_down },   { "exec", verb_exec },
-	{ "status", verb_status }, { "check", verb_check }, { "clean", verb_clean },
+	/* One verb per line; each is implemented in src/cli/VERB.c. */
+	{ "up", verb_up },
+	{ "down", verb_down },
+	{ "exec", verb_exec },
+	{ "status", verb_status },
+	{ "check", verb_check },
+	{ "clean", verb_clean },
 };
 
 static void help(FILE *f)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lab-internal.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -33,7 +34,8 @@
 static const char *const phase_names[_LAB_PHASE_MAX] = {
 	[LAB_PHASE_PREPARE] = "prepare",     [LAB_PHASE_NODES] = "nodes",
 	[LAB_PHASE_BRIDGES] = "bridges",     [LAB_PHASE_LINKS] = "links",
-	[LAB_PHASE_ADDRESSES] = "addresses", [LAB_PHASE_READY] = "ready",
+	[LAB_PHASE_ADDRESSES] = "addresses", [LAB_PHASE_IMPAIR] = "impair",
+	[LAB_PHASE_READY] = "ready",
 	[LAB_PHASE_EXEC] = "exec",           [LAB_PHASE_COMMIT] = "commit",
 };
 
@@ -523,71 +525,6 @@ static int run_exec(struct up *u, const struct topo_cmd *c)
 	return 0;
 }
 
-/* The daemon's log name: the command's first word, without directories. */
-static void daemon_name(const char *cmd, char *buf, size_t size)
-{
-	size_t n;
-	const char *p = cmd + strspn(cmd, " \t");
-	n = strcspn(p, " \t;&|<>()");
-	const char *slash = memrchr(p, '/', n);
-	if (slash) {
-		n -= (size_t)(slash + 1 - p);
-		p = slash + 1;
-	}
-	if (n == 0 || n >= size)
-		snprintf(buf, size, "daemon");
-	else
-		snprintf(buf, size, "%.*s", (int)n, p);
-	for (char *q = buf; *q; q++)
-		if (*q == '.' && q == buf)
-			*q = '_';
-}
-
-static int run_start(struct up *u, const struct topo_cmd *c, unsigned serial)
-{
-	const struct topo *t = u->t;
-	char env_node[128], dir[4400], name[64], path[4600];
-	const char *env[] = { u->env_lab, u->env_dir, env_node, NULL };
-	char *argv[] = { (char *)"sh", (char *)"-c", c->command, NULL };
-	_cleanup_close_ int fd = -EBADF;
-	int r;
-
-	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", t->nodes[c->node].name);
-	snprintf(dir, sizeof(dir), "%s/%s", u->dir, t->nodes[c->node].name);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return log_error_errno(negative_errno(), "Cannot create '%s': %m", dir);
-	daemon_name(c->command, name, sizeof(name));
-	/* Two daemons of one name in a node get name.log, name-2.log... in file order. */
-	snprintf(path, sizeof(path), "%s/%s.log", dir, name);
-	for (unsigned k = 2; access(path, F_OK) == 0; k++)
-		snprintf(path, sizeof(path), "%s/%s-%u.log", dir, name, k);
-	(void)serial;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return log_error_errno(negative_errno(), "Cannot create log '%s': %m", path);
-	r = ns_spawn_daemon(u->nodes[c->node].pidfd, ns_node_setns_flags(u->specs[c->node].flags),
-			    argv, fd, env);
-	if (r < 0)
-		return log_error_errno(r, "%s:%u: Cannot start daemon in node '%s': %m", t->file,
-				       c->pos.line, t->nodes[c->node].name);
-	return 0;
-}
-
-static int unsupported(const struct topo *t)
-{
-	for (size_t i = 0; i < t->n_links; i++) {
-		const struct topo_link *l = &t->links[i];
-		if (l->impair.set) {
-			log_error("%s:%u:%u: link impairment (delay=, jitter=, loss=, duplicate=, "
-				  "corrupt=, reorder=, rate=, limit=) is not supported by this "
-				  "version of netlab yet",
-				  t->file, l->impair.pos.line, l->impair.pos.col);
-			return -EOPNOTSUPP;
-		}
-	}
-	return 0;
-}
-
 static int write_state(struct up *u)
 {
 	const struct topo *t = u->t;
@@ -634,6 +571,8 @@ static int check_existing(const char *lab)
 int lab_up(const struct topo *t, struct lab_up_opts *o)
 {
 	struct up u = { .t = t, .self_netns = -EBADF };
+	const char *env[] = { u.env_lab, u.env_dir, NULL };
+	struct lab_up_ctx ctx;
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_free_ char *hosts = NULL;
 	bool dir_ours = false;
@@ -651,7 +590,7 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	u.lab = o->lab ? o->lab : t->lab;
 	if (!topo_name_valid(u.lab))
 		return log_error_errno(-EINVAL, "'%s' is not a valid lab name", u.lab);
-	r = unsupported(t);
+	r = lab_impair_check(t);
 	if (r < 0)
 		return r;
 
@@ -748,6 +687,21 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		goto out;
 	PHASE_END(LAB_PHASE_ADDRESSES);
 
+	ctx = (struct lab_up_ctx){
+		.t = t,
+		.lab = u.lab,
+		.dir = u.dir,
+		.specs = u.specs,
+		.nodes = u.nodes,
+		.labroot_netns = ns_lab_netns_fd(u.ns),
+		.self_netns = u.self_netns,
+		.env = env,
+	};
+	r = lab_impair_apply(&ctx);
+	if (r < 0)
+		goto out;
+	PHASE_END(LAB_PHASE_IMPAIR);
+
 	{
 		size_t bad = 0;
 		r = ns_lab_wait_ready(u.ns, &bad, errmsg, sizeof(errmsg));
@@ -759,6 +713,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 			goto out;
 		}
 	}
+	r = lab_files_write(&ctx);
+	if (r < 0)
+		goto out;
 	PHASE_END(LAB_PHASE_READY);
 
 	for (size_t i = 0; i < t->n_cmds; i++) {
@@ -768,13 +725,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		if (r < 0)
 			goto out;
 	}
-	for (size_t i = 0; i < t->n_cmds; i++) {
-		if (!t->cmds[i].daemon)
-			continue;
-		r = run_start(&u, &t->cmds[i], (unsigned)i);
-		if (r < 0)
-			goto out;
-	}
+	r = lab_daemons_start(&ctx);
+	if (r < 0)
+		goto out;
 	PHASE_END(LAB_PHASE_EXEC);
 
 	r = write_state(&u);

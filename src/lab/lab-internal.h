@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Between `up` (up.c) and the parts of the lab layer it calls at fixed points. Each hook lives
+ * in its own file and owns one idea:
+ *
+ *   lab_impair_check()   before anything is created: can this kernel do what the links ask?
+ *   lab_impair_apply()   after addresses and routes: qdiscs on the links that ask for them
+ *   lab_files_write()    after every node is set up: per-node files the topology asks for
+ *   lab_daemons_start()  after the `exec` statements: the `start` daemons
+ *
+ * Each returns 0 or a negative errno, having logged what went wrong.
+ */
+#pragma once
+
+#include "lab.h"
+#include "ns.h"
+
+struct lab_up_ctx {
+	const struct topo *t;
+	const char *lab;                   /* the lab's name (may differ from t->lab with -l) */
+	const char *dir;                   /* its state directory */
+	const struct ns_node_spec *specs;  /* per node: flags (enum ns_node_flags) ... */
+	const struct ns_node_handle *nodes; /* per node: pidfd, netns fd, pid */
+	int labroot_netns;                 /* the lab-root network namespace (bridges) */
+	int self_netns;                    /* ours, to come back to after a setns() */
+	const char *const *env;            /* NETLAB_LAB=, NETLAB_DIR= for started commands */
+};
+
+int lab_impair_check(const struct topo *t);
+int lab_impair_apply(const struct lab_up_ctx *c);
+int lab_files_write(const struct lab_up_ctx *c);
+int lab_daemons_start(const struct lab_up_ctx *c);

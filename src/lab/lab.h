@@ -79,6 +79,14 @@ int lab_remove_dir(const char *name);
  * *ret is malloc'd. -ENOENT no lab, -EINVAL ambiguous. */
 int lab_select(const char *explicit_name, char **ret);
 
+/* The copy of the topology file that `up` keeps in the state directory. */
+#define LAB_TOPOLOGY_FILE "topology.conf"
+
+/* Parses the lab's own copy of its topology (t->lab is the copy's, not the lab name). The plan is
+ * the one the lab was built from: same addresses, MACs, ifindexes. *ret owned by the caller.
+ * -ENOENT no such lab; -EINVAL (logged) when it no longer parses. */
+int lab_load_topology(const char *name, struct topo **ret);
+
 /* ---- verbs --------------------------------------------------------------------------- */
 
 enum lab_phase {

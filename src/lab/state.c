@@ -389,3 +389,25 @@ int lab_select(const char *explicit_name, char **ret)
 	log_error("%zu labs are up: choose one with -l LAB or NETLAB_LAB", n_running);
 	return -EINVAL;
 }
+
+int lab_load_topology(const char *name, struct topo **ret)
+{
+	struct topo_error err = { 0 };
+	char path[4096];
+	int r;
+
+	r = lab_path(path, sizeof(path), name, LAB_TOPOLOGY_FILE);
+	if (r < 0)
+		return r;
+	r = topo_parse_file(path, ret, &err);
+	if (r == -ENOENT)
+		return r;
+	if (r < 0) {
+		if (err.message[0])
+			log_error("%s:%u:%u: %s", path, err.line, err.col, err.message);
+		else
+			log_error_errno(r, "Cannot read '%s': %m", path);
+		return r == -ENOENT ? -EIO : r;
+	}
+	return 0;
+}

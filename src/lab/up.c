@@ -117,6 +117,31 @@ static int write_file_at(const char *dir, const char *name, const char *content,
 	return 0;
 }
 
+static int copy_topology(const char *file, const char *dir)
+{
+	_cleanup_close_ int in = -EBADF, out = -EBADF;
+	char path[4300], buf[65536];
+	ssize_t n;
+
+	in = open(file, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return negative_errno();
+	snprintf(path, sizeof(path), "%s/%s", dir, LAB_TOPOLOGY_FILE);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (out < 0)
+		return negative_errno();
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (write(out, buf, (size_t)n) != n)
+			return negative_errno();
+	}
+	return 0;
+}
+
 /* Names a link end for messages: "r1:eth0" or "sw1:sw1-1". */
 static const char *iface_label(const struct topo *t, size_t i, char *buf, size_t size)
 {
@@ -624,6 +649,13 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	r = write_file_at(u.dir, "hosts", hosts, 0644);
 	if (r < 0) {
 		log_error_errno(r, "Cannot write %s: %m", u.hosts_path);
+		goto out;
+	}
+	/* The plan's source, kept with the lab: runtime verbs (link, node, wait...) re-plan from
+	 * exactly this text, whatever happens to the user's file meanwhile. */
+	r = copy_topology(t->file, u.dir);
+	if (r < 0) {
+		log_error_errno(r, "Cannot keep a copy of '%s' in %s: %m", t->file, u.dir);
 		goto out;
 	}
 	u.self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);

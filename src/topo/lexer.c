@@ -59,6 +59,11 @@ int lexer_next(struct lexer *lx, struct lex_line *out, struct topo_error *err)
 	if (lx->off >= len)
 		return 0;
 
+	/* Quotes matter only to exec/start commands (sh -c text): a '#' inside them is the
+	 * command's, not a comment. Tracked across continuations, like the shell does. */
+	char quote = 0;
+	bool escaped = false;
+
 	/* One physical line per iteration; stay in the loop while it ends in a continuation. */
 	for (;;) {
 		size_t start = lx->off, end, stop;
@@ -85,7 +90,15 @@ int lexer_next(struct lexer *lx, struct lex_line *out, struct topo_error *err)
 			unsigned char c = (unsigned char)text[i];
 			unsigned col = (unsigned)(i - start + 1);
 
-			if (c == '#' && (out->n == 0 || is_blank(out->c[out->n - 1]))) {
+			if (escaped)
+				escaped = false;
+			else if (c == '\\' && quote != '\'')
+				escaped = true;
+			else if (quote && c == (unsigned char)quote)
+				quote = 0;
+			else if (!quote && (c == '\'' || c == '"'))
+				quote = (char)c;
+			else if (!quote && c == '#' && (out->n == 0 || is_blank(out->c[out->n - 1]))) {
 				/* A comment ends the logical line: a '\' at its end is part of the
 				 * comment, not a continuation. */
 				comment = true;

@@ -600,6 +600,22 @@ static void test_exec_start(void **state)
 	topo_free(t);
 }
 
+/* A '#' inside quotes, or escaped, belongs to the command; one after a blank outside quotes
+ * starts a comment. */
+static void test_exec_quoted_hash(void **state)
+{
+	struct topo *t = parse("node a\n"
+			       "exec a echo '#x' \"#y\" \\#z # a comment\n"
+			       "exec a echo it\\'s # c2\n"
+			       "exec a printf '%s\\n' \"a 'b' #c\" #d\n");
+
+	assert_int_equal(t->n_cmds, 3);
+	assert_string_equal(t->cmds[0].command, "echo '#x' \"#y\" \\#z");
+	assert_string_equal(t->cmds[1].command, "echo it\\'s");
+	assert_string_equal(t->cmds[2].command, "printf '%s\\n' \"a 'b' #c\"");
+	topo_free(t);
+}
+
 /* ---- helpers in topo.c ---- */
 
 static void test_addr_helpers(void **state)
@@ -821,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_mount),
 		cmocka_unit_test(test_exec_start),
+		cmocka_unit_test(test_exec_quoted_hash),
 		cmocka_unit_test(test_addr_helpers),
 		cmocka_unit_test(test_name_valid_and_mac),
 		cmocka_unit_test(test_junk),

@@ -8,6 +8,12 @@
 
 int lab_exec(const char *name, const char *node, char *const argv[], int *exec_errno)
 {
+	return lab_exec_io(name, node, argv, NULL, exec_errno);
+}
+
+int lab_exec_io(const char *name, const char *node, char *const argv[],
+		const struct lab_exec_io *io, int *exec_errno)
+{
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 	_cleanup_close_ int pidfd = -EBADF;
 	char env_lab[128], env_node[128], env_dir[4200];
@@ -31,14 +37,16 @@ int lab_exec(const char *name, const char *node, char *const argv[], int *exec_e
 	if (r < 0)
 		return log_error_errno(r, "node '%s' of lab '%s' is not running", node, name);
 
-	snprintf(env_lab, sizeof(env_lab), "NETLAB_LAB=%s", name);
+	/* Not NETLAB_LAB: inside a node it would choose this lab for a netlab run there, which
+	 * sees only its own (nested) labs. The lab is the last part of NETLAB_DIR. */
+	snprintf(env_lab, sizeof(env_lab), "NETLAB_LAB");
 	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", node);
 	snprintf(env_dir, sizeof(env_dir), "NETLAB_DIR=%s/%s", lab_run_dir(), name);
 	struct ns_run_opts o = {
 		.env_add = env,
-		.stdin_fd = -1,
-		.stdout_fd = -1,
-		.stderr_fd = -1,
+		.stdin_fd = io ? io->stdin_fd : -1,
+		.stdout_fd = io ? io->stdout_fd : -1,
+		.stderr_fd = io ? io->stderr_fd : -1,
 		.keep_cwd = true,
 		.exec_errno = exec_errno,
 	};

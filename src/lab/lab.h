@@ -119,6 +119,13 @@ int lab_down(const char *name);
 /* Runs argv in node `node` of lab `name`. Returns the command's exit status (see ns_run) or
  * -errno (-ENOENT no such lab or node, -ESRCH stale lab). *exec_errno as in ns_run. */
 int lab_exec(const char *name, const char *node, char *const argv[], int *exec_errno);
+/* The same, with the command's stdin/stdout/stderr on these fds (-1: inherit); libnetlab uses
+ * it to capture output. */
+struct lab_exec_io {
+	int stdin_fd, stdout_fd, stderr_fd;
+};
+int lab_exec_io(const char *name, const char *node, char *const argv[],
+		const struct lab_exec_io *io, int *exec_errno);
 
 /* Live view of a node's interfaces (a netlink dump inside the node). */
 struct lab_ifinfo {

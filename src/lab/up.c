@@ -638,7 +638,8 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		(void)unlink(p);
 	}
 	snprintf(u.hosts_path, sizeof(u.hosts_path), "%s/hosts", u.dir);
-	snprintf(u.env_lab, sizeof(u.env_lab), "NETLAB_LAB=%s", u.lab);
+	/* Removed, not set: see lab_exec(). */
+	snprintf(u.env_lab, sizeof(u.env_lab), "NETLAB_LAB");
 	snprintf(u.env_dir, sizeof(u.env_dir), "NETLAB_DIR=%s", u.dir);
 
 	hosts = topo_hosts_file(t);

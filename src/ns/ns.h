@@ -96,7 +96,8 @@ static inline void ns_lab_freep(struct ns_lab **l)
 unsigned ns_node_setns_flags(unsigned node_flags);
 
 struct ns_run_opts {
-	const char *const *env_add; /* "KEY=VALUE" strings added to the environment, NULL-terminated */
+	const char *const *env_add; /* "KEY=VALUE" strings added to the environment; a bare "KEY"
+				       removes KEY (putenv semantics). NULL-terminated */
 	int stdin_fd;               /* -1 = inherit */
 	int stdout_fd;              /* -1 = inherit */
 	int stderr_fd;              /* -1 = inherit */
@@ -141,3 +142,11 @@ int pidfd_wait_exit(int pidfd, int timeout_ms);
 
 /* Writes value into an existing file such as /proc/sys/...; no symlinks followed. -errno. */
 int ns_write_file(const char *path, const char *value);
+
+/*
+ * ns_spawn_daemon, and also reports the daemon's pid in the caller's PID namespace and its start
+ * time (0 when it has already exited), for a pid file that can be checked later with
+ * pidfd_open_verified(). ret_pid and ret_starttime may be NULL; written only on success.
+ */
+int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
+			const char *const *env_add, pid_t *ret_pid, uint64_t *ret_starttime);

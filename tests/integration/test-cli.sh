@@ -36,8 +36,8 @@ ok "up takes its lab name from the file name" "$NETLAB" up "$TMP/$A.conf"
 ok "exec finds the only lab that is up" "$NETLAB" exec h1 ping -c1 -W2 -q h2
 ok "up -l gives a second lab of the same file" "$NETLAB" up "$TMP/$A.conf" -l "$B"
 is "with two labs up, exec needs a choice (125)" "125" "$("$NETLAB" exec h1 true 2>/dev/null; echo $?)"
-is "NETLAB_LAB chooses" "$B" "$(NETLAB_LAB=$B "$NETLAB" exec h1 sh -c 'echo $NETLAB_LAB')"
-is "-l wins over NETLAB_LAB" "$A" "$(NETLAB_LAB=$B "$NETLAB" exec -l "$A" h1 sh -c 'echo $NETLAB_LAB')"
+is "NETLAB_LAB chooses" "$B" "$(NETLAB_LAB=$B "$NETLAB" exec h1 sh -c 'basename $NETLAB_DIR')"
+is "-l wins over NETLAB_LAB" "$A" "$(NETLAB_LAB=$B "$NETLAB" exec -l "$A" h1 sh -c 'basename $NETLAB_DIR')"
 ok "status lists both labs as running" sh -c \
 	"'$NETLAB' status | grep -q '^$A *running' && '$NETLAB' status | grep -q '^$B *running'"
 ok "status LAB shows nodes, interfaces and addresses" sh -c \

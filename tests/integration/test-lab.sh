@@ -47,8 +47,8 @@ ok "/etc/hosts in a node lists NODE-IFNAME names" \
 	sh -c "'$NETLAB' exec -l '$LAB' h1 getent hosts r3-up | grep -q ."
 ok "the loopback address answers by name" \
 	"$NETLAB" exec -l "$LAB" h4 ping -4 -c1 -W2 -q r1
-ok "NETLAB_LAB and NETLAB_NODE are set for exec'd commands" \
-	sh -c "test \"\$('$NETLAB' exec -l '$LAB' h2 sh -c 'echo \$NETLAB_LAB/\$NETLAB_NODE')\" = '$LAB/h2'"
+is "exec'd commands get NETLAB_DIR and NETLAB_NODE, and no NETLAB_LAB" "$RUN_DIR/$LAB h2 -" \
+	"$(NETLAB_LAB=$LAB "$NETLAB" exec h2 sh -c 'echo $NETLAB_DIR $NETLAB_NODE ${NETLAB_LAB:--}')"
 ok "status --json lists the lab's nodes and live addresses" sh -c \
 	"'$NETLAB' status --json '$LAB' | python3 -c 'import json,sys; d=json.load(sys.stdin); l=d[\"labs\"][0]; assert l[\"state\"]==\"running\", l; n={x[\"name\"]:x for x in l[\"nodes\"]}; assert len(n)==7; a=[a for i in n[\"r1\"][\"interfaces\"] for a in i[\"addresses\"]]; assert \"10.255.0.1/32\" in a, a'"
 ok "down" "$NETLAB" down "$LAB"

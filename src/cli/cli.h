@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "topo.h"
 
@@ -20,6 +21,20 @@ int verb_exec(int argc, char **argv);
 int verb_status(int argc, char **argv);
 int verb_check(int argc, char **argv);
 int verb_clean(int argc, char **argv);
+int verb_graph(int argc, char **argv);
+int verb_capture(int argc, char **argv);
+int verb_complete(int argc, char **argv);
+int verb_run(int argc, char **argv);
+int verb_wait(int argc, char **argv);
+int verb_start(int argc, char **argv); /* daemon.c */
+int verb_stop(int argc, char **argv);  /* daemon.c */
+int verb_logs(int argc, char **argv);  /* daemon.c */
+int verb_link(int argc, char **argv);
+int verb_node(int argc, char **argv);
+int verb_doctor(int argc, char **argv);
+
+/* The verbs, one per line, without hidden ones (main.c; for `netlab complete verbs`). */
+void cli_list_verbs(FILE *f);
 
 /* Parses, validates and plans path; prints file:line:col errors. Returns EXIT_OK and *ret, or
  * EXIT_USAGE. */

@@ -3,15 +3,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
 
-#define USAGE "netlab down [LAB|FILE] [-l LAB] [--all]"
+#define USAGE "netlab down [LAB|FILE] [-l LAB] [--all] [--wait]"
 
-static int down_all(void)
+/* --wait gives up after this long; the kernel releases 1000 nodes in about a second. */
+#define WAIT_TIMEOUT_MS 120000
+
+static int down_all(bool wait)
 {
 	char **names = NULL;
 	int r, ret = EXIT_OK;
@@ -24,7 +28,7 @@ static int down_all(void)
 	for (char **n = names; *n; n++) {
 		if (lab_liveness(*n) != LAB_RUNNING)
 			continue;
-		if (lab_down(*n) < 0)
+		if ((wait ? lab_down_wait(*n, WAIT_TIMEOUT_MS) : lab_down(*n)) < 0)
 			ret = EXIT_FAIL;
 		else
 			printf("lab '%s' is down\n", *n);
@@ -38,12 +42,13 @@ int verb_down(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "lab", required_argument, NULL, 'l' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "wait", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const char *lab = NULL;
 	_cleanup_free_ char *chosen = NULL;
-	bool all = false;
+	bool all = false, wait = false;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) >= 0) {
@@ -53,6 +58,9 @@ int verb_down(int argc, char **argv)
 			break;
 		case 'a':
 			all = true;
+			break;
+		case 'w':
+			wait = true;
 			break;
 		case 'h':
 			printf("usage: %s\n", USAGE);
@@ -66,7 +74,7 @@ int verb_down(int argc, char **argv)
 	if (!cli_check_root("down"))
 		return EXIT_FAIL;
 	if (all)
-		return down_all();
+		return down_all(wait);
 
 	if (optind < argc) {
 		const char *arg = argv[optind];
@@ -89,7 +97,12 @@ int verb_down(int argc, char **argv)
 	}
 	if (!chosen && lab_select(lab, &chosen) < 0)
 		return EXIT_FAIL;
-	r = lab_down(chosen);
+	bool tty = wait && isatty(STDERR_FILENO);
+	if (tty)
+		fprintf(stderr, "netlab down: '%s', waiting for the kernel to release it...", chosen);
+	r = wait ? lab_down_wait(chosen, WAIT_TIMEOUT_MS) : lab_down(chosen);
+	if (tty)
+		fprintf(stderr, "\r\033[K");
 	if (r < 0)
 		return EXIT_FAIL;
 	printf("lab '%s' is down\n", chosen);

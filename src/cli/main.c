@@ -18,7 +18,25 @@ static const struct {
 	{ "status", verb_status },
 	{ "check", verb_check },
 	{ "clean", verb_clean },
+	{ "graph", verb_graph },
+	{ "capture", verb_capture },
+	{ "complete", verb_complete }, /* hidden: for shell completion */
+	{ "run", verb_run },
+	{ "wait", verb_wait },
+	{ "start", verb_start }, /* daemon.c */
+	{ "stop", verb_stop },   /* daemon.c */
+	{ "logs", verb_logs },   /* daemon.c */
+	{ "link", verb_link },
+	{ "node", verb_node },
+	{ "doctor", verb_doctor },
 };
+
+void cli_list_verbs(FILE *f)
+{
+	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+		if (!streq(verbs[v].name, "complete"))
+			fprintf(f, "%s\n", verbs[v].name);
+}
 
 static void help(FILE *f)
 {
@@ -32,6 +50,22 @@ static void help(FILE *f)
 	      "  status [LAB] [--json]            labs, nodes, pids, interfaces, addresses\n"
 	      "  check FILE [--json]              validate (no root needed) and print the plan\n"
 	      "  clean                            remove what dead labs left in /run/netlab\n"
+	      "  graph [FILE|LAB] [--format dot|svg] [-o OUT]\n"
+	      "                                   a picture of the topology (Graphviz DOT or SVG)\n"
+	      "  capture [-l LAB] NODE:IF [-w FILE|-] [-c COUNT] [FILTER]\n"
+	      "                                   pcap of one interface (- : stdout, for wireshark)\n"
+	      "  run FILE [-l LAB] [--keep] [--artifacts DIR] -- CMD...\n"
+	      "                                   up, run CMD on the host, down whatever happens\n"
+	      "  wait [-l LAB] NODE COND [--timeout T]\n"
+	      "                                   until COND holds in NODE (default 30s): addr ADDR,\n"
+	      "                                   route PREFIX, tcp PORT, reach NODE|ADDR, cmd -- CMD\n"
+	      "  start [-l LAB] NODE [--name NAME] CMD...   start a daemon in NODE\n"
+	      "  stop [-l LAB] NODE NAME          stop it (SIGTERM, SIGKILL after --timeout, 5s)\n"
+	      "  logs [-l LAB] NODE [NAME]        its output\n"
+	      "  link [-l LAB] NODE:IF up|down|set KEY=VAL...|reset|show [--json]\n"
+	      "                                   runtime faults and impairment of a link\n"
+	      "  node [-l LAB] NODE stop|start    freeze a node and take its links down, or resume\n"
+	      "  doctor [--json]                  which kernel features this machine has\n"
 	      "\n"
 	      "A lab is chosen by -l, then $NETLAB_LAB, then the only lab that is up.\n"
 	      "Options: -v/--verbose, -q/--quiet, -h/--help, --version.\n"

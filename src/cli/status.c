@@ -6,10 +6,12 @@
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000
 #endif
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
@@ -22,6 +24,42 @@
 static const char *liveness_name(enum lab_liveness l)
 {
 	return l == LAB_RUNNING ? "running" : l == LAB_STARTING ? "starting" : "stale";
+}
+
+/* Colour only on a terminal and never with NO_COLOR; the codes go around the padded text, so
+ * the columns line up either way. */
+static bool color;
+
+static void cell(const char *text, int width, const char *sgr)
+{
+	if (color && sgr)
+		printf("\033[%sm%-*s\033[0m", sgr, width, text);
+	else
+		printf("%-*s", width, text);
+}
+
+static const char *state_sgr(const char *state)
+{
+	if (streq(state, "running") || streq(state, "up"))
+		return "32"; /* green */
+	if (streq(state, "starting") || streq(state, "nocar"))
+		return "33"; /* yellow */
+	return "31";         /* red: stale, dead, down */
+}
+
+static void header(const char *fmt, ...) _printf_(1, 2);
+static void header(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (color)
+		fputs("\033[1m", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (color)
+		fputs("\033[0m", stdout);
+	putchar('\n');
 }
 
 static bool boring_addr(const struct lab_ifinfo *i, const struct topo_addr *a)
@@ -89,7 +127,7 @@ static void json_lab(struct json *j, const char *name, bool detail)
 
 static void table_labs(char **names)
 {
-	printf("%-20s %-9s %6s  %s\n", "LAB", "STATE", "NODES", "CREATED");
+	header("%-20s %-9s %6s  %s", "LAB", "STATE", "NODES", "CREATED");
 	for (char **n = names; *n; n++) {
 		_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 		char when[32] = "-";
@@ -102,7 +140,10 @@ static void table_labs(char **names)
 			if (localtime_r(&c, &tm))
 				strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 		}
-		printf("%-20s %-9s %6zu  %s\n", *n, liveness_name(lab_liveness(*n)), nodes, when);
+		const char *state = liveness_name(lab_liveness(*n));
+		printf("%-20s ", *n);
+		cell(state, 9, state_sgr(state));
+		printf(" %6zu  %s\n", nodes, when);
 	}
 }
 
@@ -121,18 +162,23 @@ static int table_lab(const char *name)
 			log_error_errno(r, "Cannot read the state of lab '%s': %m", name);
 		return EXIT_FAIL;
 	}
-	printf("lab %s: %s, %zu nodes, init pid %d, file %s\n", name, liveness_name(live),
-	       st->n_nodes, (int)st->init_pid, st->file ? st->file : "-");
+	printf("lab %s: ", name);
+	cell(liveness_name(live), 0, state_sgr(liveness_name(live)));
+	printf(", %zu nodes, init pid %d, file %s\n", st->n_nodes, (int)st->init_pid,
+	       st->file ? st->file : "-");
 	if (live != LAB_RUNNING)
 		return EXIT_OK;
-	printf("%-16s %8s  %-15s %-5s %s\n", "NODE", "PID", "IFACE", "STATE", "ADDRESSES");
+	header("%-16s %8s  %-15s %-5s %s", "NODE", "PID", "IFACE", "STATE", "ADDRESSES");
 	for (size_t i = 0; i < st->n_nodes; i++) {
 		struct lab_ifinfo *ifs = NULL;
 		size_t n = 0;
 		bool first = true;
 
 		if (lab_node_interfaces(st, i, &ifs, &n) < 0) {
-			printf("%-16s %8d  (not running)\n", st->nodes[i].name, (int)st->nodes[i].pid);
+			/* Same columns as a live node's: "dead" is what --json says too. */
+			printf("%-16s %8d  %-15s ", st->nodes[i].name, (int)st->nodes[i].pid, "-");
+			cell("dead", 5, state_sgr("dead"));
+			printf("\n");
 			continue;
 		}
 		for (size_t k = 0; k < n; k++) {
@@ -146,10 +192,11 @@ static int table_lab(const char *name)
 			else
 				printf("%-16s %8s  ", "", "");
 			first = false;
-			printf("%-15s %-5s", ifs[k].name,
-			       !(ifs[k].flags & IFF_UP)         ? "down"
-			       : (ifs[k].flags & IFF_LOWER_UP) ? "up"
-							       : "nocar");
+			const char *ifstate = !(ifs[k].flags & IFF_UP)         ? "down"
+					      : (ifs[k].flags & IFF_LOWER_UP) ? "up"
+									      : "nocar";
+			printf("%-15s ", ifs[k].name);
+			cell(ifstate, 5, state_sgr(ifstate));
 			for (size_t a = 0; a < ifs[k].n_addrs; a++)
 				if (!boring_addr(&ifs[k], &ifs[k].addrs[a]))
 					printf(" %s", topo_addr_str(&ifs[k].addrs[a], true, buf,
@@ -215,6 +262,7 @@ int verb_status(int argc, char **argv)
 	if (!cli_check_root("status"))
 		return EXIT_FAIL;
 
+	color = log_use_color(STDOUT_FILENO);
 	if (lab && !lab_exists(lab)) {
 		log_error("no lab '%s'", lab);
 		return EXIT_FAIL;

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "lab.h"
@@ -9,6 +10,17 @@
 #include "macro.h"
 
 #define USAGE "netlab up FILE [-l LAB] [--timing]"
+
+/* Progress, on a terminal only, for labs big enough to take a noticeable time. */
+#define PROGRESS_MIN_OBJECTS 100
+
+static void show_progress(enum lab_phase p, const struct topo *t, void *userdata)
+{
+	(void)userdata;
+	fprintf(stderr, "\r\033[Knetlab up: %s (%zu nodes, %zu switches, %zu links)...",
+		lab_phase_name(p), t->n_nodes, t->n_switches, t->n_links);
+	fflush(stderr);
+}
 
 int verb_up(int argc, char **argv)
 {
@@ -52,7 +64,13 @@ int verb_up(int argc, char **argv)
 		topo_free(t);
 		return EXIT_FAIL;
 	}
+	bool progress = isatty(STDERR_FILENO) &&
+			t->n_nodes + t->n_switches + t->n_links >= PROGRESS_MIN_OBJECTS;
+	if (progress)
+		o.progress = show_progress;
 	r = lab_up(t, &o);
+	if (progress)
+		fprintf(stderr, "\r\033[K");
 	if (r < 0) {
 		topo_free(t);
 		return EXIT_FAIL;

@@ -52,7 +52,8 @@ int lab_state_write(const struct lab_state *st);
  * -ESRCH when the lab is dead (stale). ret_pidfd may be NULL. */
 int lab_state_check_alive(const struct lab_state *st, int *ret_pidfd);
 
-/* The pidfd of node i, checked against pid reuse (-ESRCH when the node is gone). */
+/* The pidfd of node i, checked against pid reuse (-ESRCH when the node is gone). ret_pidfd may
+ * be NULL (only the check). */
 int lab_state_node_pidfd(const struct lab_state *st, size_t i, int *ret_pidfd);
 size_t lab_state_find_node(const struct lab_state *st, const char *name);
 
@@ -74,6 +75,14 @@ int lab_lock(const char *name, int *ret_fd);
 
 /* Removes the lab's directory and everything netlab put in it. The caller holds the lock. */
 int lab_remove_dir(const char *name);
+
+/* Empties the lab's directory but its lock (what a dead lab of that name left: state, hosts,
+ * logs, anything planted there). The caller holds the lock. */
+int lab_clear_dir(const char *name);
+
+/* Refuses (logged, -E2BIG) a topology with more nodes than this machine can hold: free pids,
+ * network namespaces, kernel memory, open files. Cheap: reads a few /proc files. */
+int lab_check_capacity(const struct topo *t, const char *lab);
 
 /* Chooses the lab: explicit (-l), then $NETLAB_LAB, then the only running lab. Logs why not.
  * *ret is malloc'd. -ENOENT no lab, -EINVAL ambiguous. */
@@ -106,6 +115,9 @@ const char *lab_phase_name(enum lab_phase p);
 struct lab_up_opts {
 	const char *lab;                  /* NULL: the topology's name */
 	uint64_t phase_ns[_LAB_PHASE_MAX]; /* out: time spent in each phase */
+	/* Optional: called as each phase starts (the CLI shows it on a terminal). */
+	void (*progress)(enum lab_phase phase, const struct topo *t, void *userdata);
+	void *progress_data;
 };
 
 /* Brings the lab up. On any failure nothing of it remains (processes, namespaces, state dir).
@@ -139,3 +151,127 @@ struct lab_ifinfo {
 };
 int lab_node_interfaces(const struct lab_state *st, size_t node, struct lab_ifinfo **ret,
 			size_t *ret_n);
+
+/* ---- protocol testing: run, wait, daemons (run.c, wait.c, daemons.c) ------------------- */
+
+/* Loads lab `lab`, checks that it is alive, finds `node` and opens its pidfd (checked against
+ * pid reuse), logging why not. -ENOENT no such lab or node, -ESRCH dead. Out-params may be
+ * NULL; *ret_st (free with lab_state_free) and *ret_pidfd belong to the caller. */
+int lab_node_open(const char *lab, const char *node, struct lab_state **ret_st, size_t *ret_index,
+		  int *ret_pidfd);
+
+/* Daemon names: [A-Za-z0-9_.-], at most 63 bytes, not starting with '.' or '-'. */
+bool lab_daemon_name_valid(const char *name);
+
+/* Starts argv (no shell) as a daemon in node, named `name` or, when NULL, after argv[0]
+ * (NAME, NAME-2... the first free). Output to NETLAB_DIR/NODE/NAME.log (appended), pid and
+ * start time in NAME.pid. ret_name (may be NULL) gets the name. -EEXIST: `name` runs already. */
+int lab_daemon_start(const char *lab, const char *node, const char *name, char *const argv[],
+		     char *ret_name, size_t name_size);
+
+/* SIGTERM to daemon `name` of node (identity checked through its pid file), SIGKILL when it has
+ * not exited after grace_ns, and waits for it to end. -ENOENT no such daemon, -ESRCH it had
+ * already exited (its pid file is removed). */
+int lab_daemon_stop(const char *lab, const char *node, const char *name, uint64_t grace_ns);
+
+struct lab_daemon_info {
+	char name[64];
+	bool running;
+	pid_t pid;       /* host PID when running */
+	char log[4400];  /* path of its log */
+};
+/* The daemons a node has had (one per log file), sorted by name. *ret is malloc'd (NULL when
+ * none). */
+int lab_daemon_list(const char *lab, const char *node, struct lab_daemon_info **ret, size_t *ret_n);
+
+/* `netlab run`: up, run argv on the host with NETLAB_LAB and NETLAB_DIR set, down whatever
+ * happens (SIGINT, SIGTERM and SIGHUP received meanwhile are forwarded to the command).
+ * Returns the command's exit status (128+N when killed by signal N), or -errno when the lab
+ * could not be brought up or the command could not be started. */
+struct lab_run_opts {
+	const char *lab;          /* NULL: the topology's name */
+	bool keep;                /* leave the lab up when the command fails */
+	const char *artifacts;    /* NULL, or a directory for logs and per-node ip -j output */
+	char *const *argv;
+};
+int lab_run(const struct topo *t, const struct lab_run_opts *o);
+
+/* Copies the lab's logs, topology and state, and per node `ip -j addr`, `ip -j route` (both
+ * families, every table) and `ip -j link` into dir (created). */
+int lab_collect_artifacts(const char *lab, const char *dir);
+
+/* `netlab wait`. */
+enum lab_wait_kind {
+	LAB_WAIT_ADDR,  /* arg: an address, with or without /PLEN */
+	LAB_WAIT_ROUTE, /* arg: a prefix, or "default" (IPv4; "default6" for IPv6) */
+	LAB_WAIT_TCP,   /* arg: a port number; something listens on it (IPv4 or IPv6) */
+	LAB_WAIT_REACH, /* arg: a node name or address; one ping answers */
+	LAB_WAIT_CMD,   /* argv: exits 0 */
+};
+struct lab_wait_cond {
+	enum lab_wait_kind kind;
+	const char *arg;
+	char *const *argv;
+};
+#define LAB_WAIT_DEFAULT_TIMEOUT_NS (30ull * 1000000000ull)
+/* Waits until cond holds in node, up to timeout_ns. 0 when it holds; -ETIMEDOUT with *seen
+ * saying what was last seen; -EINVAL (logged) for a malformed argument; -EINTR when a ^C
+ * ended a reach or cmd try; other -errno. */
+int lab_wait(const char *lab, const char *node, const struct lab_wait_cond *cond,
+	     uint64_t timeout_ns, char *seen, size_t seen_size);
+
+/* `down --wait`: returns once the kernel has released every network namespace that was queued
+ * for release when it was called (see down.c for how that is detected), or -ETIMEDOUT after
+ * timeout_ms; other -errno. Needs CAP_SYS_ADMIN and CAP_NET_ADMIN. */
+int lab_wait_released(int timeout_ms);
+/* lab_down(), then waits until the kernel has released every namespace of the lab (each one's
+ * RTM_DELNSID, then a sentinel; see down.c), up to timeout_ms (-ETIMEDOUT). */
+int lab_down_wait(const char *name, int timeout_ms);
+
+/* ---- link emulation and runtime faults (impair.c, link.c, node.c; issue #4) ------------- */
+
+/* netlab doctor: what this kernel can do, probed for real in throwaway namespaces. */
+enum lab_feature_id {
+	LAB_FEAT_NETNS,
+	LAB_FEAT_VETH,
+	LAB_FEAT_BRIDGE,
+	LAB_FEAT_NETEM,
+	LAB_FEAT_TBF,
+	LAB_FEAT_HTB,
+	LAB_FEAT_USERNS,
+	LAB_FEAT_CGROUP2,
+	_LAB_FEAT_MAX,
+};
+struct lab_feature {
+	const char *name; /* "netns", "veth", ... "cgroup2" */
+	bool ok;
+	char detail[160]; /* why not, or where */
+};
+/* Fills every entry of ret. Returns 0, or -errno when the probe could not run at all. */
+int lab_doctor(struct lab_feature ret[_LAB_FEAT_MAX]);
+
+/* One end of a link as the kernel has it now. */
+struct lab_link_end {
+	char owner[TOPO_NAME_MAX + 1]; /* node or switch */
+	char ifname[TOPO_IFNAMSIZ];
+	bool on_switch;
+	bool up, carrier;              /* IFF_UP, IFF_LOWER_UP */
+	struct topo_impair impair;     /* egress impairment read back from its qdiscs */
+	char qdiscs[256];              /* "netem 1: root, tbf 10: parent 1:1" or "noqueue" */
+};
+
+/* The link of NODE:IFNAME (NODE may be a switch) in lab `lab`. ends[0] is NODE:IFNAME. -ENOENT
+ * (no such lab, node or interface), -ESRCH (dead lab). All log their errors. */
+int lab_link_show(const char *lab, const char *node, const char *ifname,
+		  struct lab_link_end ends[2]);
+/* Both ends down (IFF_UP off; each sees its carrier go) or up again; up restores what the
+ * kernel dropped with the link (IPv6 addresses, routes through it). */
+int lab_link_updown(const char *lab, const char *node, const char *ifname, bool up);
+/* Changes the egress impairment of both ends (only NODE:IFNAME's when one_way): the keys of
+ * set (parsed as in the topology file) replace the same keys now in force; unset lists keys to
+ * clear (KEY=off). reset: remove all impairment. */
+int lab_link_impair(const char *lab, const char *node, const char *ifname, bool one_way,
+		    bool reset, const char *const *kv, size_t n_kv);
+/* netlab node NODE stop|start: SIGSTOP/SIGCONT every process of the node and take its links
+ * down / bring them back (restoring addresses and routes). */
+int lab_node_stopstart(const char *lab, const char *node, bool stop);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +38,97 @@ static int lab_path(char *buf, size_t size, const char *name, const char *file)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * Every file of a lab is reached through two directories that only we can write: the run dir
+ * and the lab's dir, each checked here to be a real directory (not a symlink) owned by our
+ * effective uid. The run dir must not be writable by group or others (we never chmod it: it may
+ * be a directory the user chose); a lab dir, always ours, is tightened to 0700 when it is not.
+ * So no other user can plant a symlink or a file anywhere netlab reads or writes, and the files
+ * inside are opened relative to these fds with O_NOFOLLOW as well.
+ */
+static int check_dir_fd(int fd, const char *what, const char *path, bool tighten)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISDIR(st.st_mode))
+		return log_error_errno(-ENOTDIR, "Refusing %s '%s': not a directory", what, path);
+	if (st.st_uid != geteuid())
+		return log_error_errno(-EPERM,
+				       "Refusing %s '%s': owned by uid %u, not by us (uid %u): "
+				       "another user could plant files there",
+				       what, path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (!tighten) {
+		if (st.st_mode & 0022)
+			return log_error_errno(-EPERM,
+					       "Refusing %s '%s': mode %04o lets other users write "
+					       "there (make it 0700)",
+					       what, path, (unsigned)(st.st_mode & 07777));
+		return 0;
+	}
+	if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
+		return log_error_errno(negative_errno(), "Cannot make %s '%s' mode 0700: %m", what,
+				       path);
+	return 0;
+}
+
+/* Opens the run dir (creating it, mode 0700, when create is set). -ENOENT when it does not
+ * exist and create is not set; other errors are logged. */
+static int run_dir_open(bool create, int *ret_fd)
+{
+	const char *dir = lab_run_dir();
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return log_error_errno(negative_errno(), "Cannot create %s: %m", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		if (errno == ELOOP || errno == ENOTDIR)
+			return log_error_errno(-ENOTDIR, "Refusing run directory '%s': a symlink or "
+					       "not a directory", dir);
+		return log_error_errno(negative_errno(), "Cannot open %s: %m", dir);
+	}
+	r = check_dir_fd(fd, "run directory", dir, false);
+	if (r < 0)
+		return r;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Opens the directory of lab `name` relative to the run dir fd, checked like it. -ENOENT
+ * quietly when there is none; a symlink or a foreign directory is refused (logged). */
+static int lab_dir_open(int runfd, const char *name, int *ret_fd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char path[4096];
+	int r;
+
+	if (!topo_name_valid(name))
+		return -ENOENT;
+	(void)lab_path(path, sizeof(path), name, NULL);
+	fd = openat(runfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		if (errno == ELOOP || errno == ENOTDIR)
+			return log_error_errno(-ENOTDIR, "Refusing lab directory '%s': a symlink or "
+					       "not a directory", path);
+		return negative_errno();
+	}
+	r = check_dir_fd(fd, "lab directory", path, true);
+	if (r < 0)
+		return r;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* The state file is small: a node line is under 100 bytes. A bigger one is not ours. */
+#define STATE_MAX_SIZE (64u << 20)
+
 void lab_state_free(struct lab_state *st)
 {
 	if (!st)
@@ -51,18 +143,27 @@ int lab_state_load(const char *name, struct lab_state **ret)
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
-	char path[4096];
+	_cleanup_close_ int runfd = -EBADF, labfd = -EBADF;
+	struct stat sb;
 	size_t cap = 0, ncap = 0;
 	int fd, r;
 
 	if (!topo_name_valid(name))
 		return -ENOENT;
-	r = lab_path(path, sizeof(path), name, "state");
+	r = run_dir_open(false, &runfd);
 	if (r < 0)
 		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	r = lab_dir_open(runfd, name, &labfd);
+	if (r < 0)
+		return r;
+	fd = openat(labfd, "state", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
-		return negative_errno();
+		return errno == ELOOP ? -EBADMSG : negative_errno();
+	/* A symlink (refused above), a fifo, a directory or a huge file is not a state file. */
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > STATE_MAX_SIZE) {
+		close(fd);
+		return -EBADMSG;
+	}
 	f = fdopen(fd, "r");
 	if (!f) {
 		close(fd);
@@ -84,7 +185,7 @@ int lab_state_load(const char *name, struct lab_state **ret)
 		if (sscanf(line, "%15s", key) != 1)
 			continue;
 		if (streq(key, "lab")) {
-			if (sscanf(line, "lab %63s", a) != 1)
+			if (sscanf(line, "lab %63s", a) != 1 || !topo_name_valid(a))
 				return -EBADMSG;
 			snprintf(st->name, sizeof(st->name), "%s", a);
 		} else if (streq(key, "file")) {
@@ -102,7 +203,8 @@ int lab_state_load(const char *name, struct lab_state **ret)
 			st->init_pid = pid;
 			st->init_starttime = s;
 		} else if (streq(key, "node")) {
-			if (sscanf(line, "node %63s %d %llu %u", a, &pid, &s, &flags) != 4 || pid <= 0)
+			if (sscanf(line, "node %63s %d %llu %u", a, &pid, &s, &flags) != 4 || pid <= 0 ||
+			    !topo_name_valid(a))
 				return -EBADMSG;
 			if (st->n_nodes == ncap) {
 				size_t nc = ncap ? ncap * 2 : 16;
@@ -175,8 +277,15 @@ int lab_state_check_alive(const struct lab_state *st, int *ret_pidfd)
 
 int lab_state_node_pidfd(const struct lab_state *st, size_t i, int *ret_pidfd)
 {
-	int r = pidfd_open_verified(st->nodes[i].pid, st->nodes[i].starttime, ret_pidfd);
-	return r == -ENOENT ? -ESRCH : r;
+	int fd, r = pidfd_open_verified(st->nodes[i].pid, st->nodes[i].starttime, &fd);
+
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	if (ret_pidfd)
+		*ret_pidfd = fd;
+	else
+		close(fd);
+	return 0;
 }
 
 size_t lab_state_find_node(const struct lab_state *st, const char *name)
@@ -201,14 +310,23 @@ void lab_list_free(char **names)
 
 int lab_list(char ***ret)
 {
-	DIR *d = opendir(lab_run_dir());
+	_cleanup_close_ int runfd = -EBADF;
+	DIR *d = NULL;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
+	int r;
 
-	if (!d) {
-		if (errno != ENOENT)
+	r = run_dir_open(false, &runfd);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r >= 0) {
+		d = fdopendir(runfd);
+		if (!d)
 			return negative_errno();
+		runfd = -EBADF; /* d owns it */
+	}
+	if (!d) {
 		names = calloc(1, sizeof(char *));
 		if (!names)
 			return -ENOMEM;
@@ -249,14 +367,13 @@ oom:
 enum lab_liveness lab_liveness(const char *name)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	char path[4096];
+	_cleanup_close_ int runfd = -EBADF, labfd = -EBADF, fd = -EBADF;
 
 	if (lab_state_load(name, &st) >= 0)
 		return lab_state_check_alive(st, NULL) >= 0 ? LAB_RUNNING : LAB_STALE;
-	if (lab_path(path, sizeof(path), name, "lock") < 0)
+	if (run_dir_open(false, &runfd) < 0 || lab_dir_open(runfd, name, &labfd) < 0)
 		return LAB_STALE;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(labfd, "lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return LAB_STALE;
 	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
@@ -266,37 +383,51 @@ enum lab_liveness lab_liveness(const char *name)
 
 int lab_lock(const char *name, int *ret_fd)
 {
-	char dir[4096], path[4096];
+	_cleanup_close_ int runfd = -EBADF;
 	int r;
 
-	if (mkdir(lab_run_dir(), 0700) < 0 && errno != EEXIST)
-		return negative_errno();
-	r = lab_path(dir, sizeof(dir), name, NULL);
-	if (r < 0)
-		return r;
-	r = lab_path(path, sizeof(path), name, "lock");
+	if (!topo_name_valid(name))
+		return -EINVAL;
+	r = run_dir_open(true, &runfd);
 	if (r < 0)
 		return r;
 
 	for (int attempt = 0; attempt < 100; attempt++) {
-		_cleanup_close_ int fd = -EBADF;
-		struct stat a, b;
+		_cleanup_close_ int labfd = -EBADF, fd = -EBADF;
+		struct stat a, b, d;
 
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		if (mkdirat(runfd, name, 0700) < 0 && errno != EEXIST)
 			return negative_errno();
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		r = lab_dir_open(runfd, name, &labfd);
+		if (r == -ENOENT)
+			continue; /* removed under us by a `down` */
+		if (r < 0)
+			return r;
+		fd = openat(labfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+			    0600);
 		if (fd < 0) {
 			if (errno == ENOENT)
 				continue; /* the directory was removed under us by a `down` */
+			/* A symlink is nobody's lock (flock never goes through one): replace it. */
+			if (errno == ELOOP && unlinkat(labfd, "lock", 0) == 0)
+				continue;
 			return negative_errno();
 		}
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-			return errno == EWOULDBLOCK ? -EBUSY : negative_errno();
-		/* A `down` may have unlinked the lock file between our open and flock: then we
-		 * hold a lock nobody else can see. Only the file still at that path counts. */
 		if (fstat(fd, &a) < 0)
 			return negative_errno();
-		if (stat(path, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+		if (!S_ISREG(a.st_mode))
+			return log_error_errno(-EPERM, "Refusing '%s/%s/lock': not a regular file",
+					       lab_run_dir(), name);
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+			return errno == EWOULDBLOCK ? -EBUSY : negative_errno();
+		/* A `down` may have removed the lock file or the whole directory between our open
+		 * and flock: then we hold a lock nobody else can see. Only the file still at that
+		 * place counts. */
+		if (fstatat(labfd, "lock", &b, AT_SYMLINK_NOFOLLOW) < 0 || a.st_ino != b.st_ino ||
+		    a.st_dev != b.st_dev)
+			continue;
+		if (fstatat(runfd, name, &d, AT_SYMLINK_NOFOLLOW) < 0 || fstat(labfd, &b) < 0 ||
+		    d.st_ino != b.st_ino || d.st_dev != b.st_dev)
 			continue;
 		*ret_fd = TAKE_FD(fd);
 		return 0;
@@ -304,8 +435,10 @@ int lab_lock(const char *name, int *ret_fd)
 	return -EBUSY;
 }
 
-/* Removes dirfd's entries: files, and directories one level down (the per-node log dirs). */
-static int remove_entries(int dirfd, int depth)
+/* Removes dirfd's entries but `keep` (may be NULL): files, and directories `depth` levels down
+ * (the per-node log dirs). Never follows a symlink: unlinkat() removes the link itself. Takes
+ * dirfd. */
+static int remove_entries(int dirfd, int depth, const char *keep)
 {
 	DIR *d;
 	struct dirent *de;
@@ -317,13 +450,14 @@ static int remove_entries(int dirfd, int depth)
 		return negative_errno();
 	}
 	while ((de = readdir(d))) {
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+		if (streq(de->d_name, ".") || streq(de->d_name, "..") ||
+		    (keep && streq(de->d_name, keep)))
 			continue;
 		if (de->d_type == DT_DIR && depth > 0) {
 			int sub = openat(dirfd, de->d_name,
 					 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 			if (sub >= 0)
-				(void)remove_entries(sub, depth - 1);
+				(void)remove_entries(sub, depth - 1, NULL);
 			if (unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0 && r == 0)
 				r = negative_errno();
 		} else if (unlinkat(dirfd, de->d_name, 0) < 0 && r == 0)
@@ -335,19 +469,33 @@ static int remove_entries(int dirfd, int depth)
 
 int lab_remove_dir(const char *name)
 {
-	char dir[4096];
+	_cleanup_close_ int runfd = -EBADF;
 	int fd, r;
 
-	r = lab_path(dir, sizeof(dir), name, NULL);
+	r = run_dir_open(false, &runfd);
 	if (r < 0)
-		return r;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : negative_errno();
-	r = remove_entries(fd, 1);
-	if (rmdir(dir) < 0 && errno != ENOENT && r == 0)
+		return r == -ENOENT ? 0 : r;
+	r = lab_dir_open(runfd, name, &fd);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	r = remove_entries(fd, 2, NULL);
+	if (unlinkat(runfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
 		r = negative_errno();
 	return r;
+}
+
+int lab_clear_dir(const char *name)
+{
+	_cleanup_close_ int runfd = -EBADF;
+	int fd, r;
+
+	r = run_dir_open(false, &runfd);
+	if (r < 0)
+		return r;
+	r = lab_dir_open(runfd, name, &fd);
+	if (r < 0)
+		return r;
+	return remove_entries(fd, 2, "lock");
 }
 
 int lab_select(const char *explicit_name, char **ret)
@@ -410,4 +558,70 @@ int lab_load_topology(const char *name, struct topo **ret)
 		return r == -ENOENT ? -EIO : r;
 	}
 	return 0;
+}
+
+/* ---- capacity: refuse what cannot fit, before anything is created ---------------------- */
+
+static long read_long(const char *path, long dflt)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	long v;
+
+	if (!f || fscanf(f, "%ld", &v) != 1)
+		return dflt;
+	return v;
+}
+
+/* Kernel memory a node costs (PERFORMANCE-NOTES.md: ~480 KiB measured), rounded up. */
+#define NODE_KERNEL_KIB 512
+
+int lab_check_capacity(const struct topo *t, const char *lab)
+{
+	unsigned long long need = t->n_nodes + 1; /* the lab init too */
+	char why[512] = "";
+	size_t len = 0;
+	struct rlimit rl;
+	long pid_max, threads, netns_max, avail_kib = -1;
+
+#define WHY(...)                                                                                   \
+	do {                                                                                       \
+		if (len < sizeof(why))                                                             \
+			len += (size_t)snprintf(why + len, sizeof(why) - len, __VA_ARGS__);        \
+	} while (0)
+
+	/* Every node is a process: the pids must exist. /proc/loadavg's 4th field counts every
+	 * task (thread) there is now. */
+	pid_max = read_long("/proc/sys/kernel/pid_max", -1);
+	{
+		_cleanup_fclose_ FILE *f = fopen("/proc/loadavg", "re");
+		long running;
+		if (!f || fscanf(f, "%*s %*s %*s %ld/%ld", &running, &threads) != 2)
+			threads = 0;
+	}
+	if (pid_max > 0 && need > (unsigned long long)(pid_max - threads))
+		WHY("; kernel.pid_max is %ld and %ld tasks exist", pid_max, threads);
+	netns_max = read_long("/proc/sys/user/max_net_namespaces", -1);
+	if (netns_max >= 0 && need > (unsigned long long)netns_max)
+		WHY("; user.max_net_namespaces is %ld", netns_max);
+	{
+		_cleanup_fclose_ FILE *f = fopen("/proc/meminfo", "re");
+		char line[128];
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "MemAvailable: %ld kB", &avail_kib) == 1)
+				break;
+	}
+	if (avail_kib >= 0 && need * NODE_KERNEL_KIB > (unsigned long long)avail_kib)
+		WHY("; about %llu MiB of kernel memory needed, %ld MiB available",
+		    need * NODE_KERNEL_KIB / 1024, avail_kib / 1024);
+	/* `up` holds a pidfd and a netns fd per node until the commit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+	    2 * need + 64 > rl.rlim_max)
+		WHY("; 2 open files per node needed, the hard limit is %llu (ulimit -Hn)",
+		    (unsigned long long)rl.rlim_max);
+#undef WHY
+	if (len == 0)
+		return 0;
+	log_error("lab '%s' has %zu nodes, more than this machine can hold: %s", lab, t->n_nodes,
+		  why + 2);
+	return -E2BIG;
 }

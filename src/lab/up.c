@@ -44,6 +44,20 @@ const char *lab_phase_name(enum lab_phase p)
 	return p < _LAB_PHASE_MAX ? phase_names[p] : "?";
 }
 
+/*
+ * TEST HOOK, the only one in netlab (tests/integration/test-kill.sh): with
+ * NETLAB_TEST_PAUSE_AT=PHASE in the environment (a name from lab_phase_name()), `up` stops itself
+ * with SIGSTOP at the end of that phase, so that a test can kill it at exactly that point. It
+ * changes nothing else; without the variable it costs one getenv() per phase.
+ */
+static void test_pause_at(enum lab_phase p)
+{
+	const char *at = getenv("NETLAB_TEST_PAUSE_AT");
+
+	if (at && streq(at, lab_phase_name(p)))
+		(void)raise(SIGSTOP);
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -158,9 +172,51 @@ static int fail_nl(const char *what, const struct nl_error *e, int r)
 	return log_error_errno(e->error < 0 ? e->error : r, "%s: %m", what);
 }
 
+/* Any IPv6 in the file: an address, a pool, a loopback prefix, a route or an IPv6 sysctl. */
+static bool topo_has_ipv6(const struct topo *t)
+{
+	if (t->has_pool6 || t->has_lo6)
+		return true;
+	for (size_t i = 0; i < t->n_ifaces; i++)
+		for (size_t a = 0; a < t->ifaces[i].n_addrs; a++)
+			if (t->ifaces[i].addrs[a].family == AF_INET6)
+				return true;
+	for (size_t i = 0; i < t->n_routes; i++)
+		if (t->routes[i].dst.family == AF_INET6)
+			return true;
+	for (size_t i = 0; i < t->n_sysctls; i++)
+		if (strstr(t->sysctls[i].key, "ipv6"))
+			return true;
+	return false;
+}
+
+/* A Linux bridge numbers its ports in 10 bits (BR_MAX_PORTS 1024, port 0 unused): the 1024th
+ * port of a switch would fail with EXFULL after most of the lab was built. Say so first. */
+#define BRIDGE_MAX_PORTS 1023
+
+static int check_switch_ports(const struct topo *t)
+{
+	_cleanup_free_ size_t *ports = calloc(t->n_switches ? t->n_switches : 1, sizeof(*ports));
+
+	if (!ports)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_ifaces; i++)
+		if (t->ifaces[i].on_switch)
+			ports[t->ifaces[i].owner]++;
+	for (size_t i = 0; i < t->n_switches; i++)
+		if (ports[i] > BRIDGE_MAX_PORTS)
+			return log_error_errno(-EXFULL,
+					       "%s:%u: switch '%s' has %zu ports; a Linux bridge "
+					       "takes at most %d (join switches with a link)",
+					       t->file, t->switches[i].pos.line, t->switches[i].name,
+					       ports[i], BRIDGE_MAX_PORTS);
+	return 0;
+}
+
 static int prepare_specs(struct up *u)
 {
 	const struct topo *t = u->t;
+	bool no_ipv6 = !topo_has_ipv6(t);
 
 	u->specs = calloc(t->n_nodes ? t->n_nodes : 1, sizeof(*u->specs));
 	u->mounts = calloc(t->n_mounts ? t->n_mounts : 1, sizeof(*u->mounts));
@@ -175,6 +231,8 @@ static int prepare_specs(struct up *u)
 			u->specs[i].flags |= NS_NODE_PID;
 		if (t->nodes[i].flags & TOPO_NODE_IPC)
 			u->specs[i].flags |= NS_NODE_IPC;
+		if (no_ipv6)
+			u->specs[i].flags |= NS_NODE_NO_IPV6;
 	}
 	/* Mounts are in file order; give each node a contiguous slice of them. */
 	size_t k = 0;
@@ -337,18 +395,6 @@ static int node_sysctls(struct up *u, size_t node, bool early)
 	char path[512];
 	int r;
 
-	if (early) {
-		/* No duplicate address detection in a lab: every address is planned, and a link-local
-		 * address still tentative cannot source the neighbour solicitations that the first
-		 * IPv6 packet across a router needs (a 1 s stall). Set before the links exist, so
-		 * that they inherit it. No IPv6 in the kernel: nothing to do. */
-		r = ns_write_file("/proc/sys/net/ipv6/conf/default/accept_dad", "0");
-		if (r >= 0)
-			r = ns_write_file("/proc/sys/net/ipv6/conf/all/accept_dad", "0");
-		if (r < 0 && r != -ENOENT)
-			return log_error_errno(r, "Cannot turn off IPv6 DAD in '%s': %m",
-					       t->nodes[node].name);
-	}
 	if (!early && (t->nodes[node].flags & TOPO_NODE_ROUTER)) {
 		r = ns_write_file("/proc/sys/net/ipv4/ip_forward", "1");
 		if (r < 0)
@@ -492,9 +538,21 @@ static int configure_nodes(struct up *u)
 	return 0;
 }
 
+static bool node_has_early_sysctls(const struct topo *t, size_t node)
+{
+	for (size_t i = 0; i < t->n_sysctls; i++)
+		if (t->sysctls[i].node == node && sysctl_is_default(t->sysctls[i].key))
+			return true;
+	return false;
+}
+
+/* The file's conf.default.* keys, before the links exist. IPv6 DAD off (or IPv6 off) is done by
+ * each node itself, in parallel (node.c). */
 static int early_sysctls(struct up *u)
 {
 	for (size_t i = 0; i < u->t->n_nodes; i++) {
+		if (!node_has_early_sysctls(u->t, i))
+			continue;
 		int r = in_netns(u, u->nodes[i].netns_fd);
 		if (r < 0)
 			return log_error_errno(r, "Cannot enter node '%s': %m", u->t->nodes[i].name);
@@ -609,13 +667,22 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	do {                                                                                       \
 		t1 = now_ns();                                                                     \
 		o->phase_ns[p] = t1 - t0;                                                          \
-		t0 = t1;                                                                           \
+		test_pause_at(p);                                                                  \
+		t0 = now_ns();                                                                     \
 	} while (0)
 
 	u.lab = o->lab ? o->lab : t->lab;
+	if (o->progress)
+		o->progress(LAB_PHASE_PREPARE, t, o->progress_data);
 	if (!topo_name_valid(u.lab))
 		return log_error_errno(-EINVAL, "'%s' is not a valid lab name", u.lab);
 	r = lab_impair_check(t);
+	if (r < 0)
+		return r;
+	r = check_switch_ports(t);
+	if (r < 0)
+		return r;
+	r = lab_check_capacity(t, u.lab);
 	if (r < 0)
 		return r;
 
@@ -632,10 +699,10 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	dir_ours = true;
 	/* Leftovers of a dead lab of this name go; the lock file stays, we hold it. */
 	snprintf(u.dir, sizeof(u.dir), "%s/%s", lab_run_dir(), u.lab);
-	{
-		char p[4200];
-		snprintf(p, sizeof(p), "%s/state", u.dir);
-		(void)unlink(p);
+	r = lab_clear_dir(u.lab);
+	if (r < 0) {
+		log_error_errno(r, "Cannot clear what a dead lab '%s' left in %s: %m", u.lab, u.dir);
+		goto out;
 	}
 	snprintf(u.hosts_path, sizeof(u.hosts_path), "%s/hosts", u.dir);
 	/* Removed, not set: see lab_exec(). */
@@ -683,6 +750,18 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		if (r < 0) {
 			log_error_errno(r, "Cannot create the nodes: %m%s%s", errmsg[0] ? ": " : "",
 					errmsg);
+			goto out;
+		}
+	}
+	/* Each node turns DAD (or IPv6) off itself before READY: its links must not exist yet. */
+	{
+		size_t bad = 0;
+		r = ns_lab_wait_ready(u.ns, &bad, errmsg, sizeof(errmsg));
+		if (r < 0) {
+			if (bad < t->n_nodes && errmsg[0])
+				log_error("Cannot set up node '%s': %s", t->nodes[bad].name, errmsg);
+			else
+				log_error_errno(r, "Cannot set up the nodes: %m");
 			goto out;
 		}
 	}
@@ -735,17 +814,6 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		goto out;
 	PHASE_END(LAB_PHASE_IMPAIR);
 
-	{
-		size_t bad = 0;
-		r = ns_lab_wait_ready(u.ns, &bad, errmsg, sizeof(errmsg));
-		if (r < 0) {
-			if (bad < t->n_nodes && errmsg[0])
-				log_error("Cannot set up node '%s': %s", t->nodes[bad].name, errmsg);
-			else
-				log_error_errno(r, "Cannot set up the nodes: %m");
-			goto out;
-		}
-	}
 	r = lab_files_write(&ctx);
 	if (r < 0)
 		goto out;

@@ -163,3 +163,58 @@ struct nlmsghdr *nl_build_link_master(void *buf, uint32_t seq, int ifindex, int 
  * or a negative errno to stop with it. The answer is always read to its end. A dump the kernel
  * marks NLM_F_DUMP_INTR (the table changed meanwhile) returns -EAGAIN after the end: retry.
  */
+
+/* ---- queueing disciplines (nl-qdisc.c): link emulation ------------------------------------ */
+
+/*
+ * netem and tbf requests as tc sends them (see nl-qdisc.c for the encodings). flags: for
+ * RTM_NEWQDISC, NLM_F_CREATE|NLM_F_EXCL to add (tc qdisc add), NLM_F_CREATE|NLM_F_REPLACE to
+ * add or change in place (tc qdisc replace). parent: TC_H_ROOT or a class such as 1:1
+ * (TC_H_MAKE(1 << 16, 1)); handle: e.g. 1 << 16 for "1:". NULL (EINVAL) on a bad ifindex or,
+ * for tbf, a zero rate, burst or limit.
+ */
+struct nl_netem {
+	uint32_t limit;     /* packets; 0 = tc's default, 1000 */
+	uint64_t delay_ns;
+	uint64_t jitter_ns;
+	uint32_t loss;      /* probabilities, UINT32_MAX = 100% */
+	uint32_t duplicate;
+	uint32_t corrupt;
+	uint32_t reorder;
+};
+struct nl_tbf {
+	uint64_t rate_Bps; /* bytes per second */
+	uint32_t burst;    /* bucket size, bytes */
+	uint32_t limit;    /* queue, bytes */
+};
+struct nlmsghdr *nl_build_netem(void *buf, uint32_t seq, uint16_t flags, int ifindex,
+				uint32_t parent, uint32_t handle, const struct nl_netem *ne);
+struct nlmsghdr *nl_build_tbf(void *buf, uint32_t seq, uint16_t flags, int ifindex,
+			      uint32_t parent, uint32_t handle, const struct nl_tbf *tb);
+/* tc qdisc add dev X root handle H htb (used to probe for sch_htb). */
+struct nlmsghdr *nl_build_htb_root(void *buf, uint32_t seq, int ifindex, uint32_t handle);
+/* tc qdisc del: RTM_DELQDISC of the qdisc at parent (TC_H_ROOT) / handle (0 = whatever is
+ * there). Deleting the root of a device that has only its default qdisc fails (ENOENT or
+ * EINVAL, "Cannot delete qdisc with handle of zero"). */
+struct nlmsghdr *nl_build_qdisc_del(void *buf, uint32_t seq, int ifindex, uint32_t parent,
+				    uint32_t handle);
+/* RTM_GETQDISC dump with a tcmsg header (tc qdisc show dev X). */
+struct nlmsghdr *nl_build_qdisc_dump(void *buf, uint32_t seq, int ifindex);
+/* tc_calc_xmittime(): psched ticks (64 ns) to send size bytes at rate_Bps, as tc computes the
+ * tbf buffer. */
+uint32_t nl_tc_xmittime(uint64_t rate_Bps, uint32_t size);
+
+/* One qdisc as the kernel reports it. */
+struct nl_qdisc_info {
+	int ifindex;
+	uint32_t handle, parent;
+	char kind[16];
+	bool is_netem, is_tbf; /* and then netem or tbf holds its parameters */
+	struct nl_netem netem;
+	struct nl_tbf tbf;
+};
+/* Parses an RTM_NEWQDISC message (a dump answer, or a request we built). -EBADMSG. */
+int nl_qdisc_parse(const struct nlmsghdr *nlh, struct nl_qdisc_info *ret);
+/* Every qdisc of ifindex (0: of every device) in the current network namespace, over a socket
+ * of its own. *ret is malloc'd (may be NULL when *ret_n is 0). -errno. */
+int nl_qdisc_list(int ifindex, struct nl_qdisc_info **ret, size_t *ret_n);

@@ -154,15 +154,20 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	if (!have_cwd || chdir(cwd) < 0)
 		(void)chdir("/");
 
-	if (pipe2(errpipe, O_CLOEXEC) < 0)
-		return negative_errno();
+	if (pipe2(errpipe, O_CLOEXEC) < 0) {
+		r = negative_errno();
+		(void)restore_namespaces(saved);
+		return r;
+	}
 
 	pid = fork();
 	if (pid < 0) {
+		/* E.g. the lab is going down: its PID namespace takes no new process. Go home
+		 * first, as below. */
 		r = negative_errno();
 		close(errpipe[0]);
 		close(errpipe[1]);
-		close_saved(saved);
+		(void)restore_namespaces(saved);
 		return r;
 	}
 	if (pid == 0) {
@@ -221,18 +226,48 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 int ns_spawn_daemon(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
 		    const char *const *env_add)
 {
-	int status;
-	pid_t pid;
+	return ns_spawn_daemon_pid(pidfd, setns_flags, argv, log_fd, env_add, NULL, NULL);
+}
 
-	pid = fork();
-	if (pid < 0)
+int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
+			const char *const *env_add, pid_t *ret_pid, uint64_t *ret_starttime)
+{
+	/* report: intermediate -> us, the daemon's pid. hold: us -> intermediate; it exits when
+	 * we close our end. Until then the daemon is its child and cannot be reaped, so the pid
+	 * we read still names the daemon (or its zombie) while we pin it with a pidfd. */
+	int report[2] = { -EBADF, -EBADF }, hold[2] = { -EBADF, -EBADF };
+	int status, r = 0;
+	pid_t pid, daemon = 0;
+
+	if (pipe2(report, O_CLOEXEC) < 0)
 		return negative_errno();
+	if (pipe2(hold, O_CLOEXEC) < 0) {
+		r = negative_errno();
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = negative_errno();
+		goto out;
+	}
 	if (pid == 0) {
-		pid_t daemon;
+		char c;
 
+		close(report[0]);
+		close(hold[1]);
 		if (setns(pidfd, (int)setns_flags) < 0)
 			_exit(errno);
 		(void)chdir("/");
+		/* The daemon closes every inherited fd before it execs; `settled` reaches EOF when
+		 * it has, and only then do we report. Until then it still holds copies of the
+		 * caller's fds (a lab's lock, `up`'s control socket), which a busy machine can
+		 * leave open long enough for the caller to trip over them. */
+		int settled[2];
+		if (pipe(settled) < 0)
+			_exit(errno);
+		/* setns(CLONE_NEWPID) changed only where our children are born: we are still in
+		 * the caller's PID namespace, so fork() returns the daemon's pid as the caller
+		 * sees it. */
 		daemon = fork();
 		if (daemon < 0)
 			_exit(errno);
@@ -251,13 +286,48 @@ int ns_spawn_daemon(int pidfd, unsigned setns_flags, char *const argv[], int log
 				strerror(errno));
 			_exit(127);
 		}
+		close(settled[1]);
+		while (read(settled[0], &c, 1) < 0 && errno == EINTR)
+			;
+		(void)!write(report[1], &daemon, sizeof(daemon));
+		close(report[1]);
+		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+			;
 		/* The daemon is orphaned on purpose: the node's (or lab's) init adopts it. */
 		_exit(0);
 	}
+	report[1] = safe_close(report[1]);
+	hold[0] = safe_close(hold[0]);
+	for (;;) {
+		ssize_t n = read(report[0], &daemon, sizeof(daemon));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(daemon))
+			daemon = 0;
+		break;
+	}
+	if (daemon > 0 && ret_starttime) {
+		/* A daemon that already died is a zombie of the intermediate child: no start
+		 * time, and nothing left to stop. */
+		if (proc_starttime(daemon, ret_starttime) < 0)
+			*ret_starttime = 0;
+	}
+	hold[1] = safe_close(hold[1]);
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	return WIFEXITED(status) ? -WEXITSTATUS(status) : -ECHILD;
+		if (errno != EINTR) {
+			r = negative_errno();
+			goto out;
+		}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		r = WIFEXITED(status) ? -WEXITSTATUS(status) : -ECHILD;
+	else if (daemon <= 0)
+		r = -ECHILD;
+	else if (ret_pid)
+		*ret_pid = daemon;
+out:
+	safe_close(report[0]);
+	safe_close(report[1]);
+	safe_close(hold[0]);
+	safe_close(hold[1]);
+	return r;
 }

@@ -33,8 +33,35 @@ static int fail(char *buf, size_t size, int r, const char *fmt, ...)
 	return r;
 }
 
+/* Before `up` makes the node's links (it waits for READY first), so that they inherit these. */
+static int node_sysctls(const struct ns_node_spec *spec, char *msg, size_t size)
+{
+	static const char *const dad[] = { "/proc/sys/net/ipv6/conf/default/accept_dad",
+					   "/proc/sys/net/ipv6/conf/all/accept_dad" };
+	static const char *const off[] = { "/proc/sys/net/ipv6/conf/default/disable_ipv6",
+					   "/proc/sys/net/ipv6/conf/all/disable_ipv6" };
+	const char *const *keys = spec->flags & NS_NODE_NO_IPV6 ? off : dad;
+	const char *value = spec->flags & NS_NODE_NO_IPV6 ? "1" : "0";
+
+	/* No duplicate address detection in a lab: every address is planned, and a link-local
+	 * address still tentative cannot source the neighbour solicitations that the first IPv6
+	 * packet across a router needs (a 1 s stall). A kernel without IPv6: nothing to do. */
+	for (size_t i = 0; i < 2; i++) {
+		int r = ns_write_file(keys[i], value);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return fail(msg, size, r, "writing %s", keys[i]);
+	}
+	return 0;
+}
+
 static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 {
+	int r = node_sysctls(spec, msg, size);
+	if (r < 0)
+		return r;
+
 	/* The mount namespace was copied from the lab init's, where / is already a recursive
 	 * slave: nothing mounted here propagates to the host. */
 
@@ -60,7 +87,6 @@ static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct ns_mount *m = &spec->mounts[i];
-		int r;
 
 		if (m->kind == NS_MOUNT_TMPFS)
 			r = mount("tmpfs", m->dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");

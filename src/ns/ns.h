@@ -24,6 +24,9 @@
 enum ns_node_flags {
 	NS_NODE_PID = 1u << 0,
 	NS_NODE_IPC = 1u << 1,
+	/* The lab has no IPv6 at all: the node turns IPv6 off before its links exist (no
+	 * link-local addresses, DAD, MLD or IPv6 routes per link). */
+	NS_NODE_NO_IPV6 = 1u << 2,
 };
 
 enum ns_mount_kind { NS_MOUNT_TMPFS, NS_MOUNT_BIND };
@@ -150,3 +153,16 @@ int ns_write_file(const char *path, const char *value);
  */
 int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
 			const char *const *env_add, pid_t *ret_pid, uint64_t *ret_starttime);
+
+/* ---- feature probes (probe.c) ----------------------------------------------------------- */
+
+/* The test run by ns_probe_run(): writes up to size bytes of findings to out, returns a
+ * result (>= 0) or -errno. */
+typedef int (*ns_probe_fn)(void *data, void *out, size_t size);
+/*
+ * Forks a child that unshare()s unshare_flags (e.g. CLONE_NEWNET: a throwaway network
+ * namespace) and runs fn there; the child's namespaces end with it. out (out_size bytes, at most
+ * 4096) receives what fn wrote. Returns fn's result, the child's -errno from unshare(), or
+ * -errno when the child could not be run.
+ */
+int ns_probe_run(unsigned unshare_flags, ns_probe_fn fn, void *data, void *out, size_t out_size);

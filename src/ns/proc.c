@@ -41,6 +41,11 @@ int proc_starttime(pid_t pid, uint64_t *ret)
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return -EIO;
+		/* Field 9, flags: a process that has begun to exit (PF_EXITING) is dead too. A lab
+		 * init killed with 200 nodes stays in that state while the kernel kills them, and
+		 * must already count as gone (stale), not as a lab one could enter. */
+		if (field == 8 && (strtoul(p + 1, NULL, 10) & 0x00000004 /* PF_EXITING */))
+			return -ESRCH;
 	}
 	errno = 0;
 	unsigned long long v = strtoull(p + 1, NULL, 10);

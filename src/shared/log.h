@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include "macro.h"
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_NOTICE, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
@@ -16,6 +18,17 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 
 int log_internal(enum log_level level, int error, const char *fmt, ...) _printf_(3, 4);
+
+/* A sink receives every message that passes the level, formatted and without the "netlab: "
+ * prefix, instead of stderr; NULL goes back to stderr. libnetlab uses it to turn what the lab
+ * layer logs into the caller's error strings. msg is only valid during the call. */
+typedef void (*log_sink_fn)(enum log_level level, const char *msg, void *userdata);
+void log_set_sink(log_sink_fn fn, void *userdata);
+void log_get_sink(log_sink_fn *ret_fn, void **ret_userdata);
+
+/* Whether to colour output on fd: a terminal, and no NO_COLOR (https://no-color.org/) in the
+ * environment. */
+bool log_use_color(int fd);
 
 #define log_error(...) log_internal(LOG_LEVEL_ERROR, 0, __VA_ARGS__)
 #define log_warning(...) log_internal(LOG_LEVEL_WARNING, 0, __VA_ARGS__)

@@ -126,3 +126,59 @@ int lexer_next(struct lexer *lx, struct lex_line *out, struct topo_error *err)
 	}
 	return 1;
 }
+
+int lexer_heredoc(struct lexer *lx, const char *tag, struct topo_pos at, unsigned at_len,
+		  char **ret, size_t *ret_len, unsigned *ret_line, struct topo_error *err)
+{
+	const char *text = lx->src->text;
+	size_t len = lx->src->len, tlen = strlen(tag), o = 0;
+	unsigned first = lx->line;
+	char *out = malloc(1);
+
+	if (!out)
+		return -ENOMEM;
+	out[0] = '\0';
+	while (lx->off < len) {
+		size_t start = lx->off, end = start, a, z;
+
+		while (end < len && text[end] != '\n')
+			end++;
+		lx->off = end < len ? end + 1 : end;
+		a = start;
+		z = end;
+		while (a < z && is_blank(text[a]))
+			a++;
+		while (z > a && is_blank(text[z - 1]))
+			z--;
+		if (z - a == tlen && memcmp(text + a, tag, tlen) == 0) {
+			lx->line++;
+			*ret = out;
+			*ret_len = o;
+			*ret_line = first;
+			return 0;
+		}
+		for (size_t i = start; i < end; i++) {
+			unsigned char c = (unsigned char)text[i];
+			if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+				struct topo_pos pos = {.line = lx->line, .col = (unsigned)(i - start + 1)};
+				free(out);
+				return topo_fail(err, lx->src, pos, 1,
+						 "unexpected control character 0x%02x", c);
+			}
+		}
+		char *n = realloc(out, o + (end - start) + 2);
+		if (!n) {
+			free(out);
+			return -ENOMEM;
+		}
+		out = n;
+		memcpy(out + o, text + start, end - start);
+		o += end - start;
+		out[o++] = '\n';
+		out[o] = '\0';
+		lx->line++;
+	}
+	free(out);
+	return topo_fail(err, lx->src, at, at_len,
+			 "here-document is not closed: no line '%s' after it", tag);
+}

@@ -37,6 +37,14 @@ int lexer_next(struct lexer *lx, struct lex_line *out, struct topo_error *err);
 
 void lex_line_done(struct lex_line *l);
 
+/* A here-document: the physical lines after the current logical line, up to a line that is
+ * `tag` (blanks around it allowed), read verbatim (no comments, no continuations; each line
+ * keeps its '\n'). *ret is malloc'd and NUL-terminated; *ret_line is the line number of its
+ * first line. Returns 0, -EINVAL (err filled at `at`, the <<TAG token, when the text ends
+ * before the closing line; or at a control character), -ENOMEM. */
+int lexer_heredoc(struct lexer *lx, const char *tag, struct topo_pos at, unsigned at_len,
+		  char **ret, size_t *ret_len, unsigned *ret_line, struct topo_error *err);
+
 /* parser.c: reads every statement of src into t, which the caller has zeroed. On error the
  * partly filled t is still the caller's to free with topo_free(). Returns 0, -EINVAL (err
  * filled) or -ENOMEM. */

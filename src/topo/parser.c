@@ -142,6 +142,13 @@ struct parser {
 	/* exec/start: the raw command text of the current statement */
 	const char *cmd;
 	size_t cmd_len;
+
+	/* file: the here-document of the current statement (read once, for every expansion) */
+	struct lexer *lx;
+	char *body;
+	size_t body_len;
+	unsigned body_line;
+	size_t cap_files;
 };
 
 static void parser_done(struct parser *p)
@@ -156,6 +163,7 @@ static void parser_done(struct parser *p)
 	strmap_done(&p->switch_names);
 	strmap_done(&p->root_ifnames);
 	strmap_done(&p->node_ifnames);
+	free(p->body);
 }
 
 /* Makes room for one more element of an array whose capacity the parser tracks. */
@@ -906,8 +914,10 @@ append:
 	return 0;
 }
 
+/* One KEY=VALUE of a link. im: where impairment goes (the unprefixed set, or one direction's);
+ * mtu only without a direction prefix (it is a property of both ends). */
 static int parse_link_option(struct parser *p, const struct token *tk, struct topo_link *l,
-			     unsigned *seen)
+			     struct topo_impair *im, bool directed, unsigned *seen)
 {
 	static const char *const keys[] = {
 		"mtu",	   "delay",   "jitter", "loss",	 "duplicate",
@@ -915,7 +925,6 @@ static int parse_link_option(struct parser *p, const struct token *tk, struct to
 	};
 	const char *eq = strchr(tk->s, '='), *v = eq + 1;
 	size_t klen = (size_t)(eq - tk->s), key = ELEMENTSOF(keys);
-	struct topo_impair *im = &l->impair;
 	uint32_t u32;
 	uint64_t u64;
 	int r;
@@ -931,6 +940,9 @@ static int parse_link_option(struct parser *p, const struct token *tk, struct to
 
 	switch (key) {
 	case 0:
+		if (directed)
+			return fail(p, tk, "mtu applies to both ends of a link: write it without a "
+				    "direction prefix");
 		r = parse_uint32(v, 68, 65535, &u32);
 		if (r == -ERANGE)
 			return fail(p, tk, "mtu '%s' is out of range (68..65535)", v);
@@ -1000,8 +1012,9 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 	struct topo *t = p->t;
 	struct endpoint ep[2];
 	struct topo_link l = {.pos = tv[0].pos};
-	const struct token *jitter = NULL;
-	unsigned seen = 0;
+	struct topo_impair dir_im[3] = { 0 }; /* unprefixed, a>b, b>a */
+	const struct token *needs_delay[3] = { 0 };
+	unsigned seen[3] = { 0 };
 	size_t i = 1;
 	int r;
 
@@ -1031,20 +1044,72 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 	if (r < 0)
 		return r;
 
+	/* Options: KEY=VALUE for both directions, a>b:KEY=VALUE or b>a:KEY=VALUE for one (a is the
+	 * end left of `--`). A directed option wins over the undirected one of the same key. */
 	for (; i < n; i++) {
-		if (!strchr(tv[i].s, '='))
+		struct token opt = tv[i];
+		int scope = 0;
+
+		if (strncmp(opt.s, "a>b:", 4) == 0 || strncmp(opt.s, "b>a:", 4) == 0) {
+			scope = opt.s[0] == 'a' ? 1 : 2;
+			opt.s += 4;
+			opt.off += 4;
+			opt.len = opt.len > 4 ? opt.len - 4 : opt.len;
+			opt.pos.col += 4;
+		} else if (strchr(opt.s, '>') && strchr(opt.s, ':') &&
+			   strchr(opt.s, '>') < strchr(opt.s, ':'))
+			return fail(p, &tv[i], "unknown direction in '%s': expected a>b: or b>a: "
+				    "(a is the end left of '--')", tv[i].s);
+		if (!strchr(opt.s, '='))
 			return fail(p, &tv[i],
 				    "unexpected '%s' in link: expected ADDR/LEN or KEY=VALUE",
 				    tv[i].s);
-		r = parse_link_option(p, &tv[i], &l, &seen);
+		r = parse_link_option(p, &opt, &l, &dir_im[scope], scope != 0, &seen[scope]);
 		if (r < 0)
 			return r;
-		if (strncmp(tv[i].s, "jitter=", 7) == 0)
-			jitter = &tv[i];
+		if (strncmp(opt.s, "jitter=", 7) == 0 || strncmp(opt.s, "reorder=", 8) == 0)
+			needs_delay[scope] = &tv[i];
 	}
-	/* netem applies jitter around a delay; on its own it would silently do nothing. */
-	if (jitter && l.impair.delay_ns == 0)
-		return fail(p, jitter, "jitter needs a delay (add delay=T)");
+	l.impair = dir_im[0];
+	for (int d = 0; d < 2; d++) {
+		struct topo_impair *e = &l.egress[d];
+		const struct topo_impair *o = &dir_im[d + 1];
+		unsigned s = seen[d + 1];
+
+		*e = dir_im[0];
+		/* Bits of parse_link_option()'s keys: 1 delay, 2 jitter, 3 loss, 4 duplicate,
+		 * 5 corrupt, 6 reorder, 7 rate, 8 limit. */
+		if (s & (1u << 1))
+			e->delay_ns = o->delay_ns;
+		if (s & (1u << 2))
+			e->jitter_ns = o->jitter_ns;
+		if (s & (1u << 3))
+			e->loss = o->loss;
+		if (s & (1u << 4))
+			e->duplicate = o->duplicate;
+		if (s & (1u << 5))
+			e->corrupt = o->corrupt;
+		if (s & (1u << 6))
+			e->reorder = o->reorder;
+		if (s & (1u << 7))
+			e->rate_bps = o->rate_bps;
+		if (s & (1u << 8))
+			e->limit = o->limit;
+		if (o->set && (!e->set || o->pos.line < e->pos.line ||
+			       (o->pos.line == e->pos.line && o->pos.col < e->pos.col)))
+			e->pos = o->pos;
+		e->set |= o->set;
+		if (e->set && !l.impair.set) {
+			l.impair.set = true;
+			l.impair.pos = e->pos;
+		}
+		/* netem applies jitter around a delay, and reorders by sending some packets
+		 * without it; without a delay either would silently do nothing. */
+		const struct token *nd = needs_delay[d + 1] ? needs_delay[d + 1] : needs_delay[0];
+		if (nd && e->delay_ns == 0 && (e->jitter_ns || e->reorder))
+			return fail(p, nd, "%s needs a delay (add delay=T)",
+				    e->jitter_ns ? "jitter" : "reorder");
+	}
 
 	if (ep[0].on_switch == ep[1].on_switch && ep[0].owner == ep[1].owner)
 		return fail(p, ep[1].tk, "link from %s '%s' to itself",
@@ -1376,6 +1441,62 @@ static int parse_cmd(struct parser *p, struct token *tv, size_t n)
 	return 0;
 }
 
+/* file NODE PATH [mode=OCTAL] <<TAG: the here-document is already in p->body. */
+static int parse_file(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo *t = p->t;
+	struct topo_file f = {.pos = tv[0].pos, .mode = 0644, .mount = TOPO_NONE,
+			      .body_line = p->body_line};
+	int r;
+
+	r = need(p, tv, n, 1, "a node name");
+	if (r < 0)
+		return r;
+	r = lookup_node(p, &tv[1], &f.node);
+	if (r < 0)
+		return r;
+	r = need(p, tv, n, 2, "a path");
+	if (r < 0)
+		return r;
+	r = check_path(p, &tv[2]);
+	if (r < 0)
+		return r;
+	for (size_t i = 3; i < n; i++) {
+		char *end;
+		unsigned long v;
+
+		if (strncmp(tv[i].s, "mode=", 5) != 0)
+			return fail(p, &tv[i], "unexpected '%s': expected mode=OCTAL or <<TAG",
+				    tv[i].s);
+		errno = 0;
+		v = strtoul(tv[i].s + 5, &end, 8);
+		if (errno || *end || end == tv[i].s + 5 || v > 07777)
+			return fail(p, &tv[i], "invalid mode '%s': expected octal permissions like "
+				    "0644", tv[i].s + 5);
+		f.mode = (unsigned)v;
+	}
+	if (!p->body)
+		return fail_after(p, &tv[n - 1],
+				  "expected <<TAG and the file's text on the lines that follow");
+	for (size_t i = 0; i < t->n_files; i++)
+		if (t->files[i].node == f.node && streq(t->files[i].path, tv[2].s))
+			return fail(p, &tv[2], "file '%s' of node '%s' is already written at line %u",
+				    tv[2].s, t->nodes[f.node].name, t->files[i].pos.line);
+
+	r = grow((void **)&t->files, t->n_files, &p->cap_files, sizeof(*t->files));
+	if (r < 0)
+		return r;
+	f.path = strdup(tv[2].s);
+	f.text = strndup(p->body, p->body_len);
+	if (!f.path || !f.text) {
+		free(f.path);
+		free(f.text);
+		return -ENOMEM;
+	}
+	t->files[t->n_files++] = f;
+	return 0;
+}
+
 /* ---- statements ---- */
 
 typedef int (*stmt_fn)(struct parser *p, struct token *tv, size_t n);
@@ -1388,6 +1509,7 @@ static const struct {
 	{"route", parse_route},	  {"loopback", parse_loopback}, {"routing", parse_routing},
 	{"sysctl", parse_sysctl}, {"mount", parse_mount},	{"exec", parse_cmd},
 	{"start", parse_cmd},
+	{"file", parse_file},
 };
 
 /* Runs fn once per round of the statement's ranges, which all advance together. */
@@ -1476,6 +1598,29 @@ static int parse_statement(struct parser *p)
 		n_expand = p->n_tok < 2 ? p->n_tok : 2;
 		p->n_tok = n_expand;
 	}
+	if (streq(kw, "file")) {
+		/* The here-document belongs to this statement whatever else is wrong with it:
+		 * read it first, so that an error points at the statement, not into the text. */
+		const struct token *last = &p->tok[p->n_tok - 1];
+		free(p->body);
+		p->body = NULL;
+		if (p->n_tok > 1 && strncmp(last->s, "<<", 2) == 0) {
+			const char *tag = last->s + 2;
+			bool ok = tag[0] != '\0';
+
+			for (const char *c = tag; *c; c++)
+				ok = ok && (is_name_char(*c) || *c == '.');
+			if (!ok)
+				return fail(p, last, "invalid here-document tag '%s': expected <<WORD "
+					    "(letters, digits, '_', '-', '.')", last->s);
+			int r = lexer_heredoc(p->lx, tag, last->pos, last->len, &p->body,
+					      &p->body_len, &p->body_line, p->err);
+			if (r < 0)
+				return r;
+			p->n_tok--;
+		}
+		n_expand = p->n_tok;
+	}
 
 	for (size_t i = 0; i < ELEMENTSOF(statements); i++)
 		if (streq(kw, statements[i].keyword))
@@ -1488,6 +1633,8 @@ int topo_parse_statements(struct topo *t, const struct topo_src *src, struct top
 	_cleanup_(parser_done) struct parser p = {.t = t, .src = src, .err = err};
 	struct lexer lx;
 	int r;
+
+	p.lx = &lx;
 
 	/* The default IPv4 pool; pool4_pos stays {0,0} until a pool statement replaces it. */
 	r = topo_addr_parse("10.0.0.0/8", true, &t->pool4);

@@ -35,6 +35,9 @@ int topo_fail(struct topo_error *err, const struct topo_src *src, struct topo_po
 
 int topo_plan(struct topo *t, const struct topo_src *src, struct topo_error *err);
 int topo_route_plan(struct topo *t, const struct topo_src *src, struct topo_error *err);
+/* files.c: checks where each `file` goes and renders its template (after the plan: addresses
+ * are substituted). */
+int topo_files_render(struct topo *t, const struct topo_src *src, struct topo_error *err);
 
 /* Address helpers (topo.c). topo_addr_parse accepts "A.B.C.D/N" and "X::Y/N"; require_plen
  * false also accepts a bare address (plen then 32/128). Returns 0 or -EINVAL. */

@@ -159,6 +159,12 @@ void topo_free(struct topo *t)
 	for (size_t i = 0; i < t->n_cmds; i++)
 		free(t->cmds[i].command);
 	free(t->cmds);
+	for (size_t i = 0; i < t->n_files; i++) {
+		free(t->files[i].path);
+		free(t->files[i].text);
+		free(t->files[i].content);
+	}
+	free(t->files);
 	free(t);
 }
 
@@ -246,6 +252,11 @@ int topo_parse_string(const char *name, const char *text, size_t len, struct top
 	if (r < 0)
 		return r;
 	r = topo_route_plan(t, &src, err);
+	if (r == -ENOMEM)
+		goto oom;
+	if (r < 0)
+		return r;
+	r = topo_files_render(t, &src, err);
 	if (r == -ENOMEM)
 		goto oom;
 	if (r < 0)

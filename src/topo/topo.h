@@ -99,6 +99,7 @@ struct topo_link {
 	unsigned mtu;
 	struct topo_impair impair;
 	struct topo_pos pos;
+	struct topo_impair egress[2]; /* appended (issue #4): per direction, see the end of the file */
 };
 
 /* An L2 segment: a node-node link, or switches joined by switch-switch links with everything
@@ -170,6 +171,8 @@ struct topo {
 	size_t n_mounts;
 	struct topo_cmd *cmds; /* exec and start, in file order */
 	size_t n_cmds;
+	struct topo_file *files; /* `file` statements, in file order */
+	size_t n_files;
 };
 
 /* The first error found in a file. */
@@ -224,3 +227,29 @@ const char *topo_mac_str(const uint8_t mac[6], char *buf, size_t size);
 
 /* Lab names follow the same rule as node names; used by the CLI for -l too. */
 bool topo_name_valid(const char *name);
+
+/* ---- appended: per-direction link impairment (issue #4) ---------------------------------- */
+
+/* struct topo_link (above) ends with `struct topo_impair egress[2]`: what leaves end[0]
+ * (direction a>b) and end[1] (b>a). The options of a `link` statement without a prefix apply to
+ * both; `a>b:KEY=V` and `b>a:KEY=V` to one direction and win over the unprefixed ones.
+ * topo_link.impair keeps the unprefixed options; .set there is true when any direction has
+ * one. Use egress[] to apply. */
+
+/*
+ * `file NODE PATH [mode=OCTAL] <<TAG` ... `TAG`: a file written into NODE at `up`, after its
+ * mounts exist and before the `exec` statements. PATH must lie inside one of NODE's `mount`
+ * directories (so nothing is ever written to the host's own files). The text between the
+ * lines is a template; topo_parse_*() renders it (variables in netlab.conf(5): %NODE%,
+ * %ADDR%, %PEER:NAME%, per-neighbour lines with %NB_...%).
+ */
+struct topo_file {
+	size_t node;
+	char *path;         /* absolute, as seen inside the node */
+	char *text;         /* the template, as written (lines end in '\n') */
+	char *content;      /* rendered */
+	unsigned mode;      /* permission bits; default 0644 */
+	size_t mount;       /* index into topo.mounts of the directory that holds it */
+	struct topo_pos pos;      /* the statement */
+	unsigned body_line;       /* line of the template's first line */
+};

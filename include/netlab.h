@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libnetlab: network-namespace labs from C, for tests written in C.
+ *
+ *     #include <netlab.h>      cc prog.c $(pkg-config --cflags --libs netlab)
+ *
+ * The same code paths as the `netlab` command (it wraps the library the command is built from),
+ * so a lab brought up here is an ordinary lab: `netlab status`, `netlab exec` and `netlab down`
+ * see it, and it obeys NETLAB_RUN_DIR like the command does.
+ *
+ * Errors. Every function returning int returns >= 0 on success and a negative errno on failure.
+ * Those taking `char **errmsg` also say why: when errmsg is not NULL, *errmsg is set to NULL on
+ * success and to a malloc'd, NUL-terminated message on failure (free() it). Nothing is printed
+ * on stderr; install a log function with netlab_set_log() to see progress and debug messages.
+ *
+ * Threads and signals. Everything but the netlab_topo_* functions needs root (CAP_SYS_ADMIN
+ * and CAP_NET_ADMIN). The library is not thread-safe: call it from one thread at a time, and
+ * preferably from a single-threaded process — netlab_exec() joins a node's namespaces with
+ * setns() in the calling thread (and comes back before it returns), and forks. While a command
+ * runs, SIGINT and SIGQUIT are ignored and SIGTERM/SIGHUP/SIGUSR1/SIGUSR2/SIGALRM/SIGWINCH are
+ * forwarded to it; the caller's handlers are restored afterwards.
+ *
+ * Lab names. Where a function takes `const char *lab`, NULL chooses the lab as the command
+ * does: $NETLAB_LAB, then the only lab that is up.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NETLAB_API_VERSION 1
+
+/* "0.1.0" */
+const char *netlab_version(void);
+
+/* Log messages of the library (levels: 0 error, 1 warning, 2 notice, 3 info, 4 debug), up to
+ * max_level. fn NULL (the default) drops them. Errors also end up in the errmsg out-params. */
+typedef void (*netlab_log_fn)(int level, const char *msg, void *userdata);
+void netlab_set_log(netlab_log_fn fn, int max_level, void *userdata);
+
+/* ---- topologies (no root needed) -------------------------------------------------------- */
+
+struct netlab_topo;
+
+/*
+ * Parses, validates and plans a topology file (netlab.conf(5)), like `netlab check`.
+ * -EINVAL: the file does not validate; *errmsg is "file:line:col: message" followed by the
+ * source line and a ^~~ marker. -errno when the file cannot be read. *ret is written only on
+ * success; free it with netlab_topo_free().
+ */
+int netlab_topo_load(const char *path, struct netlab_topo **ret, char **errmsg);
+/* The same from a string (need not be NUL-terminated); name is used in messages and as the
+ * default lab name. */
+int netlab_topo_parse(const char *name, const char *text, size_t len, struct netlab_topo **ret,
+		      char **errmsg);
+void netlab_topo_free(struct netlab_topo *t);
+
+/* The lab's name (from `lab NAME`, else the file name without .conf). Owned by t. */
+const char *netlab_topo_lab(const struct netlab_topo *t);
+size_t netlab_topo_n_nodes(const struct netlab_topo *t);
+/* Name of node i (declaration order), NULL when i is out of range. Owned by t. */
+const char *netlab_topo_node(const struct netlab_topo *t, size_t i);
+bool netlab_topo_node_is_router(const struct netlab_topo *t, size_t i);
+
+/*
+ * The n-th address (0-based, in the plan's order) of family AF_INET or AF_INET6 (0: either) of
+ * NODE's interface IFNAME — "lo" for its loopback — as text without prefix length
+ * ("10.0.0.1") into buf (at least 46 bytes). -ENOENT when there is no such node, interface or
+ * address; -ENOBUFS when buf is too small.
+ */
+int netlab_topo_addr(const struct netlab_topo *t, const char *node, const char *ifname,
+		     int family, unsigned n, char *buf, size_t size);
+
+/* ---- labs ------------------------------------------------------------------------------ */
+
+/*
+ * Brings the topology up as lab `lab` (NULL: the topology's own name), like `netlab up`.
+ * Returns 0 when everything is configured; on failure nothing of the lab remains.
+ * -EEXIST already up; -EBUSY another netlab is working on that lab; -EPERM not root;
+ * -EOPNOTSUPP the topology needs something this kernel or netlab cannot do.
+ */
+int netlab_up(const struct netlab_topo *t, const char *lab, char **errmsg);
+
+/* Takes the lab down, like `netlab down LAB`. -ENOENT when there is no such lab. */
+int netlab_down(const char *lab, char **errmsg);
+
+/* Names of every lab in the run directory (running or not), sorted, as a NULL-terminated
+ * array; free with netlab_list_free(). */
+int netlab_list(char ***ret, char **errmsg);
+void netlab_list_free(char **names);
+
+/* ---- running commands ------------------------------------------------------------------- */
+
+struct netlab_exec_result {
+	int status;     /* as `netlab exec`: the exit status, 126/127 cannot execute/not found,
+			   128+N killed by signal N */
+	char *out;      /* everything the command wrote on stdout, NUL-terminated (malloc'd) */
+	size_t out_len;
+	char *err;      /* and on stderr */
+	size_t err_len;
+};
+/* Frees out and err and zeroes the structure. */
+void netlab_exec_result_clear(struct netlab_exec_result *res);
+
+/*
+ * Runs argv (PATH is searched) in node `node` of lab `lab`, inside the lab exactly like
+ * `netlab exec`: in all of the node's namespaces, with NETLAB_NODE and NETLAB_DIR set, stdin
+ * from /dev/null. With res, stdout and stderr are captured into it (res is overwritten; clear
+ * it with netlab_exec_result_clear()); with res NULL they go to the caller's.
+ * Returns the command's status (>= 0, also in res->status), or -errno when it could not be
+ * started in the node: -ENOENT no such lab or node, -ESRCH the lab or node is dead, -EPERM.
+ */
+int netlab_exec(const char *lab, const char *node, char *const argv[],
+		struct netlab_exec_result *res, char **errmsg);
+
+/*
+ * `netlab wait`: waits until a condition holds in node `node`, for at most timeout_ms.
+ *   NETLAB_WAIT_ADDR   arg: an address, with or without /PLEN, is on an interface that is up
+ *   NETLAB_WAIT_ROUTE  arg: a prefix, "default" (IPv4) or "default6", is in the routing table
+ *   NETLAB_WAIT_TCP    arg: a port number; something listens on it (IPv4 or IPv6)
+ *   NETLAB_WAIT_REACH  arg: a node name or an address answers one ping
+ * Returns 0 when it holds; -ETIMEDOUT with *errmsg saying what was last seen; -EINVAL for a
+ * malformed arg; the errors of netlab_exec().
+ */
+enum netlab_wait_kind {
+	NETLAB_WAIT_ADDR,
+	NETLAB_WAIT_ROUTE,
+	NETLAB_WAIT_TCP,
+	NETLAB_WAIT_REACH,
+};
+int netlab_wait(const char *lab, const char *node, enum netlab_wait_kind kind, const char *arg,
+		unsigned timeout_ms, char **errmsg);
+
+/* The same until argv (run as by netlab_exec, output discarded) exits 0: `nc -z 10.0.0.1 179`,
+ * `birdc show protocols | grep -q Established`. On -ETIMEDOUT *errmsg has the command's last
+ * status and last line of output. */
+int netlab_wait_cmd(const char *lab, const char *node, char *const argv[], unsigned timeout_ms,
+		    char **errmsg);
+
+/* ---- status ----------------------------------------------------------------------------- */
+
+enum netlab_lab_state {
+	NETLAB_LAB_RUNNING,
+	NETLAB_LAB_STARTING, /* an `up` or `down` is working on it */
+	NETLAB_LAB_STALE,    /* dead; `netlab clean` removes it */
+};
+
+struct netlab_iface {
+	char name[16];
+	int ifindex;
+	bool up, carrier;
+	unsigned mtu;
+	char mac[18];     /* "02:4c:00:00:00:01" */
+	char **addrs;     /* "10.0.0.1/30", every address the kernel reports, n_addrs of them */
+	size_t n_addrs;
+};
+
+struct netlab_node {
+	char name[64];
+	pid_t pid;         /* the node process, in the caller's PID namespace */
+	bool running;
+	struct netlab_iface *ifaces; /* live, from inside the node (lo included) */
+	size_t n_ifaces;
+};
+
+struct netlab_status {
+	char name[64];
+	enum netlab_lab_state state;
+	char *file;        /* the topology file it was brought up from, NULL if unknown */
+	pid_t init_pid;
+	uint64_t created;  /* seconds since the epoch */
+	struct netlab_node *nodes; /* empty unless the lab has committed state */
+	size_t n_nodes;
+};
+
+/* What `netlab status --json LAB` reports. -ENOENT no such lab. Free with
+ * netlab_status_free(). */
+int netlab_status(const char *lab, struct netlab_status **ret, char **errmsg);
+void netlab_status_free(struct netlab_status *st);
+
+#ifdef __cplusplus
+}
+#endif

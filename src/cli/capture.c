@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `capture`: pcap of one interface of a node (or a switch port), with libpcap opened inside the
+ * node's network namespace — nothing needs to be installed in the node. This process joins
+ * only the node's netns (through its pidfd, checked against pid reuse), so the output file
+ * is resolved in the caller's file system.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lab.h"
+#include "log.h"
+#include "macro.h"
+
+#ifdef HAVE_PCAP
+#include <pcap/pcap.h>
+#endif
+
+#define USAGE "netlab capture [-l LAB] NODE:IF [-w FILE.pcap|-] [-c COUNT] [-s SNAPLEN] [FILTER...]"
+
+#ifdef HAVE_PCAP
+static pcap_t *active;
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	stop_requested = 1;
+	if (active)
+		pcap_breakloop(active);
+}
+
+struct dump_ctx {
+	pcap_dumper_t *d;
+	bool stream; /* every packet flushed at once: a pipe into wireshark shows it live */
+	uint64_t n;
+};
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct dump_ctx *c = (struct dump_ctx *)user;
+
+	pcap_dump((u_char *)c->d, h, bytes);
+	if (c->stream)
+		pcap_dump_flush(c->d);
+	c->n++;
+}
+
+/* The pidfd of the namespace that holds `owner`: a node's own, or the lab-root (the lab init's)
+ * for a switch port. */
+static int open_owner(const char *lab, const char *owner, const char *ifname, int *ret_pidfd)
+{
+	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	struct topo *t = NULL;
+	bool is_switch = false;
+	int r;
+
+	r = lab_state_load(lab, &st);
+	if (r == -ENOENT)
+		return log_error_errno(r, "no lab '%s' is up", lab);
+	if (r < 0)
+		return log_error_errno(r, "Cannot read the state of lab '%s': %m", lab);
+	if (lab_state_find_node(st, owner) == TOPO_NONE && lab_load_topology(lab, &t) >= 0) {
+		is_switch = topo_find_switch(t, owner) != TOPO_NONE;
+		topo_free(t);
+	}
+	if (is_switch) {
+		r = lab_state_check_alive(st, ret_pidfd);
+		if (r < 0)
+			return log_error_errno(r, "lab '%s' is dead (stale state: run 'netlab clean')",
+					       lab);
+		return 0;
+	}
+	/* Logs why not: no such node, dead lab, node gone. */
+	return lab_node_open(lab, owner, NULL, NULL, ret_pidfd);
+}
+
+static int capture(const char *lab, const char *owner, const char *ifname, const char *out,
+		   long count, int snaplen, const char *filter)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	_cleanup_close_ int pidfd = -EBADF;
+	struct dump_ctx ctx = { 0 };
+	struct bpf_program prog;
+	struct pcap_stat ps;
+	pcap_t *p;
+	int r;
+
+	r = open_owner(lab, owner, ifname, &pidfd);
+	if (r < 0)
+		return EXIT_FAIL;
+	/* Only the network namespace: the output path stays the caller's. */
+	if (setns(pidfd, CLONE_NEWNET) < 0) {
+		log_error_errno(negative_errno(), "Cannot enter the network namespace of '%s': %m",
+				owner);
+		return EXIT_FAIL;
+	}
+	p = pcap_create(ifname, errbuf);
+	if (!p) {
+		log_error("Cannot capture on '%s:%s': %s", owner, ifname, errbuf);
+		return EXIT_FAIL;
+	}
+	pcap_set_snaplen(p, snaplen);
+	pcap_set_promisc(p, 1);
+	pcap_set_timeout(p, 100);
+	pcap_set_immediate_mode(p, 1);
+	r = pcap_activate(p);
+	if (r < 0) {
+		if (r == PCAP_ERROR_NO_SUCH_DEVICE)
+			log_error("'%s' has no interface '%s'", owner, ifname);
+		else
+			log_error("Cannot capture on '%s:%s': %s", owner, ifname, pcap_geterr(p));
+		pcap_close(p);
+		return EXIT_FAIL;
+	}
+	if (filter) {
+		if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+		    pcap_setfilter(p, &prog) < 0) {
+			log_error("Bad filter '%s': %s", filter, pcap_geterr(p));
+			pcap_close(p);
+			return EXIT_USAGE;
+		}
+		pcap_freecode(&prog);
+	}
+	ctx.stream = streq(out, "-");
+	ctx.d = pcap_dump_open(p, out);
+	if (!ctx.d) {
+		log_error("Cannot write '%s': %s", out, pcap_geterr(p));
+		pcap_close(p);
+		return EXIT_FAIL;
+	}
+	/* The header is on disk before we say we are listening: a reader may start now. */
+	pcap_dump_flush(ctx.d);
+
+	struct sigaction sa = { .sa_handler = on_stop }; /* no SA_RESTART: poll() returns */
+	active = p;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	log_notice("capturing on '%s:%s' of lab '%s'%s%s", owner, ifname, lab,
+		   ctx.stream ? "" : " into ", ctx.stream ? "" : out);
+
+	r = stop_requested ? 0 : pcap_loop(p, count > 0 ? (int)count : -1, on_packet, (u_char *)&ctx);
+	int ret = EXIT_OK;
+	if (r == PCAP_ERROR) {
+		log_error("Capture on '%s:%s' ended: %s", owner, ifname, pcap_geterr(p));
+		ret = EXIT_FAIL;
+	}
+	pcap_dump_flush(ctx.d);
+	if (pcap_stats(p, &ps) == 0 && ps.ps_drop)
+		log_notice("%llu packets captured, %u dropped by the kernel",
+			   (unsigned long long)ctx.n, ps.ps_drop);
+	else
+		log_notice("%llu packet%s captured", (unsigned long long)ctx.n, ctx.n == 1 ? "" : "s");
+	pcap_dump_close(ctx.d);
+	active = NULL;
+	pcap_close(p);
+	return ret;
+}
+#endif
+
+int verb_capture(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *lab = NULL, *out = NULL, *ep = NULL;
+	_cleanup_free_ char *chosen = NULL, *filter = NULL, *owner = NULL;
+	long count = 0, snaplen = 262144;
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:w:c:s:h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'l':
+			lab = optarg;
+			break;
+		case 'w':
+			out = optarg;
+			break;
+		case 'c':
+			errno = 0;
+			count = strtol(optarg, &end, 10);
+			if (errno || *end || count <= 0 || count > 1000000000)
+				return cli_usage_error(USAGE, "bad count '%s'", optarg);
+			break;
+		case 's':
+			errno = 0;
+			snaplen = strtol(optarg, &end, 10);
+			if (errno || *end || snaplen <= 0 || snaplen > 262144)
+				return cli_usage_error(USAGE, "bad snaplen '%s' (1-262144)", optarg);
+			break;
+		case 'h':
+			printf("usage: %s\n", USAGE);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(USAGE, "bad option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(USAGE, "expected NODE:IF");
+	ep = argv[optind++];
+	const char *colon = strchr(ep, ':');
+	if (!colon || colon == ep || !colon[1] || strlen(colon + 1) >= TOPO_IFNAMSIZ)
+		return cli_usage_error(USAGE, "'%s' is not NODE:IF", ep);
+	owner = strndup(ep, (size_t)(colon - ep));
+	if (!owner)
+		return EXIT_FAIL;
+	/* The rest is a pcap filter, as tcpdump takes it: `icmp`, `tcp port 179`. */
+	for (int i = optind; i < argc; i++) {
+		char *n;
+		if (asprintf(&n, "%s%s%s", filter ? filter : "", filter ? " " : "", argv[i]) < 0)
+			return EXIT_FAIL;
+		free(filter);
+		filter = n;
+	}
+	if (!out) {
+		if (isatty(STDOUT_FILENO))
+			return cli_usage_error(USAGE,
+					       "give -w FILE.pcap, or -w - with a pipe (| wireshark -k -i -)");
+		out = "-";
+	}
+	if (streq(out, "-") && isatty(STDOUT_FILENO))
+		return cli_usage_error(USAGE, "will not write pcap to a terminal");
+#ifndef HAVE_PCAP
+	(void)count;
+	(void)snaplen;
+	(void)lab;
+	log_error("this netlab was built without libpcap (apt-get install libpcap-dev, rebuild)");
+	return EXIT_FAIL;
+#else
+	if (!cli_check_root("capture"))
+		return EXIT_FAIL;
+	if (lab_select(lab, &chosen) < 0)
+		return EXIT_FAIL;
+	return capture(chosen, owner, colon + 1, out, count, (int)snaplen, filter);
+#endif
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `netlab complete WHAT`: the words shell completion offers, one per line, asked from netlab
+ * itself so that the scripts in completions/ hard-code nothing. Hidden from --help; never
+ * prints a diagnostic (a completion must not scribble on the command line) and always exits 0.
+ *
+ *   verbs                      the verbs
+ *   labs                       every lab under the run directory
+ *   nodes [LAB]                the nodes of LAB, or of the lab in use (-l/NETLAB_LAB/the only one)
+ *   endpoints [LAB]            NODE:IF of every interface of the lab in use (for capture, link)
+ *   nodes-of FILE              the nodes of a topology file (for commands given a FILE)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lab.h"
+#include "log.h"
+#include "macro.h"
+
+static void quiet_sink(enum log_level level, const char *msg, void *userdata)
+{
+}
+
+static char *chosen_lab(int argc, char **argv, int i)
+{
+	char *name = NULL;
+
+	/* `netlab exec -l x ...` — the script passes the -l value on as LAB. */
+	if (lab_select(i < argc && argv[i][0] ? argv[i] : NULL, &name) < 0)
+		return NULL;
+	return name;
+}
+
+static void print_nodes(const char *lab)
+{
+	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	struct topo *t = NULL;
+
+	if (lab_state_load(lab, &st) >= 0) {
+		for (size_t i = 0; i < st->n_nodes; i++)
+			printf("%s\n", st->nodes[i].name);
+		return;
+	}
+	/* Not committed yet: its topology copy may be there already. */
+	if (lab_load_topology(lab, &t) >= 0) {
+		for (size_t i = 0; i < t->n_nodes; i++)
+			printf("%s\n", t->nodes[i].name);
+		topo_free(t);
+	}
+}
+
+static void print_endpoints(const struct topo *t)
+{
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (size_t k = 0; k < t->nodes[i].n_ifaces; k++)
+			printf("%s:%s\n", t->nodes[i].name, t->ifaces[t->nodes[i].ifaces[k]].name);
+	for (size_t i = 0; i < t->n_ifaces; i++)
+		if (t->ifaces[i].on_switch)
+			printf("%s:%s\n", t->switches[t->ifaces[i].owner].name, t->ifaces[i].name);
+}
+
+int verb_complete(int argc, char **argv)
+{
+	_cleanup_free_ char *lab = NULL;
+	struct topo *t = NULL;
+	struct topo_error err;
+	const char *what;
+
+	log_set_sink(quiet_sink, NULL);
+	if (argc < 2)
+		return EXIT_OK;
+	what = argv[1];
+	if (streq(what, "verbs"))
+		cli_list_verbs(stdout);
+	else if (streq(what, "labs")) {
+		char **names = NULL;
+		if (lab_list(&names) >= 0) {
+			for (char **n = names; *n; n++)
+				printf("%s\n", *n);
+			lab_list_free(names);
+		}
+	} else if (streq(what, "nodes")) {
+		lab = chosen_lab(argc, argv, 2);
+		if (lab)
+			print_nodes(lab);
+	} else if (streq(what, "endpoints")) {
+		lab = chosen_lab(argc, argv, 2);
+		if (lab && lab_load_topology(lab, &t) >= 0) {
+			print_endpoints(t);
+			topo_free(t);
+		}
+	} else if (streq(what, "nodes-of") && argc > 2) {
+		if (topo_parse_file(argv[2], &t, &err) >= 0) {
+			for (size_t i = 0; i < t->n_nodes; i++)
+				printf("%s\n", t->nodes[i].name);
+			topo_free(t);
+		}
+	}
+	return EXIT_OK;
+}

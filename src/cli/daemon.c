@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/* `netlab start`, `netlab stop`, `netlab logs`: named daemons in a node. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lab.h"
+#include "log.h"
+#include "macro.h"
+#include "parse-util.h"
+
+#define USAGE_START "netlab start [-l LAB] NODE [--name NAME] [--] CMD [ARG...]"
+#define USAGE_STOP "netlab stop [-l LAB] [--timeout T] NODE NAME"
+#define USAGE_LOGS "netlab logs [-l LAB] NODE [NAME]"
+
+int verb_start(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *lab = NULL, *name = NULL, *node;
+	_cleanup_free_ char *chosen = NULL;
+	char used[64];
+	char **cmd;
+	int c;
+
+	/* '+': options end at NODE; after it only --name NAME, then the command. */
+	while ((c = getopt_long(argc, argv, "+l:n:h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'l':
+			lab = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'h':
+			printf("usage: %s\n", USAGE_START);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(USAGE_START, "bad option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(USAGE_START, "expected a node name");
+	node = argv[optind];
+	cmd = argv + optind + 1;
+	if (cmd[0] && (streq(cmd[0], "--name") || streq(cmd[0], "-n"))) {
+		if (!cmd[1])
+			return cli_usage_error(USAGE_START, "--name needs a value");
+		name = cmd[1];
+		cmd += 2;
+	} else if (cmd[0] && strncmp(cmd[0], "--name=", 7) == 0) {
+		name = cmd[0] + 7;
+		cmd++;
+	}
+	if (cmd[0] && streq(cmd[0], "--"))
+		cmd++;
+	if (!cmd[0])
+		return cli_usage_error(USAGE_START, "expected a command");
+	if (name && !lab_daemon_name_valid(name))
+		return cli_usage_error(USAGE_START,
+				       "'%s' is not a valid daemon name (letters, digits, '_', '-', "
+				       "'.')",
+				       name);
+	if (!cli_check_root("start"))
+		return EXIT_FAIL;
+	if (lab_select(lab, &chosen) < 0)
+		return EXIT_FAIL;
+	if (lab_daemon_start(chosen, node, name, cmd, used, sizeof(used)) < 0)
+		return EXIT_FAIL;
+	printf("started '%s' in node '%s' (netlab logs %s %s)\n", used, node, node, used);
+	return EXIT_OK;
+}
+
+int verb_stop(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *lab = NULL;
+	_cleanup_free_ char *chosen = NULL;
+	uint64_t grace = 5ull * 1000000000ull;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:t:h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'l':
+			lab = optarg;
+			break;
+		case 't':
+			if (parse_duration_ns(optarg, false, &grace) < 0)
+				return cli_usage_error(USAGE_STOP,
+						       "'%s' is not a duration (5, 5s, 500ms)", optarg);
+			break;
+		case 'h':
+			printf("usage: %s\n", USAGE_STOP);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(USAGE_STOP, "bad option");
+		}
+	}
+	if (optind + 2 != argc)
+		return cli_usage_error(USAGE_STOP, "expected a node and a daemon name");
+	if (!cli_check_root("stop"))
+		return EXIT_FAIL;
+	if (lab_select(lab, &chosen) < 0)
+		return EXIT_FAIL;
+	if (lab_daemon_stop(chosen, argv[optind], argv[optind + 1], grace) < 0)
+		return EXIT_FAIL;
+	return EXIT_OK;
+}
+
+static int cat(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char buf[65536];
+	ssize_t n;
+
+	if (fd < 0)
+		return negative_errno();
+	fflush(stdout);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (write(STDOUT_FILENO, buf, (size_t)n) != n)
+			return negative_errno();
+	}
+	return 0;
+}
+
+int verb_logs(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *lab = NULL, *node, *name;
+	_cleanup_free_ char *chosen = NULL;
+	_cleanup_free_ struct lab_daemon_info *d = NULL;
+	size_t n = 0;
+	bool shown = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'l':
+			lab = optarg;
+			break;
+		case 'h':
+			printf("usage: %s\n", USAGE_LOGS);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(USAGE_LOGS, "bad option");
+		}
+	}
+	if (optind >= argc || argc - optind > 2)
+		return cli_usage_error(USAGE_LOGS, "expected a node and, optionally, a daemon name");
+	node = argv[optind];
+	name = argc - optind == 2 ? argv[optind + 1] : NULL;
+	if (!cli_check_root("logs"))
+		return EXIT_FAIL;
+	if (lab_select(lab, &chosen) < 0)
+		return EXIT_FAIL;
+	if (lab_node_open(chosen, node, NULL, NULL, NULL) < 0)
+		return EXIT_FAIL;
+	r = lab_daemon_list(chosen, node, &d, &n);
+	if (r < 0) {
+		log_error_errno(r, "Cannot list the daemons of node '%s': %m", node);
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (name && !streq(name, d[i].name))
+			continue;
+		if (!name) {
+			if (d[i].running)
+				printf("%s==> %s (running, pid %d) <==\n", shown ? "\n" : "", d[i].name,
+				       (int)d[i].pid);
+			else
+				printf("%s==> %s (not running) <==\n", shown ? "\n" : "", d[i].name);
+		}
+		r = cat(d[i].log);
+		if (r < 0) {
+			log_error_errno(r, "Cannot read '%s': %m", d[i].log);
+			return EXIT_FAIL;
+		}
+		shown = true;
+	}
+	if (name && !shown) {
+		log_error("node '%s' has no daemon '%s'", node, name);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "json.h"
+#include "lab.h"
+#include "log.h"
+
+#define USAGE "netlab doctor [--json]"
+
+static const char *const what[_LAB_FEAT_MAX] = {
+	[LAB_FEAT_NETNS] = "network namespaces (every lab)",
+	[LAB_FEAT_VETH] = "veth pairs (every link)",
+	[LAB_FEAT_BRIDGE] = "Linux bridges (switch)",
+	[LAB_FEAT_NETEM] = "sch_netem (delay= jitter= loss= duplicate= corrupt= reorder= limit=)",
+	[LAB_FEAT_TBF] = "sch_tbf (rate=)",
+	[LAB_FEAT_HTB] = "sch_htb",
+	[LAB_FEAT_USERNS] = "user namespaces (rootless labs, later)",
+	[LAB_FEAT_CGROUP2] = "cgroup v2 (per-node limits, later)",
+};
+
+int verb_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct lab_feature f[_LAB_FEAT_MAX];
+	bool as_json = false, all = true;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'j':
+			as_json = true;
+			break;
+		case 'h':
+			printf("usage: %s\n", USAGE);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(USAGE, "bad option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(USAGE, "unexpected '%s'", argv[optind]);
+	if (!cli_check_root("doctor"))
+		return EXIT_FAIL;
+	if (lab_doctor(f) < 0)
+		return EXIT_FAIL;
+	if (as_json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_object_begin(&j, "features");
+		for (int i = 0; i < _LAB_FEAT_MAX; i++) {
+			json_object_begin(&j, f[i].name);
+			json_bool(&j, "ok", f[i].ok);
+			json_string(&j, "detail", f[i].detail);
+			json_object_end(&j);
+		}
+		json_object_end(&j);
+		json_object_end(&j);
+		json_finish(&j);
+	} else
+		for (int i = 0; i < _LAB_FEAT_MAX; i++)
+			printf("%-8s %-4s %s%s%s\n", f[i].name, f[i].ok ? "yes" : "NO", what[i],
+			       f[i].detail[0] ? ": " : "", f[i].detail);
+	/* Core features decide the status; optional ones are reported only. */
+	for (int i = LAB_FEAT_NETNS; i <= LAB_FEAT_BRIDGE; i++)
+		all &= f[i].ok;
+	return all ? EXIT_OK : EXIT_FAIL;
+}

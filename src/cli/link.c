@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+#include "lab.h"
+#include "log.h"
+#include "macro.h"
+
+#define USAGE                                                                                      \
+	"netlab link [-l LAB] NODE:IF up|down|set KEY=VALUE...|reset|show [--json] [--egress]"
+
+/* "50ms", "1.5s", "250us", as short as exact. */
+static const char *fmt_time(uint64_t ns, char *buf, size_t size)
+{
+	if (ns % 1000000000u == 0)
+		snprintf(buf, size, "%" PRIu64 "s", ns / 1000000000u);
+	else if (ns % 1000000u == 0)
+		snprintf(buf, size, "%" PRIu64 "ms", ns / 1000000u);
+	else if (ns % 1000u == 0)
+		snprintf(buf, size, "%" PRIu64 "us", ns / 1000u);
+	else
+		snprintf(buf, size, "%" PRIu64 "ns", ns);
+	return buf;
+}
+
+static double pct(uint32_t p)
+{
+	return (double)p * 100.0 / 4294967295.0;
+}
+
+static const char *fmt_rate(uint64_t bps, char *buf, size_t size)
+{
+	if (bps % 1000000000u == 0)
+		snprintf(buf, size, "%" PRIu64 "gbit", bps / 1000000000u);
+	else if (bps % 1000000u == 0)
+		snprintf(buf, size, "%" PRIu64 "mbit", bps / 1000000u);
+	else if (bps % 1000u == 0)
+		snprintf(buf, size, "%" PRIu64 "kbit", bps / 1000u);
+	else
+		snprintf(buf, size, "%" PRIu64 "bit", bps);
+	return buf;
+}
+
+static void print_impair(const struct topo_impair *im)
+{
+	char b[64];
+	if (!im->set) {
+		printf(" none");
+		return;
+	}
+	if (im->delay_ns)
+		printf(" delay=%s", fmt_time(im->delay_ns, b, sizeof(b)));
+	if (im->jitter_ns)
+		printf(" jitter=%s", fmt_time(im->jitter_ns, b, sizeof(b)));
+	if (im->loss)
+		printf(" loss=%.4g%%", pct(im->loss));
+	if (im->duplicate)
+		printf(" duplicate=%.4g%%", pct(im->duplicate));
+	if (im->corrupt)
+		printf(" corrupt=%.4g%%", pct(im->corrupt));
+	if (im->reorder)
+		printf(" reorder=%.4g%%", pct(im->reorder));
+	if (im->rate_bps)
+		printf(" rate=%s", fmt_rate(im->rate_bps, b, sizeof(b)));
+	if (im->limit)
+		printf(" limit=%u", im->limit);
+}
+
+static void json_end(struct json *j, const struct lab_link_end *e)
+{
+	const struct topo_impair *im = &e->impair;
+	json_object_begin(j, NULL);
+	json_string(j, e->on_switch ? "switch" : "node", e->owner);
+	json_string(j, "interface", e->ifname);
+	json_bool(j, "up", e->up);
+	json_bool(j, "carrier", e->carrier);
+	json_object_begin(j, "impairment");
+	json_uint(j, "delay_ns", im->delay_ns);
+	json_uint(j, "jitter_ns", im->jitter_ns);
+	/* Probabilities as the kernel has them: parts of 4294967295. */
+	json_uint(j, "loss", im->loss);
+	json_uint(j, "duplicate", im->duplicate);
+	json_uint(j, "corrupt", im->corrupt);
+	json_uint(j, "reorder", im->reorder);
+	json_uint(j, "rate_bps", im->rate_bps);
+	json_uint(j, "limit", im->limit);
+	json_object_end(j);
+	json_string(j, "qdiscs", e->qdiscs);
+	json_object_end(j);
+}
+
+static int show(const char *lab, const char *node, const char *ifname, bool as_json)
+{
+	struct lab_link_end e[2];
+
+	if (lab_link_show(lab, node, ifname, e) < 0)
+		return EXIT_FAIL;
+	if (as_json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_string(&j, "lab", lab);
+		json_array_begin(&j, "ends");
+		json_end(&j, &e[0]);
+		json_end(&j, &e[1]);
+		json_array_end(&j);
+		json_object_end(&j);
+		json_finish(&j);
+		return EXIT_OK;
+	}
+	for (int k = 0; k < 2; k++) {
+		char who[96];
+		snprintf(who, sizeof(who), "%.63s:%.15s", e[k].owner, e[k].ifname);
+		printf("%-24s %-5s", who, !e[k].up ? "down" : e[k].carrier ? "up" : "nocar");
+		printf(" egress:");
+		print_impair(&e[k].impair);
+		printf("  [%s]\n", e[k].qdiscs[0] ? e[k].qdiscs : "noqueue");
+	}
+	return EXIT_OK;
+}
+
+int verb_link(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "egress", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *lab = NULL, *op;
+	_cleanup_free_ char *chosen = NULL, *node = NULL;
+	bool as_json = false, one_way = false;
+	char *colon;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'l':
+			lab = optarg;
+			break;
+		case 'j':
+			as_json = true;
+			break;
+		case 'e':
+			one_way = true;
+			break;
+		case 'h':
+			printf("usage: %s\n", USAGE);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(USAGE, "bad option");
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage_error(USAGE, "expected NODE:IF and an operation");
+	node = strdup(argv[optind]);
+	if (!node)
+		return EXIT_FAIL;
+	colon = strchr(node, ':');
+	if (!colon || !colon[1] || colon == node)
+		return cli_usage_error(USAGE, "'%s': expected NODE:IF (a node and one of its "
+				       "interfaces)", argv[optind]);
+	*colon = 0;
+	op = argv[optind + 1];
+	char **rest = argv + optind + 2;
+	size_t n_rest = (size_t)(argc - optind - 2);
+
+	bool is_set = streq(op, "set");
+	if (!streq(op, "up") && !streq(op, "down") && !is_set && !streq(op, "reset") &&
+	    !streq(op, "show"))
+		return cli_usage_error(USAGE, "unknown operation '%s'", op);
+	if (is_set && n_rest == 0)
+		return cli_usage_error(USAGE, "set needs KEY=VALUE options (delay=, jitter=, loss=, "
+				       "duplicate=, corrupt=, reorder=, rate=, limit=)");
+	if (!is_set && n_rest > 0)
+		return cli_usage_error(USAGE, "unexpected '%s' after %s", rest[0], op);
+	if (!cli_check_root("link"))
+		return EXIT_FAIL;
+	if (lab_select(lab, &chosen) < 0)
+		return EXIT_FAIL;
+
+	if (streq(op, "show"))
+		return show(chosen, node, colon + 1, as_json);
+	if (streq(op, "up") || streq(op, "down"))
+		r = lab_link_updown(chosen, node, colon + 1, streq(op, "up"));
+	else
+		r = lab_link_impair(chosen, node, colon + 1, one_way, !is_set,
+				    (const char *const *)rest, n_rest);
+	if (r == -EINVAL && is_set)
+		return EXIT_USAGE;
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lab.h"
+#include "log.h"
+#include "macro.h"
+#include "parse-util.h"
+
+#define USAGE                                                                                      \
+	"netlab wait [-l LAB] [--timeout T] NODE addr ADDR|route PREFIX|tcp PORT|reach NODE|ADDR|" \
+	"cmd -- CMD..."
+
+static const struct {
+	const char *name;
+	enum lab_wait_kind kind;
+} conditions[] = {
+	{ "addr", LAB_WAIT_ADDR },   { "route", LAB_WAIT_ROUTE }, { "tcp", LAB_WAIT_TCP },
+	{ "reach", LAB_WAIT_REACH }, { "cmd", LAB_WAIT_CMD },
+};
+
+int verb_wait(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *lab = NULL, *node, *what, *timeout_arg = NULL;
+	_cleanup_free_ char *chosen = NULL;
+	struct lab_wait_cond cond = { 0 };
+	uint64_t timeout = LAB_WAIT_DEFAULT_TIMEOUT_NS;
+	char seen[1024];
+	int c, r, sep, nargs;
+	size_t k;
+
+	/* `cmd -- CMD...`: the command after "--" is not ours to parse. */
+	for (sep = 1; sep < argc && !streq(argv[sep], "--"); sep++)
+		;
+	while ((c = getopt_long(sep, argv, "l:t:h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'l':
+			lab = optarg;
+			break;
+		case 't':
+			timeout_arg = optarg;
+			break;
+		case 'h':
+			printf("usage: %s\n", USAGE);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(USAGE, "bad option");
+		}
+	}
+	nargs = sep - optind;
+	if (nargs < 2)
+		return cli_usage_error(USAGE, "expected a node and a condition");
+	node = argv[optind];
+	what = argv[optind + 1];
+	for (k = 0; k < ELEMENTSOF(conditions); k++)
+		if (streq(what, conditions[k].name))
+			break;
+	if (k == ELEMENTSOF(conditions))
+		return cli_usage_error(USAGE, "unknown condition '%s'", what);
+	cond.kind = conditions[k].kind;
+	if (cond.kind == LAB_WAIT_CMD) {
+		if (nargs != 2 || sep >= argc - 1)
+			return cli_usage_error(USAGE, "expected 'cmd -- CMD [ARG...]'");
+		cond.argv = argv + sep + 1;
+	} else {
+		if (nargs != 3 || sep < argc)
+			return cli_usage_error(USAGE, "'%s' takes one argument", what);
+		cond.arg = argv[optind + 2];
+	}
+	if (timeout_arg && parse_duration_ns(timeout_arg, false, &timeout) < 0)
+		return cli_usage_error(USAGE, "'%s' is not a duration (40, 40s, 500ms)",
+				       timeout_arg);
+	if (!cli_check_root("wait"))
+		return EXIT_FAIL;
+	if (lab_select(lab, &chosen) < 0)
+		return EXIT_FAIL;
+
+	r = lab_wait(chosen, node, &cond, timeout, seen, sizeof(seen));
+	if (r == -ETIMEDOUT) {
+		char desc[256];
+		if (cond.kind == LAB_WAIT_CMD)
+			snprintf(desc, sizeof(desc), "cmd %s", cond.argv[0]);
+		else
+			snprintf(desc, sizeof(desc), "%s %s", what, cond.arg);
+		log_error("timed out after %.3g s waiting for %s in node '%s'; last seen: %s",
+			  timeout / 1e9, desc, node, seen[0] ? seen : "nothing");
+		return EXIT_FAIL;
+	}
+	if (r == -EINVAL)
+		return EXIT_USAGE;
+	if (r == -EINTR)
+		return 128 + SIGINT;
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runtime faults on links: netlab link NODE:IF up|down|set|reset|show.
+ *
+ * The plan comes from the lab's own copy of its topology (lab_load_topology): same ifindexes,
+ * addresses and routes as at `up`. A node end is reached through the node's pidfd, a switch end
+ * (a bridge port) through the lab init's, which lives in the lab-root namespace.
+ */
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+
+#include "impair.h"
+#include "lab-rt.h"
+#include "lab.h"
+#include "log.h"
+#include "macro.h"
+#include "nl.h"
+
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000
+#endif
+
+void rt_done(struct rt *rt)
+{
+	topo_free(rt->t);
+	lab_state_free(rt->st);
+	safe_close(rt->init_pidfd);
+	safe_close(rt->self_netns);
+	*rt = (struct rt){ .init_pidfd = -EBADF, .self_netns = -EBADF };
+}
+
+int rt_open(const char *lab, struct rt *rt)
+{
+	int r;
+
+	*rt = (struct rt){ .init_pidfd = -EBADF, .self_netns = -EBADF, .lab = lab };
+	r = lab_state_load(lab, &rt->st);
+	if (r == -ENOENT)
+		return log_error_errno(r, "no lab '%s'", lab);
+	if (r < 0)
+		return log_error_errno(r, "Cannot read the state of lab '%s': %m", lab);
+	r = lab_state_check_alive(rt->st, &rt->init_pidfd);
+	if (r < 0) {
+		log_error("lab '%s' is not running (remove it with 'netlab clean')", lab);
+		return -ESRCH;
+	}
+	r = lab_load_topology(lab, &rt->t);
+	if (r < 0)
+		return r == -ENOENT ? log_error_errno(r, "lab '%s' has no copy of its topology", lab)
+				    : r;
+	rt->self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (rt->self_netns < 0)
+		return log_error_errno(negative_errno(), "Cannot open our own netns: %m");
+	return 0;
+}
+
+const char *rt_owner(const struct rt *rt, size_t iface)
+{
+	const struct topo_iface *f = &rt->t->ifaces[iface];
+	return f->on_switch ? rt->t->switches[f->owner].name : rt->t->nodes[f->owner].name;
+}
+
+int rt_find_iface(const struct rt *rt, const char *owner, const char *ifname, size_t *ret)
+{
+	const struct topo *t = rt->t;
+	size_t n = topo_find_node(t, owner), s = topo_find_switch(t, owner);
+
+	if (n == TOPO_NONE && s == TOPO_NONE)
+		return log_error_errno(-ENOENT, "lab '%s' has no node or switch '%s'", rt->lab, owner);
+	for (size_t i = 0; i < t->n_ifaces; i++) {
+		const struct topo_iface *f = &t->ifaces[i];
+		if (f->on_switch ? f->owner == s : f->owner == n)
+			if (streq(f->name, ifname)) {
+				*ret = i;
+				return 0;
+			}
+	}
+	return log_error_errno(-ENOENT, "'%s' has no link interface '%s'", owner, ifname);
+}
+
+int rt_enter(struct rt *rt, bool on_switch, size_t owner)
+{
+	_cleanup_close_ int pidfd = -EBADF;
+	int r;
+
+	if (on_switch) {
+		if (setns(rt->init_pidfd, CLONE_NEWNET) < 0)
+			return log_error_errno(negative_errno(),
+					       "Cannot enter the lab-root namespace: %m");
+		return 0;
+	}
+	size_t i = lab_state_find_node(rt->st, rt->t->nodes[owner].name);
+	if (i == TOPO_NONE)
+		return log_error_errno(-ENOENT, "node '%s' is not in the state of lab '%s'",
+				       rt->t->nodes[owner].name, rt->lab);
+	r = lab_state_node_pidfd(rt->st, i, &pidfd);
+	if (r < 0)
+		return log_error_errno(r, "node '%s' is not running: %m", rt->t->nodes[owner].name);
+	if (setns(pidfd, CLONE_NEWNET) < 0)
+		return log_error_errno(negative_errno(), "Cannot enter node '%s': %m",
+				       rt->t->nodes[owner].name);
+	return 0;
+}
+
+int rt_home(struct rt *rt)
+{
+	if (setns(rt->self_netns, CLONE_NEWNET) < 0)
+		return log_error_errno(negative_errno(), "Cannot return to our own netns: %m");
+	return 0;
+}
+
+/* Opens a netlink socket in the namespace of iface's owner. */
+static int rt_nl(struct rt *rt, bool on_switch, size_t owner, struct nl **ret)
+{
+	int r = rt_enter(rt, on_switch, owner);
+	if (r < 0)
+		return r;
+	r = nl_open(ret);
+	int k = rt_home(rt);
+	if (r < 0)
+		return log_error_errno(r, "Cannot open netlink in '%s': %m",
+				       on_switch ? rt->t->switches[owner].name
+						 : rt->t->nodes[owner].name);
+	return k;
+}
+
+static int nl_fail(int r, const struct nl_error *e, const char *what, const char *who)
+{
+	if (e->msg[0])
+		return log_error_errno(r, "%s %s: %m (kernel: %s)", what, who, e->msg);
+	return log_error_errno(r, "%s %s: %m", what, who);
+}
+
+int rt_set_iface_up(struct rt *rt, size_t iface, bool up)
+{
+	const struct topo_iface *f = &rt->t->ifaces[iface];
+	_cleanup_(nl_closep) struct nl *nl = NULL;
+	_cleanup_(nl_batch_freep) struct nl_batch *b = NULL;
+	struct nl_error e = { 0 };
+	char who[96];
+	int r;
+
+	snprintf(who, sizeof(who), "%s:%s", rt_owner(rt, iface), f->name);
+	r = rt_nl(rt, f->on_switch, f->owner, &nl);
+	if (r < 0)
+		return r;
+	r = nl_batch_new(nl, &b);
+	if (r < 0)
+		return r;
+	nl_build_link_updown(nl_batch_buf(b), nl_batch_seq(b), f->ifindex, up);
+	r = nl_batch_push(b, 0, &e);
+	if (r >= 0)
+		r = nl_batch_flush(b, &e);
+	if (r < 0)
+		return nl_fail(r, &e, up ? "Cannot bring up" : "Cannot take down", who);
+	return 0;
+}
+
+/* Sends one request, tolerating the errors in ok[] (0-terminated). */
+static int send_tolerant(struct nl_batch *b, const int *ok, struct nl_error *e)
+{
+	int r = nl_batch_push(b, 0, e);
+	if (r >= 0)
+		r = nl_batch_flush(b, e);
+	for (; r < 0 && *ok; ok++)
+		if (r == *ok)
+			return 0;
+	return r;
+}
+
+int rt_restore_node(struct rt *rt, size_t node)
+{
+	const struct topo *t = rt->t;
+	const struct topo_node *n = &t->nodes[node];
+	_cleanup_(nl_closep) struct nl *nl = NULL;
+	_cleanup_(nl_batch_freep) struct nl_batch *b = NULL;
+	struct nl_error e = { 0 };
+	static const int addr_ok[] = { -EEXIST, 0 };
+	/* A route whose gateway sits behind a link that is still down cannot come back yet. */
+	static const int route_ok[] = { -EEXIST, -ENETUNREACH, -ENETDOWN, -EHOSTUNREACH, 0 };
+	const uint16_t replace = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+	int r;
+
+	r = rt_nl(rt, false, node, &nl);
+	if (r < 0)
+		return r;
+	r = nl_batch_new(nl, &b);
+	if (r < 0)
+		return r;
+	/* Taking a link down drops its IPv6 addresses and every route through it; they come
+	 * back from the plan (replace: what survived stays as it is). */
+	for (size_t k = 0; k < n->n_ifaces; k++) {
+		const struct topo_iface *f = &t->ifaces[n->ifaces[k]];
+		for (size_t a = 0; a < f->n_addrs; a++) {
+			struct nlmsghdr *h = nl_build_addr(nl_batch_buf(b), nl_batch_seq(b), f->ifindex,
+							   f->addrs[a].family, f->addrs[a].bytes,
+							   f->addrs[a].plen, true);
+			if (!h)
+				return -EINVAL;
+			h->nlmsg_flags = replace;
+			r = send_tolerant(b, addr_ok, &e);
+			if (r < 0)
+				return nl_fail(r, &e, "Cannot restore an address of", n->name);
+		}
+	}
+	for (size_t i = 0; i < t->n_routes; i++) {
+		const struct topo_route *rtt = &t->routes[i];
+		if (rtt->node != node)
+			continue;
+		struct nl_route spec = {
+			.family = rtt->dst.family,
+			.dst = rtt->dst.bytes,
+			.dst_len = rtt->dst.plen,
+			.gw = rtt->via.bytes,
+			.oif = rtt->iface != TOPO_NONE ? t->ifaces[rtt->iface].ifindex : 0,
+			.metric = rtt->metric,
+		};
+		struct nlmsghdr *h = nl_build_route(nl_batch_buf(b), nl_batch_seq(b), &spec);
+		if (!h)
+			return -EINVAL;
+		h->nlmsg_flags = replace;
+		r = send_tolerant(b, route_ok, &e);
+		if (r < 0)
+			log_warning_errno(r, "Cannot restore a route of '%s': %m%s%s", n->name,
+					  e.msg[0] ? " (kernel: " : "", e.msg[0] ? e.msg : "");
+	}
+	return 0;
+}
+
+int lab_link_updown(const char *lab, const char *node, const char *ifname, bool up)
+{
+	struct rt rt;
+	size_t i, ends[2];
+	int r;
+
+	r = rt_open(lab, &rt);
+	if (r >= 0)
+		r = rt_find_iface(&rt, node, ifname, &i);
+	if (r < 0)
+		goto out;
+	ends[0] = i;
+	ends[1] = rt.t->ifaces[i].peer;
+	for (int k = 0; k < 2; k++) {
+		r = rt_set_iface_up(&rt, ends[k], up);
+		if (r < 0)
+			goto out;
+	}
+	if (up)
+		for (int k = 0; k < 2; k++)
+			if (!rt.t->ifaces[ends[k]].on_switch) {
+				r = rt_restore_node(&rt, rt.t->ifaces[ends[k]].owner);
+				if (r < 0)
+					goto out;
+			}
+	lab_event(lab, "link %s:%s -- %s:%s %s", rt_owner(&rt, ends[0]),
+		  rt.t->ifaces[ends[0]].name, rt_owner(&rt, ends[1]), rt.t->ifaces[ends[1]].name,
+		  up ? "up" : "down");
+out:
+	rt_done(&rt);
+	return r;
+}
+
+/* ---- impairment -------------------------------------------------------------------------- */
+
+/* Parses KEY=VALUE words exactly as the topology file does, by planning a two-node link. */
+static int parse_kv(const char *const *kv, size_t n, struct topo_impair *ret, unsigned *ret_keys)
+{
+	static const char *const keys[] = { "delay", "jitter", "loss", "duplicate",
+					    "corrupt", "reorder", "rate", "limit" };
+	char text[4096] = "node a b\nlink a -- b";
+	size_t len = strlen(text);
+	unsigned given = 0;
+	struct topo *t = NULL;
+	struct topo_error err = { 0 };
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(kv[i], '=');
+		size_t k;
+		for (k = 0; k < ELEMENTSOF(keys); k++)
+			if (eq && (size_t)(eq - kv[i]) == strlen(keys[k]) &&
+			    strncmp(kv[i], keys[k], strlen(keys[k])) == 0)
+				break;
+		if (!eq || k == ELEMENTSOF(keys))
+			return log_error_errno(-EINVAL,
+					       "'%s': expected KEY=VALUE with KEY one of delay, "
+					       "jitter, loss, duplicate, corrupt, reorder, rate, limit",
+					       kv[i]);
+		given |= 1u << k;
+		if (streq(eq + 1, "off"))
+			continue; /* cleared: stays 0 */
+		if (len + strlen(kv[i]) + 2 >= sizeof(text))
+			return log_error_errno(-E2BIG, "too many options");
+		len += (size_t)snprintf(text + len, sizeof(text) - len, " %s", kv[i]);
+	}
+	text[len++] = '\n';
+	r = topo_parse_string("set", text, len, &t, &err);
+	if (r < 0) {
+		if (err.message[0])
+			log_error("%s", err.message);
+		else
+			log_error_errno(r, "Cannot parse the options: %m");
+		return r;
+	}
+	*ret = t->links[0].egress[0];
+	*ret_keys = given;
+	topo_free(t);
+	return 0;
+}
+
+static void merge(struct topo_impair *cur, const struct topo_impair *nw, unsigned keys)
+{
+	if (keys & 1u << 0)
+		cur->delay_ns = nw->delay_ns;
+	if (keys & 1u << 1)
+		cur->jitter_ns = nw->jitter_ns;
+	if (keys & 1u << 2)
+		cur->loss = nw->loss;
+	if (keys & 1u << 3)
+		cur->duplicate = nw->duplicate;
+	if (keys & 1u << 4)
+		cur->corrupt = nw->corrupt;
+	if (keys & 1u << 5)
+		cur->reorder = nw->reorder;
+	if (keys & 1u << 6)
+		cur->rate_bps = nw->rate_bps;
+	if (keys & 1u << 7)
+		cur->limit = nw->limit;
+	cur->set = cur->delay_ns || cur->jitter_ns || cur->loss || cur->duplicate || cur->corrupt ||
+		   cur->reorder || cur->rate_bps || cur->limit;
+}
+
+static int impair_end(struct rt *rt, size_t iface, bool reset, const struct topo_impair *nw,
+		      unsigned keys)
+{
+	const struct topo_iface *f = &rt->t->ifaces[iface];
+	_cleanup_(nl_closep) struct nl *nl = NULL;
+	struct topo_impair cur = { 0 };
+	struct nl_error e = { 0 };
+	char who[96];
+	int r, k;
+
+	snprintf(who, sizeof(who), "%s:%s", rt_owner(rt, iface), f->name);
+	r = rt_enter(rt, f->on_switch, f->owner);
+	if (r < 0)
+		return r;
+	r = nl_open(&nl);
+	if (r >= 0 && !reset)
+		r = impair_read(f->ifindex, f->mtu, &cur, NULL, NULL);
+	if (r >= 0) {
+		merge(&cur, nw, reset ? 0 : keys);
+		if (reset)
+			cur = (struct topo_impair){ 0 };
+		if (cur.delay_ns == 0 && (cur.jitter_ns || cur.reorder)) {
+			log_error("%s: jitter and reorder need a delay (add delay=T)", who);
+			r = -EINVAL;
+		} else
+			r = impair_iface(nl, f->ifindex, f->mtu, &cur, false, &e);
+	}
+	k = rt_home(rt);
+	if (r == -ENOENT && e.error == -ENOENT && impair_needs_netem(&cur))
+		return log_error_errno(-EOPNOTSUPP, "Cannot impair %s: kernel lacks sch_netem", who);
+	if (r < 0)
+		return e.error ? nl_fail(r, &e, "Cannot impair", who)
+			       : (r == -EINVAL ? r : log_error_errno(r, "Cannot impair %s: %m", who));
+	return k;
+}
+
+int lab_link_impair(const char *lab, const char *node, const char *ifname, bool one_way,
+		    bool reset, const char *const *kv, size_t n_kv)
+{
+	struct topo_impair nw = { 0 };
+	unsigned keys = 0;
+	struct rt rt;
+	size_t i;
+	int r;
+
+	if (!reset) {
+		r = parse_kv(kv, n_kv, &nw, &keys);
+		if (r < 0)
+			return r;
+	}
+	r = rt_open(lab, &rt);
+	if (r >= 0)
+		r = rt_find_iface(&rt, node, ifname, &i);
+	if (r < 0)
+		goto out;
+	r = impair_end(&rt, i, reset, &nw, keys);
+	if (r >= 0 && !one_way)
+		r = impair_end(&rt, rt.t->ifaces[i].peer, reset, &nw, keys);
+	if (r >= 0) {
+		char args[512] = "";
+		size_t len = 0;
+		for (size_t k = 0; k < n_kv && len < sizeof(args) - 1; k++)
+			len += (size_t)snprintf(args + len, sizeof(args) - len, " %s", kv[k]);
+		lab_event(lab, "link %s:%s %s%s%s", node, ifname, reset ? "reset" : "set",
+			  one_way ? " (egress only)" : "", args);
+	}
+out:
+	rt_done(&rt);
+	return r;
+}
+
+/* ---- show -------------------------------------------------------------------------------- */
+
+struct flags_ctx {
+	int ifindex;
+	unsigned flags;
+	bool found;
+};
+
+static int on_link(const struct nlmsghdr *nlh, void *data)
+{
+	struct flags_ctx *c = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type == RTM_NEWLINK && ifi->ifi_index == c->ifindex) {
+		c->flags = ifi->ifi_flags;
+		c->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+static void describe_qdiscs(const struct nl_qdisc_info *qs, size_t n, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n && len < size; i++) {
+		char where[32];
+		if (qs[i].parent == 0xffffffffu)
+			snprintf(where, sizeof(where), "root");
+		else
+			snprintf(where, sizeof(where), "parent %x:%x", qs[i].parent >> 16,
+				 qs[i].parent & 0xffff);
+		len += (size_t)snprintf(buf + len, size - len, "%s%s %x: %s", i ? ", " : "",
+					qs[i].kind, qs[i].handle >> 16, where);
+	}
+}
+
+static int show_end(struct rt *rt, size_t iface, struct lab_link_end *ret)
+{
+	const struct topo_iface *f = &rt->t->ifaces[iface];
+	_cleanup_(nl_closep) struct nl *nl = NULL;
+	struct nl_qdisc_info *qs = NULL;
+	struct flags_ctx c = { .ifindex = f->ifindex };
+	struct nl_error e;
+	size_t n = 0;
+	int r, k;
+
+	memset(ret, 0, sizeof(*ret));
+	snprintf(ret->owner, sizeof(ret->owner), "%s", rt_owner(rt, iface));
+	snprintf(ret->ifname, sizeof(ret->ifname), "%s", f->name);
+	ret->on_switch = f->on_switch;
+	r = rt_enter(rt, f->on_switch, f->owner);
+	if (r < 0)
+		return r;
+	r = nl_open(&nl);
+	if (r >= 0)
+		r = nl_dump(nl, RTM_GETLINK, AF_UNSPEC, on_link, &c, &e);
+	if (r >= 0)
+		r = impair_read(f->ifindex, f->mtu, &ret->impair, &qs, &n);
+	k = rt_home(rt);
+	if (r < 0)
+		return log_error_errno(r, "Cannot read %s:%s: %m", ret->owner, ret->ifname);
+	ret->up = c.flags & IFF_UP;
+	ret->carrier = c.flags & IFF_LOWER_UP;
+	describe_qdiscs(qs, n, ret->qdiscs, sizeof(ret->qdiscs));
+	free(qs);
+	return k;
+}
+
+int lab_link_show(const char *lab, const char *node, const char *ifname,
+		  struct lab_link_end ends[2])
+{
+	struct rt rt;
+	size_t i;
+	int r;
+
+	r = rt_open(lab, &rt);
+	if (r >= 0)
+		r = rt_find_iface(&rt, node, ifname, &i);
+	if (r >= 0)
+		r = show_end(&rt, i, &ends[0]);
+	if (r >= 0)
+		r = show_end(&rt, rt.t->ifaces[i].peer, &ends[1]);
+	rt_done(&rt);
+	return r;
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/python3
+# validate-json.py SCHEMA [FILE]: validates a JSON document (FILE or stdin) against a JSON Schema
+# from docs/schema/ with python3-jsonschema; prints every violation and exits 1 if there is one.
+# validate-json.py --check-schema SCHEMA...: the schemas themselves are valid and versioned.
+import json
+import sys
+
+import jsonschema
+
+
+def check_schema(path):
+    s = json.load(open(path))
+    cls = jsonschema.validators.validator_for(s)
+    cls.check_schema(s)
+    if "version" not in s.get("required", []) or "const" not in s["properties"]["version"]:
+        sys.exit(f"{path}: must require a constant \"version\"")
+
+
+if sys.argv[1] == "--check-schema":
+    for p in sys.argv[2:]:
+        check_schema(p)
+    sys.exit(0)
+
+schema = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[2]) if len(sys.argv) > 2 else sys.stdin)
+validator = jsonschema.validators.validator_for(schema)(schema)
+errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+for e in errors:
+    print(f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}")
+sys.exit(1 if errors else 0)

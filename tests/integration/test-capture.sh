@@ -7,7 +7,7 @@ require_root
 command -v tcpdump >/dev/null || skip_all "tcpdump not installed (it reads the captures back)"
 "$NETLAB" capture --help >/dev/null 2>&1 || skip_all "netlab built without capture"
 "$NETLAB" capture -l x n:i -w /dev/null 2>&1 | grep -q "without libpcap" && skip_all "netlab built without libpcap"
-plan 12
+plan 13
 snapshot before
 L=t-cap-$$
 S=t-cap-sw-$$

@@ -53,6 +53,7 @@ int verb_doctor(int argc, char **argv)
 		struct json j;
 		json_init(&j, stdout);
 		json_object_begin(&j, NULL);
+		json_int(&j, "version", 1); /* docs/schema/doctor.schema.json */
 		json_object_begin(&j, "features");
 		for (int i = 0; i < _LAB_FEAT_MAX; i++) {
 			json_object_begin(&j, f[i].name);

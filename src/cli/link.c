@@ -104,6 +104,7 @@ static int show(const char *lab, const char *node, const char *ifname, bool as_j
 		struct json j;
 		json_init(&j, stdout);
 		json_object_begin(&j, NULL);
+		json_int(&j, "version", 1); /* docs/schema/link.schema.json */
 		json_string(&j, "lab", lab);
 		json_array_begin(&j, "ends");
 		json_end(&j, &e[0]);

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fd-util.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -79,8 +80,6 @@ static int mkdir_p(const char *path, mode_t mode)
 static int copy_file_at(int sdir, const char *name, const char *dst)
 {
 	_cleanup_close_ int in = -EBADF, out = -EBADF;
-	char buf[65536];
-	ssize_t n;
 
 	in = openat(sdir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (in < 0)
@@ -88,16 +87,7 @@ static int copy_file_at(int sdir, const char *name, const char *dst)
 	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (out < 0)
 		return negative_errno();
-	while ((n = read(in, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (write(out, buf, (size_t)n) != n)
-			return negative_errno();
-	}
-	return 0;
+	return copy_fd(in, out);
 }
 
 /* Regular files of src into dst, and of its subdirectories (one level: NODE/) into dst/NODE/. */

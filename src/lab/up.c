@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "lab-internal.h"
+#include "fd-util.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -134,8 +135,7 @@ static int write_file_at(const char *dir, const char *name, const char *content,
 static int copy_topology(const char *file, const char *dir)
 {
 	_cleanup_close_ int in = -EBADF, out = -EBADF;
-	char path[4300], buf[65536];
-	ssize_t n;
+	char path[4300];
 
 	in = open(file, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
@@ -144,16 +144,7 @@ static int copy_topology(const char *file, const char *dir)
 	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (out < 0)
 		return negative_errno();
-	while ((n = read(in, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (write(out, buf, (size_t)n) != n)
-			return negative_errno();
-	}
-	return 0;
+	return copy_fd(in, out);
 }
 
 /* Names a link end for messages: "r1:eth0" or "sw1:sw1-1". */

@@ -20,12 +20,13 @@
 #include "macro.h"
 
 #ifdef HAVE_PCAP
-#include <pcap/pcap.h>
+#include "pcap-dl.h"
 #endif
 
 #define USAGE "netlab capture [-l LAB] NODE:IF [-w FILE.pcap|-] [-c COUNT] [-s SNAPLEN] [FILTER...]"
 
 #ifdef HAVE_PCAP
+static const struct pcap_api *P; /* libpcap, loaded by verb_capture (pcap-dl.h says why) */
 static pcap_t *active;
 static volatile sig_atomic_t stop_requested;
 
@@ -33,7 +34,7 @@ static void on_stop(int sig)
 {
 	stop_requested = 1;
 	if (active)
-		pcap_breakloop(active);
+		P->breakloop(active);
 }
 
 struct dump_ctx {
@@ -46,9 +47,9 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 {
 	struct dump_ctx *c = (struct dump_ctx *)user;
 
-	pcap_dump((u_char *)c->d, h, bytes);
+	P->dump((u_char *)c->d, h, bytes);
 	if (c->stream)
-		pcap_dump_flush(c->d);
+		P->dump_flush(c->d);
 	c->n++;
 }
 
@@ -101,42 +102,42 @@ static int capture(const char *lab, const char *owner, const char *ifname, const
 				owner);
 		return EXIT_FAIL;
 	}
-	p = pcap_create(ifname, errbuf);
+	p = P->create(ifname, errbuf);
 	if (!p) {
 		log_error("Cannot capture on '%s:%s': %s", owner, ifname, errbuf);
 		return EXIT_FAIL;
 	}
-	pcap_set_snaplen(p, snaplen);
-	pcap_set_promisc(p, 1);
-	pcap_set_timeout(p, 100);
-	pcap_set_immediate_mode(p, 1);
-	r = pcap_activate(p);
+	P->set_snaplen(p, snaplen);
+	P->set_promisc(p, 1);
+	P->set_timeout(p, 100);
+	P->set_immediate_mode(p, 1);
+	r = P->activate(p);
 	if (r < 0) {
 		if (r == PCAP_ERROR_NO_SUCH_DEVICE)
 			log_error("'%s' has no interface '%s'", owner, ifname);
 		else
-			log_error("Cannot capture on '%s:%s': %s", owner, ifname, pcap_geterr(p));
-		pcap_close(p);
+			log_error("Cannot capture on '%s:%s': %s", owner, ifname, P->geterr(p));
+		P->close(p);
 		return EXIT_FAIL;
 	}
 	if (filter) {
-		if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
-		    pcap_setfilter(p, &prog) < 0) {
-			log_error("Bad filter '%s': %s", filter, pcap_geterr(p));
-			pcap_close(p);
+		if (P->compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+		    P->setfilter(p, &prog) < 0) {
+			log_error("Bad filter '%s': %s", filter, P->geterr(p));
+			P->close(p);
 			return EXIT_USAGE;
 		}
-		pcap_freecode(&prog);
+		P->freecode(&prog);
 	}
 	ctx.stream = streq(out, "-");
-	ctx.d = pcap_dump_open(p, out);
+	ctx.d = P->dump_open(p, out);
 	if (!ctx.d) {
-		log_error("Cannot write '%s': %s", out, pcap_geterr(p));
-		pcap_close(p);
+		log_error("Cannot write '%s': %s", out, P->geterr(p));
+		P->close(p);
 		return EXIT_FAIL;
 	}
 	/* The header is on disk before we say we are listening: a reader may start now. */
-	pcap_dump_flush(ctx.d);
+	P->dump_flush(ctx.d);
 
 	struct sigaction sa = { .sa_handler = on_stop }; /* no SA_RESTART: poll() returns */
 	active = p;
@@ -146,21 +147,21 @@ static int capture(const char *lab, const char *owner, const char *ifname, const
 	log_notice("capturing on '%s:%s' of lab '%s'%s%s", owner, ifname, lab,
 		   ctx.stream ? "" : " into ", ctx.stream ? "" : out);
 
-	r = stop_requested ? 0 : pcap_loop(p, count > 0 ? (int)count : -1, on_packet, (u_char *)&ctx);
+	r = stop_requested ? 0 : P->loop(p, count > 0 ? (int)count : -1, on_packet, (u_char *)&ctx);
 	int ret = EXIT_OK;
 	if (r == PCAP_ERROR) {
-		log_error("Capture on '%s:%s' ended: %s", owner, ifname, pcap_geterr(p));
+		log_error("Capture on '%s:%s' ended: %s", owner, ifname, P->geterr(p));
 		ret = EXIT_FAIL;
 	}
-	pcap_dump_flush(ctx.d);
-	if (pcap_stats(p, &ps) == 0 && ps.ps_drop)
+	P->dump_flush(ctx.d);
+	if (P->stats(p, &ps) == 0 && ps.ps_drop)
 		log_notice("%llu packets captured, %u dropped by the kernel",
 			   (unsigned long long)ctx.n, ps.ps_drop);
 	else
 		log_notice("%llu packet%s captured", (unsigned long long)ctx.n, ctx.n == 1 ? "" : "s");
-	pcap_dump_close(ctx.d);
+	P->dump_close(ctx.d);
 	active = NULL;
-	pcap_close(p);
+	P->close(p);
 	return ret;
 }
 #endif
@@ -243,6 +244,9 @@ int verb_capture(int argc, char **argv)
 	if (!cli_check_root("capture"))
 		return EXIT_FAIL;
 	if (lab_select(lab, &chosen) < 0)
+		return EXIT_FAIL;
+	P = pcap_api_load();
+	if (!P)
 		return EXIT_FAIL;
 	return capture(chosen, owner, colon + 1, out, count, (int)snaplen, filter);
 #endif

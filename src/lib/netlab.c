@@ -374,15 +374,9 @@ static int slurp(int fd, char **ret, size_t *ret_len)
 	return 0;
 }
 
-/* ns_run changes these dispositions for the life of the process (right for `netlab exec`,
- * which ends with the command); a library gives the caller's back. */
-static const int run_signals[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH,
-				   SIGINT,  SIGQUIT };
-
 static int exec_in(const char *lab, const char *node, char *const argv[],
 		   struct netlab_exec_result *res)
 {
-	struct sigaction saved[ELEMENTSOF(run_signals)];
 	_cleanup_close_ int null = -EBADF, out = -EBADF, err = -EBADF;
 	int exec_errno = 0, r;
 
@@ -398,11 +392,7 @@ static int exec_in(const char *lab, const char *node, char *const argv[],
 	}
 	struct lab_exec_io io = { .stdin_fd = null, .stdout_fd = out, .stderr_fd = err };
 
-	for (size_t i = 0; i < ELEMENTSOF(run_signals); i++)
-		sigaction(run_signals[i], NULL, &saved[i]);
 	r = lab_exec_io(lab, node, argv, &io, &exec_errno);
-	for (size_t i = 0; i < ELEMENTSOF(run_signals); i++)
-		sigaction(run_signals[i], &saved[i], NULL);
 	if (r < 0)
 		return r;
 	if (res) {
@@ -440,19 +430,13 @@ EXPORT int netlab_exec(const char *lab, const char *node, char *const argv[],
 	return call_end(&c, exec_in(chosen, node, argv, res), errmsg, NULL);
 }
 
-/* lab_wait runs its commands with ns_run too: the caller's dispositions come back after. */
 static int wait_in(const char *lab, const char *node, const struct lab_wait_cond *cond,
 		   unsigned timeout_ms)
 {
-	struct sigaction saved[ELEMENTSOF(run_signals)];
 	char seen[1024];
 	int r;
 
-	for (size_t i = 0; i < ELEMENTSOF(run_signals); i++)
-		sigaction(run_signals[i], NULL, &saved[i]);
 	r = lab_wait(lab, node, cond, (uint64_t)timeout_ms * 1000000u, seen, sizeof(seen));
-	for (size_t i = 0; i < ELEMENTSOF(run_signals); i++)
-		sigaction(run_signals[i], &saved[i], NULL);
 	if (r == -ETIMEDOUT)
 		/* What was last seen is why we waited: the caller's message says it. */
 		log_error("timed out after %u ms waiting in node '%s'%s%s", timeout_ms, node,

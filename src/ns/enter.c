@@ -9,8 +9,10 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,18 +128,100 @@ static void forward_signal(int sig)
 		kill(forward_pid, sig);
 }
 
+static bool env_overridden(const char *entry, const char *const *env_add)
+{
+	size_t n = strcspn(entry, "=");
+
+	for (const char *const *e = env_add; e && *e; e++)
+		if (strncmp(*e, entry, n) == 0 && ((*e)[n] == '=' || (*e)[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* environ with env_add applied ("KEY=VALUE" sets, a bare "KEY" removes): posix_spawn takes the
+ * whole array, and the child must not edit ours — it shares our memory until it execs. */
+static char **build_env(const char *const *env_add)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	for (char **e = environ; *e; e++)
+		n++;
+	for (const char *const *e = env_add; e && *e; e++)
+		n++;
+	env = calloc(n + 1, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (char **e = environ; *e; e++)
+		if (!env_overridden(*e, env_add))
+			env[k++] = *e;
+	for (const char *const *e = env_add; e && *e; e++)
+		if (strchr(*e, '='))
+			env[k++] = (char *)*e;
+	return env;
+}
+
+/* Errors of the exec itself, as opposed to creating the process (EAGAIN, ENOMEM: a PID
+ * namespace being torn down refuses new processes with ENOMEM). */
+static bool is_exec_error(int e)
+{
+	return e == ENOENT || e == EACCES || e == ENOEXEC || e == ENOTDIR || e == ELOOP ||
+	       e == ENAMETOOLONG || e == E2BIG || e == ETXTBSY || e == EISDIR || e == EPERM ||
+	       e == ELIBBAD;
+}
+
+static int spawn(char *const argv[], const struct ns_run_opts *o, pid_t *ret_pid)
+{
+	_cleanup_free_ char **env = NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t all, none;
+	int e;
+
+	env = build_env(o ? o->env_add : NULL);
+	if (!env)
+		return ENOMEM;
+	/* Everything the command inherits is set up here, in our process: the child is a
+	 * vfork-style clone (posix_spawn) — 0.2 ms less per `netlab exec` than fork(), and
+	 * nothing to undo in a child sharing our memory. */
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawn_file_actions_init(&fa);
+	if (o && o->stdin_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, o->stdin_fd, STDIN_FILENO);
+	if (o && o->stdout_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, o->stdout_fd, STDOUT_FILENO);
+	if (o && o->stderr_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, o->stderr_fd, STDERR_FILENO);
+	/* The child gets the limit we were started with (select() breaks above 1024). */
+	restore_nofile();
+	e = posix_spawnp(ret_pid, argv[0], &fa, &attr, argv, env);
+	if (nofile_saved)
+		ns_raise_nofile();
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	return e;
+}
+
 int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_run_opts *o)
 {
 	static const int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH };
+	static const int ignored[] = { SIGINT, SIGQUIT };
 	struct sigaction fw = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct sigaction old_fw[ELEMENTSOF(forwarded)], old_ign[ELEMENTSOF(ignored)];
 	char cwd[PATH_MAX];
 	bool have_cwd = false;
-	int errpipe[2], status, exec_errno = 0, r;
 	int saved[ELEMENTSOF(ns_kinds)];
-	ssize_t n;
+	int status, e, r;
 	pid_t pid;
 
+	if (o && o->exec_errno)
+		*o->exec_errno = 0;
 	if (o && o->keep_cwd)
 		have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
 
@@ -154,68 +238,46 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	if (!have_cwd || chdir(cwd) < 0)
 		(void)chdir("/");
 
-	if (pipe2(errpipe, O_CLOEXEC) < 0) {
-		r = negative_errno();
-		(void)restore_namespaces(saved);
-		return r;
-	}
-
-	pid = fork();
-	if (pid < 0) {
-		/* E.g. the lab is going down: its PID namespace takes no new process. Go home
-		 * first, as below. */
-		r = negative_errno();
-		close(errpipe[0]);
-		close(errpipe[1]);
-		(void)restore_namespaces(saved);
-		return r;
-	}
-	if (pid == 0) {
-		close(errpipe[0]);
-		child_prepare(o ? o->env_add : NULL);
-		if (o && o->stdin_fd >= 0)
-			dup2(o->stdin_fd, STDIN_FILENO);
-		if (o && o->stdout_fd >= 0)
-			dup2(o->stdout_fd, STDOUT_FILENO);
-		if (o && o->stderr_fd >= 0)
-			dup2(o->stderr_fd, STDERR_FILENO);
-		execvp(argv[0], argv);
-		int e = errno;
-		(void)!write(errpipe[1], &e, sizeof(e));
-		_exit(e == ENOENT ? 127 : 126);
-	}
-	close(errpipe[1]);
+	e = spawn(argv, o, &pid);
 
 	/* The child is inside; we go home. Whatever this process does next — the sanitizers'
 	 * leak check clones a tracer and reads /proc/self — must happen in our own PID and mount
 	 * namespaces, not in the node's, where /proc/self does not even resolve. */
 	r = restore_namespaces(saved);
+	if (e != 0) {
+		if (!is_exec_error(e))
+			return -e; /* e.g. the lab is going down */
+		if (o && o->exec_errno)
+			*o->exec_errno = e;
+		/* As a shell says it: 127 not found, 126 found but not runnable. */
+		return r < 0 ? r : e == ENOENT ? 127 : 126;
+	}
 	if (r < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		close(errpipe[0]);
 		return r;
 	}
 
+	/* Until the command ends, signals meant for us are its; ^C and ^\ reach it through
+	 * the terminal already. Ours come back afterwards (run, wait and the library go on). */
 	forward_pid = pid;
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-		sigaction(forwarded[i], &fw, NULL);
-	/* ^C and ^\ reach the command through the terminal already. */
-	sigaction(SIGINT, &ign, NULL);
-	sigaction(SIGQUIT, &ign, NULL);
+		sigaction(forwarded[i], &fw, &old_fw[i]);
+	for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+		sigaction(ignored[i], &ign, &old_ign[i]);
 
-	do
-		n = read(errpipe[0], &exec_errno, sizeof(exec_errno));
-	while (n < 0 && errno == EINTR);
-	close(errpipe[0]);
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
+	while ((r = (int)waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		r = negative_errno();
 	forward_pid = 0;
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaction(forwarded[i], &old_fw[i], NULL);
+	for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+		sigaction(ignored[i], &old_ign[i], NULL);
+	if (r < 0)
+		return r;
 
-	if (o && o->exec_errno)
-		*o->exec_errno = n == (ssize_t)sizeof(exec_errno) ? exec_errno : 0;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status))

@@ -396,8 +396,17 @@ int lab_lock(const char *name, int *ret_fd)
 		_cleanup_close_ int labfd = -EBADF, fd = -EBADF;
 		struct stat a, b, d;
 
-		if (mkdirat(runfd, name, 0700) < 0 && errno != EEXIST)
-			return negative_errno();
+		if (mkdirat(runfd, name, 0700) < 0 && errno != EEXIST) {
+			if (errno != ENOENT)
+				return negative_errno();
+			/* The run dir was removed under us: the last lab's `down` (lab_remove_dir)
+			 * found it empty. Make it again. */
+			runfd = safe_close(runfd);
+			r = run_dir_open(true, &runfd);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		r = lab_dir_open(runfd, name, &labfd);
 		if (r == -ENOENT)
 			continue; /* removed under us by a `down` */
@@ -481,6 +490,9 @@ int lab_remove_dir(const char *name)
 	r = remove_entries(fd, 2, NULL);
 	if (unlinkat(runfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
 		r = negative_errno();
+	/* Nothing left behind: the run dir goes with the last lab (it fails, as it should, while
+	 * any other lab has a directory in it; lab_lock makes it again when it is gone). */
+	(void)rmdir(lab_run_dir());
 	return r;
 }
 

@@ -80,7 +80,7 @@ snapshot() {
 		echo "## routes"; ip route show table all | sort
 		echo "## netns"; ip netns list | sort
 		echo "## mounts"; awk '{print $5}' /proc/self/mountinfo | sort
-		echo "## run"; ls -A "$RUN_DIR" 2>/dev/null | sort
+		echo "## run"; [ -e "$RUN_DIR" ] && echo "($RUN_DIR exists)"; ls -A "$RUN_DIR" 2>/dev/null | sort
 		echo "## lab processes"; lab_procs
 	} >"$f"
 	held_namespaces >"$f.ns"

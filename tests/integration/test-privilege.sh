@@ -28,8 +28,7 @@ chmod 644 "$TMP/p.conf"
 nb() { runuser -u nobody -- "$NETLAB" "$@"; }
 
 # 1. Unprivileged: every verb that needs root says so, exits 1 (exec: 125), creates nothing.
-mkdir -p "$RUN_DIR"
-before=$(ls -A "$RUN_DIR" | xargs)
+before=$(ls -A "$RUN_DIR" 2>/dev/null | xargs)
 bad=""
 for cmd in "up $TMP/p.conf" "down $LAB" "down --all" "exec -l $LAB a true" "status" \
 	"status $LAB" "clean" "run $TMP/p.conf -- true" "wait -l $LAB a addr 10.0.0.1" \
@@ -47,7 +46,7 @@ for cmd in "up $TMP/p.conf" "down $LAB" "down --all" "exec -l $LAB a true" "stat
 	printf '%s' "$out" | grep -q "needs root" || bad="$bad [$cmd: '$(printf '%s' "$out" | head -1)']"
 done
 is "as nobody, every root verb fails early saying it needs root" "" "$bad"
-is "and nothing was created" "$before" "$(ls -A "$RUN_DIR" | xargs)"
+is "and nothing was created" "$before" "$(ls -A "$RUN_DIR" 2>/dev/null | xargs)"
 is "check works without root" 0 "$(nb check "$TMP/p.conf" >/dev/null 2>&1; echo $?)"
 
 # 2. Modes of what up creates.
@@ -91,11 +90,14 @@ out=$(NETLAB_RUN_DIR=$TMP/open "$NETLAB" up -l "$LAB" "$TMP/p.conf" 2>&1)
 is "a run directory of ours that others can write: refused (1)" 1 $?
 ok "saying why" sh -c "printf '%s' '$out' | grep -q 'lets other users write'"
 is "and nothing was created in it, its mode untouched" "777|" "$(stat -c %a "$TMP/open")|$(ls -A "$TMP/open")"
+created_run_dir=0
+[ -d "$RUN_DIR" ] || { mkdir -m 700 "$RUN_DIR" && created_run_dir=1; }
 mkdir -m 700 "$RUN_DIR/$LAB"
 chown nobody "$RUN_DIR/$LAB"
 is "a lab directory owned by another user: up refuses (1)" 1 \
 	"$("$NETLAB" up -l "$LAB" "$TMP/p.conf" >/dev/null 2>&1; echo $?)"
 is "and writes nothing in it" "" "$(ls -A "$RUN_DIR/$LAB")"
 rmdir "$RUN_DIR/$LAB"
+[ $created_run_dir = 0 ] || rmdir "$RUN_DIR"
 host_unchanged
 done_testing

@@ -3,16 +3,18 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "json.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
 #include "parse-util.h"
 
 #define USAGE                                                                                      \
-	"netlab wait [-l LAB] [--timeout T] NODE addr ADDR|route PREFIX|tcp PORT|reach NODE|ADDR|" \
-	"cmd -- CMD..."
+	"netlab wait [-l LAB] [--timeout T] [--json] NODE addr ADDR|route PREFIX|tcp PORT|"        \
+	"reach NODE|ADDR|cmd -- CMD..."
 
 static const struct {
 	const char *name;
@@ -22,11 +24,50 @@ static const struct {
 	{ "reach", LAB_WAIT_REACH }, { "cmd", LAB_WAIT_CMD },
 };
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* docs/schema/wait.schema.json. Durations in whole milliseconds, as integers: the JSON writer
+ * has no floating point, and a script compares them without rounding surprises. */
+static void print_json(const char *lab, const char *node, const char *what,
+		       const struct lab_wait_cond *cond, bool ok, uint64_t elapsed_ns,
+		       uint64_t timeout_ns, const char *seen)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_int(&j, "version", 1);
+	json_string(&j, "lab", lab);
+	json_string(&j, "node", node);
+	json_string(&j, "condition", what);
+	/* One array for every kind, so that a reader need not know which kind takes a command. */
+	json_array_begin(&j, "args");
+	if (cond->kind == LAB_WAIT_CMD)
+		for (char *const *a = cond->argv; *a; a++)
+			json_string(&j, NULL, *a);
+	else
+		json_string(&j, NULL, cond->arg);
+	json_array_end(&j);
+	json_bool(&j, "ok", ok);
+	json_uint(&j, "elapsed_ms", elapsed_ns / 1000000u);
+	json_uint(&j, "timeout_ms", timeout_ns / 1000000u);
+	json_string(&j, "seen", seen);
+	json_object_end(&j);
+	json_finish(&j);
+	fflush(stdout);
+}
+
 int verb_wait(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "lab", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -35,6 +76,8 @@ int verb_wait(int argc, char **argv)
 	struct lab_wait_cond cond = { 0 };
 	uint64_t timeout = LAB_WAIT_DEFAULT_TIMEOUT_NS;
 	char seen[1024];
+	bool as_json = false;
+	uint64_t start;
 	int c, r, sep, nargs;
 	size_t k;
 
@@ -48,6 +91,9 @@ int verb_wait(int argc, char **argv)
 			break;
 		case 't':
 			timeout_arg = optarg;
+			break;
+		case 'j':
+			as_json = true;
 			break;
 		case 'h':
 			printf("usage: %s\n", USAGE);
@@ -84,7 +130,12 @@ int verb_wait(int argc, char **argv)
 	if (lab_select(lab, &chosen) < 0)
 		return EXIT_FAIL;
 
+	start = now_ns();
 	r = lab_wait(chosen, node, &cond, timeout, seen, sizeof(seen));
+	/* Only an answer to the question goes to stdout: any other failure was logged, and a
+	 * script sees it by the exit status and the empty output. */
+	if (as_json && (r == 0 || r == -ETIMEDOUT))
+		print_json(chosen, node, what, &cond, r == 0, now_ns() - start, timeout, seen);
 	if (r == -ETIMEDOUT) {
 		char desc[256];
 		if (cond.kind == LAB_WAIT_CMD)

@@ -348,17 +348,15 @@ static int run_in_node(int pidfd, unsigned flags, char *const argv[], int out, i
 		.stdin_fd = null, .stdout_fd = out, .stderr_fd = out, .exec_errno = exec_errno,
 	};
 
-	static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM };
 	int r;
 
 	if (ftruncate(out, 0) < 0)
 		return negative_errno();
 	(void)lseek(out, 0, SEEK_SET);
+	/* ns_run forwards signals to the command while it runs and gives our dispositions back
+	 * after: between two tries ^C and SIGTERM end `netlab wait` again, and a program using
+	 * libnetlab keeps its own handlers. */
 	r = ns_run(pidfd, flags, argv, &o);
-	/* ns_run forwards signals to its command while it runs, and leaves its handlers behind:
-	 * between two tries, ^C and SIGTERM must end `netlab wait` again. */
-	for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
-		signal(sigs[i], SIG_DFL);
 	/* A ^C reaches the command (same process group): it was meant for us. */
 	if (r == 128 + SIGINT)
 		return -EINTR;

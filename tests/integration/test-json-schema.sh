@@ -1,11 +1,12 @@
 #!/bin/bash
 # Every --json output is described by a JSON Schema in docs/schema/, and real outputs validate
 # against it (python3-jsonschema): check --json of every example topology, status --json of no
-# lab, of every lab and of one lab in detail.
+# lab, of every lab and of one lab in detail, link show, doctor, and wait --json that succeeds
+# and that times out.
 . "$(dirname "$0")/lib.sh"
 python3 -c 'import jsonschema' 2>/dev/null || skip_all "python3-jsonschema not installed"
 require_root
-plan 11
+plan 13
 snapshot before
 SCHEMAS=$SRCDIR/docs/schema
 V="python3 $SRCDIR/tests/integration/validate-json.py"
@@ -44,6 +45,11 @@ validate_if_versioned() { # DESCRIPTION SCHEMA FILE
 }
 "$NETLAB" link -l "$L" h1:eth0 show --json >"$TMP/link.json" 2>/dev/null
 validate_if_versioned "link show --json validates" "$SCHEMAS/link.schema.json" "$TMP/link.json"
+"$NETLAB" wait -l "$L" --json h1 addr 192.168.10.1 >"$TMP/wait-ok.json" 2>/dev/null
+ok "wait --json (the condition holds) validates" $V "$SCHEMAS/wait.schema.json" "$TMP/wait-ok.json"
+# An address that never comes: the timeout's document, with what was seen instead.
+"$NETLAB" wait -l "$L" --json --timeout 100ms h1 addr 192.168.10.99 >"$TMP/wait-timeout.json" 2>/dev/null
+ok "wait --json (timed out) validates" $V "$SCHEMAS/wait.schema.json" "$TMP/wait-timeout.json"
 ok "down" "$NETLAB" down "$L"
 "$NETLAB" doctor --json >"$TMP/doctor.json" 2>/dev/null
 validate_if_versioned "doctor --json validates" "$SCHEMAS/doctor.schema.json" "$TMP/doctor.json"

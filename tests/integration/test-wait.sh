@@ -3,7 +3,7 @@
 # sleeps), and its timeout message naming what was last seen.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 21
+plan 23
 snapshot before
 
 LAB=t-wait-$$
@@ -36,6 +36,19 @@ ok "reach: the timeout message has ping's last words" sh -c \
 	"'$NETLAB' wait -l '$LAB' --timeout 300ms a reach 10.0.0.77 2>&1 | grep -q 'last seen: ping 10.0.0.77: exit status'"
 ok "cmd: the timeout message has the status and last output" sh -c \
 	"'$NETLAB' wait -l '$LAB' --timeout 300ms a cmd -- sh -c 'echo not yet; exit 4' 2>&1 | grep -q \"'sh' exited with status 4: not yet\""
+# --json: one document, success or timeout, and the same exit status as without it.
+wj() { # ARGS... -> "ok=OK condition=COND args=ARGS exit=STATUS"
+	local out rc
+	out=$("$NETLAB" wait -l "$LAB" --json "$@" 2>/dev/null)
+	rc=$?
+	printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin)
+print("ok=%s condition=%s args=%s" % (str(d["ok"]).lower(), d["condition"], ",".join(d["args"])), end=" ")' 2>&1
+	echo "exit=$rc"
+}
+is "--json, the condition holds: ok true, exit 0" "ok=true condition=addr args=10.0.0.1/30 exit=0" \
+	"$(wj a addr 10.0.0.1/30)"
+is "--json, timed out: ok false, exit 1" "ok=false condition=cmd args=sh,-c,exit 4 exit=1" \
+	"$(wj --timeout 100ms a cmd -- sh -c 'exit 4')"
 is "a malformed address is a usage error (2)" "2" "$(w a addr 10.0.0.300 2>/dev/null; echo $?)"
 
 # Conditions that come to hold while we wait: an address and a route added 0.3 s later

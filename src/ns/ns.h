@@ -114,11 +114,12 @@ struct ns_run_opts {
 void ns_raise_nofile(void);
 
 /*
- * In the calling process: join the namespaces of the process behind pidfd (this process stays
- * there), fork, exec argv (PATH search) in the child, forward termination signals to it while
- * ignoring SIGINT/SIGQUIT (the terminal sends those to the child too), and wait.
+ * In the calling process: join the namespaces of the process behind pidfd, posix_spawn argv
+ * (PATH search) there, come back to our own namespaces, forward termination signals to the
+ * command while ignoring SIGINT/SIGQUIT (the terminal sends those to it too), wait, and give
+ * those signals' dispositions back.
  * Returns the child's exit status (0-255; 128+N when killed by signal N; 127 when argv[0] was
- * not found, 126 when it could not be executed), or -errno when entering or forking failed.
+ * not found, 126 when it could not be executed), or -errno when entering or spawning failed.
  */
 int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_run_opts *o);
 

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "macro.h"
 #include "ns.h"
+#include "parse-util.h"
 
 #define STATE_MAGIC "netlab-state 1"
 
@@ -138,15 +139,81 @@ void lab_state_free(struct lab_state *st)
 	free(st);
 }
 
+/* The next space-separated field of *p (NUL-terminated in place), or NULL at the end. */
+static char *next_field(char **p)
+{
+	char *f = *p + strspn(*p, " ");
+
+	if (!*f)
+		return NULL;
+	*p = f + strcspn(f, " ");
+	if (**p)
+		*(*p)++ = '\0';
+	return f;
+}
+
+static bool field_pid(char **p, pid_t *ret)
+{
+	uint32_t v;
+
+	if (parse_uint32(next_field(p), 1, INT32_MAX, &v) < 0)
+		return false;
+	*ret = (pid_t)v;
+	return true;
+}
+
+/* One line of the state file (without its newline). false: damaged. */
+static bool parse_state_line(struct lab_state *st, char *line, size_t *ncap)
+{
+	char *p = line, *key = next_field(&p), *a;
+
+	if (!key)
+		return true;
+	if (streq(key, "lab")) {
+		a = next_field(&p);
+		if (!a || !topo_name_valid(a))
+			return false;
+		snprintf(st->name, sizeof(st->name), "%s", a);
+	} else if (streq(key, "file")) {
+		free(st->file);
+		st->file = strdup(p); /* the rest of the line: a path may hold spaces */
+		return st->file != NULL;
+	} else if (streq(key, "created")) {
+		return parse_uint64(next_field(&p), &st->created) == 0;
+	} else if (streq(key, "init")) {
+		return field_pid(&p, &st->init_pid) &&
+		       parse_uint64(next_field(&p), &st->init_starttime) == 0;
+	} else if (streq(key, "node")) {
+		struct lab_node_state ns = { 0 };
+
+		a = next_field(&p);
+		if (!a || !topo_name_valid(a) || !field_pid(&p, &ns.pid) ||
+		    parse_uint64(next_field(&p), &ns.starttime) < 0 ||
+		    parse_uint32(next_field(&p), 0, UINT32_MAX, &ns.flags) < 0)
+			return false;
+		memcpy(ns.name, a, strlen(a) + 1); /* valid names fit (TOPO_NAME_MAX) */
+		if (st->n_nodes == *ncap) {
+			size_t nc = *ncap ? *ncap * 2 : 16;
+			struct lab_node_state *n = realloc(st->nodes, nc * sizeof(*n));
+			if (!n)
+				return false;
+			st->nodes = n;
+			*ncap = nc;
+		}
+		st->nodes[st->n_nodes++] = ns;
+	}
+	return true;
+}
+
 int lab_state_load(const char *name, struct lab_state **ret)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *line = NULL;
-	_cleanup_close_ int runfd = -EBADF, labfd = -EBADF;
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int runfd = -EBADF, labfd = -EBADF, fd = -EBADF;
 	struct stat sb;
-	size_t cap = 0, ncap = 0;
-	int fd, r;
+	size_t ncap = 0, len = 0;
+	char *line, *nl;
+	int r;
 
 	if (!topo_name_valid(name))
 		return -ENOENT;
@@ -160,66 +227,41 @@ int lab_state_load(const char *name, struct lab_state **ret)
 	if (fd < 0)
 		return errno == ELOOP ? -EBADMSG : negative_errno();
 	/* A symlink (refused above), a fifo, a directory or a huge file is not a state file. */
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > STATE_MAX_SIZE) {
-		close(fd);
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > STATE_MAX_SIZE)
 		return -EBADMSG;
-	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
+	/* One read and a hand-made parser: `netlab exec` in a 1000-node lab reads 1000 lines
+	 * each time (sscanf made that 0.5 ms of a 1.5 ms exec). */
+	buf = malloc((size_t)sb.st_size + 1);
+	if (!buf)
 		return -ENOMEM;
+	while (len < (size_t)sb.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)sb.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return negative_errno();
+		if (n == 0)
+			break; /* truncated meanwhile: parse what is there */
+		len += (size_t)n;
 	}
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return -EBADMSG; /* a NUL byte: not ours */
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
 
-	if (getline(&line, &cap, f) < 0 || strncmp(line, STATE_MAGIC, strlen(STATE_MAGIC)) != 0)
+	line = buf;
+	nl = strchr(line, '\n');
+	if (!nl || (size_t)(nl - line) != strlen(STATE_MAGIC) ||
+	    strncmp(line, STATE_MAGIC, strlen(STATE_MAGIC)) != 0)
 		return -EBADMSG;
-	while (getline(&line, &cap, f) >= 0) {
-		char key[16], a[TOPO_NAME_MAX + 1];
-		unsigned long long s, c;
-		unsigned flags;
-		int pid;
-
-		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, "%15s", key) != 1)
-			continue;
-		if (streq(key, "lab")) {
-			if (sscanf(line, "lab %63s", a) != 1 || !topo_name_valid(a))
-				return -EBADMSG;
-			snprintf(st->name, sizeof(st->name), "%s", a);
-		} else if (streq(key, "file")) {
-			free(st->file);
-			st->file = strdup(line + 5);
-			if (!st->file)
-				return -ENOMEM;
-		} else if (streq(key, "created")) {
-			if (sscanf(line, "created %llu", &c) != 1)
-				return -EBADMSG;
-			st->created = c;
-		} else if (streq(key, "init")) {
-			if (sscanf(line, "init %d %llu", &pid, &s) != 2 || pid <= 0)
-				return -EBADMSG;
-			st->init_pid = pid;
-			st->init_starttime = s;
-		} else if (streq(key, "node")) {
-			if (sscanf(line, "node %63s %d %llu %u", a, &pid, &s, &flags) != 4 || pid <= 0 ||
-			    !topo_name_valid(a))
-				return -EBADMSG;
-			if (st->n_nodes == ncap) {
-				size_t nc = ncap ? ncap * 2 : 16;
-				struct lab_node_state *n = realloc(st->nodes, nc * sizeof(*n));
-				if (!n)
-					return -ENOMEM;
-				st->nodes = n;
-				ncap = nc;
-			}
-			struct lab_node_state *ns = &st->nodes[st->n_nodes++];
-			snprintf(ns->name, sizeof(ns->name), "%s", a);
-			ns->pid = pid;
-			ns->starttime = s;
-			ns->flags = flags;
-		}
+	for (line = nl + 1; *line; line = nl ? nl + 1 : line + strlen(line)) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!parse_state_line(st, line, &ncap))
+			return -EBADMSG;
 	}
 	if (st->init_pid <= 0 || !streq(st->name, name))
 		return -EBADMSG;

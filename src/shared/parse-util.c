@@ -185,7 +185,7 @@ int parse_percent(const char *s, uint32_t *ret)
 	return 0;
 }
 
-int parse_uint32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
+int parse_uint64(const char *s, uint64_t *ret)
 {
 	uint64_t v = 0;
 	bool overflow = false;
@@ -193,15 +193,28 @@ int parse_uint32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
 	if (!s || !is_digit(*s))
 		return -EINVAL;
 	for (; is_digit(*s); s++) {
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > UINT32_MAX) {
-			overflow = true;
-			v = UINT32_MAX + 1ULL; /* keep it from wrapping on long inputs */
-		}
+		unsigned d = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			overflow = true; /* keep reading: trailing garbage is still -EINVAL */
+		else
+			v = v * 10 + d;
 	}
 	if (*s != '\0')
 		return -EINVAL;
-	if (overflow || v < min || v > max)
+	if (overflow)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+int parse_uint32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
+{
+	uint64_t v;
+	int r = parse_uint64(s, &v);
+
+	if (r < 0)
+		return r;
+	if (v < min || v > max)
 		return -ERANGE;
 	*ret = (uint32_t)v;
 	return 0;

@@ -25,3 +25,4 @@ int parse_percent(const char *s, uint32_t *ret);
 
 /* Decimal unsigned integer in [min, max]; no sign, no leading '+', no empty string. */
 int parse_uint32(const char *s, uint32_t min, uint32_t max, uint32_t *ret);
+int parse_uint64(const char *s, uint64_t *ret);

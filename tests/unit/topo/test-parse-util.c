@@ -147,6 +147,23 @@ static void test_uint32(void **state)
 	assert_int_equal(v, 3);
 }
 
+static void test_uint64(void **state)
+{
+	uint64_t v = 3;
+
+	assert_int_equal(parse_uint64("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_uint64("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+	v = 3;
+	assert_int_equal(parse_uint64("18446744073709551616", &v), -ERANGE);
+	assert_int_equal(parse_uint64("99999999999999999999x", &v), -EINVAL);
+	assert_int_equal(parse_uint64("", &v), -EINVAL);
+	assert_int_equal(parse_uint64("-1", &v), -EINVAL);
+	assert_int_equal(parse_uint64("12 ", &v), -EINVAL);
+	assert_int_equal(v, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_percent),
 		cmocka_unit_test(test_uint32),
+		cmocka_unit_test(test_uint64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

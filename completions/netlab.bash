@@ -1,8 +1,9 @@
 # bash completion for netlab(1). Installed as share/bash-completion/completions/netlab.
 #
-# Verbs, options, topology files, lab names, node names and NODE:IF of the lab in use are all
-# asked from netlab itself (`netlab complete ...`, `netlab VERB --help`), never written here.
-# Needs no bash-completion helpers.
+# Verbs, options, topology files, lab names, node names, NODE:IF of the lab in use and the words
+# of wait, link and node are all asked from netlab itself (`netlab complete ...`, `netlab VERB
+# --help`), never written here. Needs no bash-completion helpers; uses _command_offset for the
+# command of exec, run, start and wait's cmd when bash-completion is loaded.
 
 _netlab_ask()
 {
@@ -16,19 +17,93 @@ _netlab_files()
 	compopt -o nospace 2>/dev/null
 }
 
+# _netlab_command CI: words[CI] onwards are a command line of their own (exec NODE CMD, start
+# NODE CMD, run FILE -- CMD, wait NODE cmd -- CMD): complete them as bash would on their own
+# line, not with netlab's options.
+_netlab_command()
+{
+	local -i k off=0 at=0
+	local rest=$line blanks
+
+	if ! declare -F _command_offset >/dev/null; then
+		if (($1 == ${#words[@]} - 1)); then
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -d -c -- "$cur"))
+		else
+			compopt -o default 2>/dev/null
+		fi
+		return
+	fi
+	# Our words are split at blanks only; COMP_WORDS also at COMP_WORDBREAKS (--lab=x is three
+	# words there). Find the COMP_WORDS index of the word that starts where words[CI] does, the
+	# way _command_offset itself walks COMP_LINE.
+	for ((k = 0; k <= $1; k++)); do
+		blanks=${rest%%[![:space:]]*}
+		rest=${rest#"$blanks"}
+		((off += ${#blanks}))
+		((k == $1)) && break
+		rest=${rest#"${words[k]}"}
+		((off += ${#words[k]}))
+	done
+	rest=$COMP_LINE
+	for ((k = 0; k < COMP_CWORD; k++)); do
+		while [[ -n $rest && $rest != "${COMP_WORDS[k]}"* ]]; do
+			rest=${rest:1}
+			((at++))
+		done
+		((at >= off)) && break
+		rest=${rest#"${COMP_WORDS[k]}"}
+		((at += ${#COMP_WORDS[k]}))
+	done
+	_command_offset "$k"
+}
+
+# The positional argument number pos of verb (options and their values not counted).
+_netlab_args()
+{
+	case $verb in
+	up | check | run)
+		((pos == 0)) && _netlab_files ;;
+	down | status | graph)
+		if ((pos == 0)); then
+			COMPREPLY=($(compgen -W "$(_netlab_ask labs)" -- "$cur"))
+			_netlab_files
+		fi ;;
+	exec | start | stop | logs)
+		((pos == 0)) && COMPREPLY=($(compgen -W "$(_netlab_ask nodes $lab)" -- "$cur")) ;;
+	wait | node)
+		if ((pos == 0)); then
+			COMPREPLY=($(compgen -W "$(_netlab_ask nodes $lab)" -- "$cur"))
+		elif ((pos == 1)); then
+			COMPREPLY=($(compgen -W "$(_netlab_ask words "$verb")" -- "$cur"))
+		fi ;;
+	link)
+		if ((pos == 0)); then
+			COMPREPLY=($(compgen -W "$(_netlab_ask endpoints $lab)" -- "$cur"))
+		elif ((pos == 1)); then
+			COMPREPLY=($(compgen -W "$(_netlab_ask words link)" -- "$cur"))
+		fi ;;
+	capture)
+		((pos == 0)) && COMPREPLY=($(compgen -W "$(_netlab_ask endpoints $lab)" -- "$cur")) ;;
+	esac
+}
+
 _netlab()
 {
-	local IFS=$' \t\n' line words cur prev verb= vi=0 i pos=0 lab=
+	local IFS=$' \t\n' line words cur prev tail verb= lab=
+	local -i vi=0 i n pos=0 ci=0
 	COMPREPLY=()
-	# Our own words, not COMP_WORDS: ':' is a word break for bash, and NODE:IF is one word.
+	# Our own words, not COMP_WORDS: ':' and '=' are word breaks for bash, and NODE:IF and
+	# --lab=LAB are one word each.
 	line=${COMP_LINE:0:COMP_POINT}
 	read -ra words <<<"$line"
 	[[ $line == *[[:space:]] || ${#words[@]} -eq 0 ]] && words+=("")
-	cur=${words[${#words[@]} - 1]}
-	prev=${words[${#words[@]} - 2]:-}
+	n=$((${#words[@]} - 1)) # the current word
+	cur=${words[n]}
+	prev=${words[n - 1]:-}
 	_netlab_cmd=${words[0]:-netlab}
 
-	for ((i = 1; i < ${#words[@]} - 1; i++)); do
+	for ((i = 1; i < n; i++)); do
 		case ${words[i]} in
 		-*) ;;
 		*) verb=${words[i]} vi=$i; break ;;
@@ -42,67 +117,66 @@ _netlab()
 		fi
 		return
 	fi
-	for ((i = vi + 1; i < ${#words[@]} - 1; i++)); do
+	# One pass over the words after the verb: the lab (-l X, --lab X, --lab=X), the number of
+	# positional arguments before the current word, and ci, the word where a command of the
+	# user's starts (after `--` of run, start and wait's cmd; after NODE in exec, where netlab's
+	# options end; the word after NODE in start). Words from there on are that command's.
+	for ((i = vi + 1; i < n; i++)); do
+		if ((pos == 1)) && [[ $verb == exec || ($verb == start && ${words[i]} != -*) ]]; then
+			ci=$i
+			break
+		fi
 		case ${words[i]} in
-		-l | --lab) lab=${words[i + 1]} ;;
-		--lab=*) lab=${words[i]#--lab=} ;;
-		esac
-	done
-
-	case $prev in
-	-l | --lab)
-		COMPREPLY=($(compgen -W "$(_netlab_ask labs)" -- "$cur"))
-		return ;;
-	-w | --write | -o | --output | --artifacts)
-		compopt -o filenames 2>/dev/null
-		COMPREPLY=($(compgen -f -- "$cur"))
-		return ;;
-	--format)
-		COMPREPLY=($(compgen -W "dot svg" -- "$cur"))
-		return ;;
-	-c | --count | -s | --snaplen | --timeout | --name)
-		return ;;
-	esac
-	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$("$_netlab_cmd" "$verb" --help 2>/dev/null |
-			grep -oE -- '--?[a-zA-Z][a-zA-Z-]*' | sort -u)" -- "$cur"))
-		return
-	fi
-	for ((i = vi + 1; i < ${#words[@]} - 1; i++)); do
-		case ${words[i]} in
-		-l | --lab | -w | --write | -c | --count | -o | --output | --format | -s | --snaplen | \
-			--timeout | --artifacts | --name) ((i++)) ;;
+		--)
+			ci=$((i + 1))
+			break ;;
+		-l | --lab)
+			lab=${words[i + 1]}
+			((i++)) ;;
+		--lab=*)
+			lab=${words[i]#--lab=} ;;
+		-w | --write | -c | --count | -o | --output | -f | --format | -s | --snaplen | -t | \
+			--timeout | --artifacts | -n | --name)
+			((i++)) ;;
 		-*) ;;
 		*) ((pos++)) ;;
 		esac
 	done
+	# The command's own name is being typed (i > n: the current word is an option's value).
+	if ((!ci && pos == 1 && i == n)) && [[ $verb == exec || ($verb == start && $cur != -*) ]]; then
+		ci=$n
+	fi
+	if ((ci)); then
+		_netlab_command "$ci"
+		return
+	fi
 
-	case $verb in
-	up | check | run)
-		((pos == 0)) && _netlab_files ;;
-	down | status | graph)
-		if ((pos == 0)); then
-			COMPREPLY=($(compgen -W "$(_netlab_ask labs)" -- "$cur"))
-			_netlab_files
-		fi ;;
-	exec)
-		if ((pos == 0)); then
-			COMPREPLY=($(compgen -W "$(_netlab_ask nodes $lab)" -- "$cur"))
-		elif ((pos == 1)); then
-			COMPREPLY=($(compgen -c -- "$cur"))
+	case $prev in
+	-l | --lab)
+		COMPREPLY=($(compgen -W "$(_netlab_ask labs)" -- "$cur")) ;;
+	-w | --write | -o | --output | --artifacts)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -f -- "$cur")) ;;
+	-f | --format)
+		COMPREPLY=($(compgen -W "dot svg" -- "$cur")) ;;
+	-c | --count | -s | --snaplen | -t | --timeout | -n | --name) ;;
+	*)
+		if [[ $cur == --lab=* ]]; then
+			COMPREPLY=($(compgen -P --lab= -W "$(_netlab_ask labs)" -- "${cur#--lab=}"))
+		elif [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$("$_netlab_cmd" "$verb" --help 2>/dev/null |
+				grep -oE -- '--?[a-zA-Z][a-zA-Z-]*' | sort -u)" -- "$cur"))
 		else
-			compopt -o default 2>/dev/null
+			_netlab_args
 		fi ;;
-	wait | start | stop | logs | node)
-		((pos == 0)) && COMPREPLY=($(compgen -W "$(_netlab_ask nodes $lab)" -- "$cur")) ;;
-	link | capture)
-		((pos == 0)) && COMPREPLY=($(compgen -W "$(_netlab_ask endpoints $lab)" -- "$cur")) ;;
 	esac
 
-	# bash replaces only what follows the last ':' of the word.
-	if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
-		local strip=${cur%"${cur##*:}"}
-		COMPREPLY=("${COMPREPLY[@]#"$strip"}")
+	# bash replaces only what follows the last ':' or '=' of the word (when they break words).
+	tail=$cur
+	[[ $COMP_WORDBREAKS == *:* ]] && tail=${tail##*:}
+	[[ $COMP_WORDBREAKS == *=* ]] && tail=${tail##*=}
+	if [[ $tail != "$cur" ]]; then
+		COMPREPLY=("${COMPREPLY[@]#"${cur%"$tail"}"}")
 	fi
 }
 complete -F _netlab netlab

@@ -2,8 +2,10 @@
 /* The `netlab` verbs, one file each; the only layer that prints for people. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "topo.h"
 
@@ -35,6 +37,21 @@ int verb_doctor(int argc, char **argv);
 
 /* The verbs, one per line, without hidden ones (main.c; for `netlab complete verbs`). */
 void cli_list_verbs(FILE *f);
+
+/* The words a verb takes after its first argument, NULL-terminated: the tables the verbs' own
+ * parsers look them up in, so that `netlab complete words VERB` offers exactly what is accepted. */
+extern const char *const cli_wait_conditions[]; /* wait.c; indexed by enum lab_wait_kind */
+extern const char *const cli_link_ops[];        /* link.c */
+extern const char *const cli_node_ops[];        /* node.c */
+
+/* The index of word in a NULL-terminated table, or -ENOENT. */
+static inline int cli_word_index(const char *const *table, const char *word)
+{
+	for (int i = 0; table[i]; i++)
+		if (strcmp(table[i], word) == 0)
+			return i;
+	return -ENOENT;
+}
 
 /* Parses, validates and plans path; prints file:line:col errors. Returns EXIT_OK and *ret, or
  * EXIT_USAGE. */

@@ -9,6 +9,8 @@
  *   nodes [LAB]                the nodes of LAB, or of the lab in use (-l/NETLAB_LAB/the only one)
  *   endpoints [LAB]            NODE:IF of every interface of the lab in use (for capture, link)
  *   nodes-of FILE              the nodes of a topology file (for commands given a FILE)
+ *   words VERB                 what VERB takes after its first argument: wait's conditions,
+ *                              link's and node's operations (the tables their parsers use)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +63,23 @@ static void print_endpoints(const struct topo *t)
 			printf("%s:%s\n", t->switches[t->ifaces[i].owner].name, t->ifaces[i].name);
 }
 
+static void print_words(const char *verb)
+{
+	static const struct {
+		const char *verb;
+		const char *const *words;
+	} tables[] = {
+		{ "wait", cli_wait_conditions },
+		{ "link", cli_link_ops },
+		{ "node", cli_node_ops },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(tables); i++)
+		if (streq(verb, tables[i].verb))
+			for (const char *const *w = tables[i].words; *w; w++)
+				printf("%s\n", *w);
+}
+
 int verb_complete(int argc, char **argv)
 {
 	_cleanup_free_ char *lab = NULL;
@@ -91,7 +110,9 @@ int verb_complete(int argc, char **argv)
 			print_endpoints(t);
 			topo_free(t);
 		}
-	} else if (streq(what, "nodes-of") && argc > 2) {
+	} else if (streq(what, "words") && argc > 2)
+		print_words(argv[2]);
+	else if (streq(what, "nodes-of") && argc > 2) {
 		if (topo_parse_file(argv[2], &t, &err) >= 0) {
 			for (size_t i = 0; i < t->n_nodes; i++)
 				printf("%s\n", t->nodes[i].name);

@@ -14,6 +14,8 @@
 #define USAGE                                                                                      \
 	"netlab link [-l LAB] NODE:IF up|down|set KEY=VALUE...|reset|show [--json] [--egress]"
 
+const char *const cli_link_ops[] = { "up", "down", "set", "reset", "show", NULL };
+
 /* "50ms", "1.5s", "250us", as short as exact. */
 static const char *fmt_time(uint64_t ns, char *buf, size_t size)
 {
@@ -173,8 +175,7 @@ int verb_link(int argc, char **argv)
 	size_t n_rest = (size_t)(argc - optind - 2);
 
 	bool is_set = streq(op, "set");
-	if (!streq(op, "up") && !streq(op, "down") && !is_set && !streq(op, "reset") &&
-	    !streq(op, "show"))
+	if (cli_word_index(cli_link_ops, op) < 0)
 		return cli_usage_error(USAGE, "unknown operation '%s'", op);
 	if (is_set && n_rest == 0)
 		return cli_usage_error(USAGE, "set needs KEY=VALUE options (delay=, jitter=, loss=, "

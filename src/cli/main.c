@@ -56,7 +56,7 @@ static void help(FILE *f)
 	      "                                   pcap of one interface (- : stdout, for wireshark)\n"
 	      "  run FILE [-l LAB] [--keep] [--artifacts DIR] -- CMD...\n"
 	      "                                   up, run CMD on the host, down whatever happens\n"
-	      "  wait [-l LAB] NODE COND [--timeout T]\n"
+	      "  wait [-l LAB] NODE COND [--timeout T] [--json]\n"
 	      "                                   until COND holds in NODE (default 30s): addr ADDR,\n"
 	      "                                   route PREFIX, tcp PORT, reach NODE|ADDR, cmd -- CMD\n"
 	      "  start [-l LAB] NODE [--name NAME] CMD...   start a daemon in NODE\n"

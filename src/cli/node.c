@@ -10,6 +10,8 @@
 
 #define USAGE "netlab node [-l LAB] NODE stop|start"
 
+const char *const cli_node_ops[] = { "stop", "start", NULL };
+
 int verb_node(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -36,7 +38,7 @@ int verb_node(int argc, char **argv)
 	if (argc - optind != 2)
 		return cli_usage_error(USAGE, "expected NODE and stop or start");
 	op = argv[optind + 1];
-	if (!streq(op, "stop") && !streq(op, "start"))
+	if (cli_word_index(cli_node_ops, op) < 0)
 		return cli_usage_error(USAGE, "unknown operation '%s'", op);
 	if (!cli_check_root("node"))
 		return EXIT_FAIL;

@@ -16,12 +16,9 @@
 	"netlab wait [-l LAB] [--timeout T] [--json] NODE addr ADDR|route PREFIX|tcp PORT|"        \
 	"reach NODE|ADDR|cmd -- CMD..."
 
-static const struct {
-	const char *name;
-	enum lab_wait_kind kind;
-} conditions[] = {
-	{ "addr", LAB_WAIT_ADDR },   { "route", LAB_WAIT_ROUTE }, { "tcp", LAB_WAIT_TCP },
-	{ "reach", LAB_WAIT_REACH }, { "cmd", LAB_WAIT_CMD },
+const char *const cli_wait_conditions[] = {
+	[LAB_WAIT_ADDR] = "addr",   [LAB_WAIT_ROUTE] = "route", [LAB_WAIT_TCP] = "tcp",
+	[LAB_WAIT_REACH] = "reach", [LAB_WAIT_CMD] = "cmd",     [LAB_WAIT_CMD + 1] = NULL,
 };
 
 static uint64_t now_ns(void)
@@ -78,8 +75,7 @@ int verb_wait(int argc, char **argv)
 	char seen[1024];
 	bool as_json = false;
 	uint64_t start;
-	int c, r, sep, nargs;
-	size_t k;
+	int c, r, sep, nargs, k;
 
 	/* `cmd -- CMD...`: the command after "--" is not ours to parse. */
 	for (sep = 1; sep < argc && !streq(argv[sep], "--"); sep++)
@@ -107,12 +103,10 @@ int verb_wait(int argc, char **argv)
 		return cli_usage_error(USAGE, "expected a node and a condition");
 	node = argv[optind];
 	what = argv[optind + 1];
-	for (k = 0; k < ELEMENTSOF(conditions); k++)
-		if (streq(what, conditions[k].name))
-			break;
-	if (k == ELEMENTSOF(conditions))
+	k = cli_word_index(cli_wait_conditions, what);
+	if (k < 0)
 		return cli_usage_error(USAGE, "unknown condition '%s'", what);
-	cond.kind = conditions[k].kind;
+	cond.kind = (enum lab_wait_kind)k;
 	if (cond.kind == LAB_WAIT_CMD) {
 		if (nargs != 2 || sep >= argc - 1)
 			return cli_usage_error(USAGE, "expected 'cmd -- CMD [ARG...]'");

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Ways into a node: ns_run (join, fork, exec, wait — what `netlab exec` is) and ns_spawn_daemon
- * (start something that belongs to the node and outlives the caller).
+ * Ways into a node: ns_run (join, posix_spawn, wait — what `netlab exec` is) and
+ * ns_spawn_daemon (start something that belongs to the node and outlives the caller).
  *
  * One setns(pidfd, flags) joins all of a node's namespaces at once (4 µs). Joining the PID
- * namespace only affects children, which is why both paths fork after it: the command then
- * lives inside the lab, and dies with it.
+ * namespace only affects children, which is why both paths create a process after it: the
+ * command then lives inside the lab, and dies with it.
  */
 #include <fcntl.h>
 #include <limits.h>

@@ -2,12 +2,13 @@
 # The zsh completion (completions/_netlab) in a real zsh: an interactive `zsh -f` on a
 # pseudo-terminal (zsh/zpty) loads it with compinit, gets a command line and a TAB, and prints
 # the candidates zsh would offer, through a compadd wrapper. Verbs, a verb's options, topology
-# files, lab names and node names of a running lab, which _netlab asks netlab for.
+# files, lab names and node names of a running lab, the words of wait, link and node, which
+# _netlab asks netlab for.
 . "$(dirname "$0")/lib.sh"
 command -v zsh >/dev/null || skip_all "zsh not installed"
 zsh -fc 'zmodload zsh/zpty' 2>/dev/null || skip_all "zsh has no zsh/zpty module"
 require_root
-plan 19
+plan 23
 snapshot before
 L=t-zsh-$$
 L2=u-zsh-$$ # a second lab: no "only lab that is up" to fall back on
@@ -80,6 +81,10 @@ is "after exec's NODE, a command name" "yes" \
 # of netlab.
 is "after exec's NODE, options are the command's" "" "$(complete_zsh "netlab exec -l $L r1 t-nocmd -")"
 is "after run's --, options are the command's" "" "$(complete_zsh "netlab run lab1.conf -- t-nocmd --")"
+is "after start's --name, its value: no command names" "" "$(complete_zsh "netlab start -l $L r1 --name ")"
+is "wait's conditions after NODE (from netlab)" "reach route" "$(complete_zsh "netlab wait -l $L r1 r")"
+is "link's operations after NODE:IF (from netlab)" "set show" "$(complete_zsh "netlab link -l $L r1:eth0 s")"
+is "node's operations after NODE (from netlab)" "start stop" "$(complete_zsh "netlab node -l $L r1 st")"
 ok "down" "$NETLAB" down "$L"
 ok "down the second lab" "$NETLAB" down "$L2"
 host_unchanged

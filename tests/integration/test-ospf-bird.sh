@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v bird >/dev/null || skip_all "bird2 not installed"
-plan 17
+plan 18
 snapshot before
 
 LAB=t-ospf-$$
@@ -17,8 +17,16 @@ w() { "$NETLAB" wait -l "$LAB" "$@"; }
 ok "up (five birds, each with its own rendered bird.conf)" "$NETLAB" up -l "$LAB" "$FILE"
 ok "each bird.conf has its router's loopback as router id" \
 	sh -c "'$NETLAB' exec -l '$LAB' r4 cat /etc/bird/bird.conf | grep -qx 'router id 10.255.0.4;'"
-ok "bird runs in each router, logging to NETLAB_DIR/NODE/bird.log" \
-	sh -c "for r in r1 r2 r3 r4 r5; do '$NETLAB' logs -l '$LAB' \$r bird | grep -q Started || exit 1; done"
+# bird logs "Started" once it has read its configuration, which on a loaded machine can be a
+# while after up returns (up waits for the daemon to run, not to be ready): wait for the line.
+started() {
+	local r
+	for r in r1 r2 r3 r4 r5; do
+		w --timeout 30 "$r" cmd -- grep -q Started "$RUN_DIR/$LAB/$r/bird.log" || return 1
+	done
+}
+ok "bird runs in each router, logging to NETLAB_DIR/NODE/bird.log" started
+ok "netlab logs shows it" sh -c "'$NETLAB' logs -l '$LAB' r3 bird | grep -q Started"
 
 converged() {
 	local fam=$1 r n lo

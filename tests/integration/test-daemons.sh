@@ -34,6 +34,8 @@ ok "start statement: a pid file with pid and start time" \
 
 L() { "$NETLAB" logs -l "$LAB" "$@"; }
 ok "logs NODE: every daemon, with a header" sh -c "'$NETLAB' logs -l '$LAB' r1 | grep -q '^==> sh (running, pid [0-9]*) <==$'"
+# r1's daemon writes its line in its own time: wait for it before reading it back.
+"$NETLAB" wait -l "$LAB" --timeout 10 r1 cmd -- grep -q started "$RUN_DIR/$LAB/r1/sh.log"
 is "logs NODE NAME: the log itself" "started" "$(L r1 sh | head -1)"
 ok "start at run time, named" "$NETLAB" start -l "$LAB" h --name ticker sh -c 'echo tick; exec sleep 1000'
 is "a second daemon of that name is refused" "1" \

@@ -26,9 +26,16 @@ ok "up" "$NETLAB" up -l "$LAB" "$TMP/s.conf"
 cp "$S" "$TMP/state.orig"
 init=$(awk '$1 == "init" {print $2}' "$S")
 init_st=$(awk '$1 == "init" {print $3}' "$S")
-sleep 1000 &
-other=$!
-other_st=$(starttime $other)
+# An unrelated process, started after the lab init: its start time (in clock ticks, 10 ms) can
+# still be the init's when up was quick, and then it would not be "unrelated" to the check at
+# all. Start it again until the tick has moved on.
+for i in $(seq 1 100); do
+	sleep 1000 &
+	other=$!
+	other_st=$(starttime $other)
+	[ "$other_st" != "$init_st" ] && break
+	kill $other; wait $other 2>/dev/null
+done
 
 # exec into the lab must not run anything: if it entered the wrong process, the command would
 # run in that process's namespaces (the host's) and create this file.
@@ -163,7 +170,8 @@ rm -f "$RUN_DIR/t-stale-link-$$"
 rmdir "$RUN_DIR/t-stale-other-$$"
 ok "down" "$NETLAB" down "$LAB"
 # A dead lab's directory with symlinks planted where up writes: up must write none through them.
-mkdir -m 700 "$RUN_DIR/$LAB"
+# (The run directory itself goes with the last lab: make it again if this was that lab.)
+mkdir -p -m 700 "$RUN_DIR/$LAB"
 echo target >"$TMP/target"
 for f in hosts topology.conf state state.new; do ln -s "$TMP/target" "$RUN_DIR/$LAB/$f"; done
 mkdir -p "$TMP/tdir"

@@ -40,7 +40,7 @@ is "exec statements ran, in the node, with %NODE%" "hello from a" "$(x a cat /mn
 is "a tmpfs mount is private to its node" "" "$(cat /mnt/greeting 2>/dev/null)"
 is "a bind mount shows the host directory" "from the host" "$(x b cat /mnt/file)"
 ok "start daemons log to NETLAB_DIR/NODE/NAME.log" \
-	grep -q "daemon a started" "$RUN_DIR/$LAB/a/sh.log"
+	"$NETLAB" wait -l "$LAB" --timeout 10 a cmd -- grep -q "daemon a started" "$RUN_DIR/$LAB/a/sh.log"
 
 # SIGTERM to `netlab exec` reaches the command.
 "$NETLAB" exec -l "$LAB" a sh -c 'trap "exit 42" TERM; echo ready; while :; do sleep 0.05; done' >"$TMP/sig.out" &

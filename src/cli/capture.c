@@ -148,6 +148,18 @@ static int capture(const char *lab, const char *owner, const char *ifname, const
 		   ctx.stream ? "" : " into ", ctx.stream ? "" : out);
 
 	r = stop_requested ? 0 : P->loop(p, count > 0 ? (int)count : -1, on_packet, (u_char *)&ctx);
+	/* A signal ends the loop at once, but what the interface carried until then is already
+	 * in the kernel's buffer: keep it, as the user who pressed ^C after the packet saw it go
+	 * by expects. Non-blocking, never more than -c allows, and a bounded number of ring
+	 * blocks: a busy link must not keep a stopped capture going. */
+	if (r == PCAP_ERROR_BREAK && P->setnonblock(p, 1, errbuf) == 0) {
+		for (int pass = 0; pass < 64 && (count == 0 || ctx.n < (uint64_t)count); pass++) {
+			int left = count ? (int)((uint64_t)count - ctx.n) : -1;
+			if (P->dispatch(p, left, on_packet, (u_char *)&ctx) <= 0)
+				break;
+		}
+		r = 0;
+	}
 	int ret = EXIT_OK;
 	if (r == PCAP_ERROR) {
 		log_error("Capture on '%s:%s' ended: %s", owner, ifname, P->geterr(p));

@@ -17,8 +17,8 @@ static const struct {
 	SYM(create),    SYM(set_snaplen), SYM(set_promisc), SYM(set_timeout),
 	SYM(set_immediate_mode), SYM(activate), SYM(compile), SYM(setfilter),
 	SYM(freecode),  SYM(dump_open),   SYM(dump),        SYM(dump_flush),
-	SYM(dump_close), SYM(loop),       SYM(breakloop),   SYM(stats),
-	SYM(geterr),    SYM(close),
+	SYM(dump_close), SYM(loop),       SYM(dispatch),    SYM(setnonblock),
+	SYM(breakloop), SYM(stats),       SYM(geterr),      SYM(close),
 };
 
 const struct pcap_api *pcap_api_load(void)

@@ -24,6 +24,8 @@ struct pcap_api {
 	int (*dump_flush)(pcap_dumper_t *d);
 	void (*dump_close)(pcap_dumper_t *d);
 	int (*loop)(pcap_t *p, int cnt, pcap_handler callback, u_char *user);
+	int (*dispatch)(pcap_t *p, int cnt, pcap_handler callback, u_char *user);
+	int (*setnonblock)(pcap_t *p, int nonblock, char *errbuf);
 	void (*breakloop)(pcap_t *p);
 	int (*stats)(pcap_t *p, struct pcap_stat *ps);
 	char *(*geterr)(pcap_t *p);

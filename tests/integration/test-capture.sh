@@ -7,7 +7,7 @@ require_root
 command -v tcpdump >/dev/null || skip_all "tcpdump not installed (it reads the captures back)"
 "$NETLAB" capture --help >/dev/null 2>&1 || skip_all "netlab built without capture"
 "$NETLAB" capture -l x n:i -w /dev/null 2>&1 | grep -q "without libpcap" && skip_all "netlab built without libpcap"
-plan 13
+plan 15
 snapshot before
 L=t-cap-$$
 S=t-cap-sw-$$
@@ -52,6 +52,20 @@ kill -INT $cap
 wait $cap
 is "a capture without -c ends with SIGINT, status 0" 0 $?
 ok "and its file is complete" sh -c "tcpdump -nr '$TMP/c.pcap' 2>/dev/null | grep -q 'IP 10.0.12.1 > 10.0.12.2: ICMP echo request'"
+
+# The packets went by before the ^C but the capture had not read them yet (stopped here, so
+# that it cannot have): they are in the kernel's buffer and must still reach the file.
+"$NETLAB" capture -l "$L" r2:eth0 -w "$TMP/e.pcap" 2>"$TMP/e.err" &
+cap=$!
+listening "$TMP/e.err"
+kill -STOP $cap
+"$NETLAB" exec -l "$L" r1 ping -c1 -W2 -q 10.0.12.2 >/dev/null
+kill -INT $cap
+kill -CONT $cap
+wait $cap
+is "SIGINT before the capture read what it saw: status 0" 0 $?
+is "... and the echo request and reply are in the file" 2 \
+	"$(tcpdump -nr "$TMP/e.pcap" 2>/dev/null | grep -c 'IP 10.0.12.[12] > 10.0.12.[12]: ICMP echo')"
 
 is "no such interface: exit 1" 1 "$("$NETLAB" capture -l "$L" r1:nosuch -w "$TMP/x.pcap" 2>/dev/null; echo $?)"
 ok "down" "$NETLAB" down "$L"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
 
+#include "lab-internal.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -11,39 +12,34 @@ int lab_exec(const char *name, const char *node, char *const argv[], int *exec_e
 	return lab_exec_io(name, node, argv, NULL, exec_errno);
 }
 
+void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node)
+{
+	/* Not NETLAB_LAB: inside a node it would choose this lab for a netlab run there, which
+	 * sees only its own (nested) labs. The lab is the last part of NETLAB_DIR. */
+	snprintf(e->lab, sizeof(e->lab), "NETLAB_LAB");
+	snprintf(e->node, sizeof(e->node), "NETLAB_NODE=%s", node);
+	snprintf(e->dir, sizeof(e->dir), "NETLAB_DIR=%s/%s", lab_run_dir(), lab);
+	e->env[0] = e->lab;
+	e->env[1] = e->node;
+	e->env[2] = e->dir;
+	e->env[3] = NULL;
+}
+
 int lab_exec_io(const char *name, const char *node, char *const argv[],
 		const struct lab_exec_io *io, int *exec_errno)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 	_cleanup_close_ int pidfd = -EBADF;
-	char env_lab[128], env_node[128], env_dir[4200];
-	const char *env[] = { env_lab, env_node, env_dir, NULL };
+	struct lab_node_env e;
 	size_t i;
 	int r;
 
-	r = lab_state_load(name, &st);
-	if (r == -ENOENT)
-		return log_error_errno(r, "no lab '%s' is up", name);
+	r = lab_node_open(name, node, &st, &i, &pidfd);
 	if (r < 0)
-		return log_error_errno(r, "Cannot read the state of lab '%s': %m", name);
-	/* Never enter through a pid that is no longer the lab's. */
-	r = lab_state_check_alive(st, NULL);
-	if (r < 0)
-		return log_error_errno(r, "lab '%s' is dead (stale state: run 'netlab clean')", name);
-	i = lab_state_find_node(st, node);
-	if (i == TOPO_NONE)
-		return log_error_errno(-ENOENT, "lab '%s' has no node '%s'", name, node);
-	r = lab_state_node_pidfd(st, i, &pidfd);
-	if (r < 0)
-		return log_error_errno(r, "node '%s' of lab '%s' is not running", node, name);
-
-	/* Not NETLAB_LAB: inside a node it would choose this lab for a netlab run there, which
-	 * sees only its own (nested) labs. The lab is the last part of NETLAB_DIR. */
-	snprintf(env_lab, sizeof(env_lab), "NETLAB_LAB");
-	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", node);
-	snprintf(env_dir, sizeof(env_dir), "NETLAB_DIR=%s/%s", lab_run_dir(), name);
+		return r;
+	lab_node_env_init(&e, name, node);
 	struct ns_run_opts o = {
-		.env_add = env,
+		.env_add = e.env,
 		.stdin_fd = io ? io->stdin_fd : -1,
 		.stdout_fd = io ? io->stdout_fd : -1,
 		.stderr_fd = io ? io->stderr_fd : -1,

@@ -26,6 +26,15 @@ struct lab_up_ctx {
 	const char *const *env;            /* NETLAB_LAB=, NETLAB_DIR= for started commands */
 };
 
+/* The environment of a command netlab runs in a node on a user's behalf (exec, wait's cmd and
+ * reach): NETLAB_NODE and NETLAB_DIR set, NETLAB_LAB removed. `env` points into the struct:
+ * fill it where it is used, do not copy it. */
+struct lab_node_env {
+	char lab[16], node[128], dir[4200];
+	const char *env[4];
+};
+void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node);
+
 int lab_impair_check(const struct topo *t);
 int lab_impair_apply(const struct lab_up_ctx *c);
 int lab_files_write(const struct lab_up_ctx *c);

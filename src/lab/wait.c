@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lab-internal.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -341,11 +342,17 @@ static void last_line(int fd, char *buf, size_t size)
 	buf[len] = '\0';
 }
 
-static int run_in_node(int pidfd, unsigned flags, char *const argv[], int out, int *exec_errno)
+/* As `netlab exec` runs a command (the same environment), output into `out`. */
+static int run_in_node(int pidfd, unsigned flags, char *const argv[], const char *const *env,
+		       int out, int *exec_errno)
 {
 	_cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	struct ns_run_opts o = {
-		.stdin_fd = null, .stdout_fd = out, .stderr_fd = out, .exec_errno = exec_errno,
+		.env_add = env,
+		.stdin_fd = null,
+		.stdout_fd = out,
+		.stderr_fd = out,
+		.exec_errno = exec_errno,
 	};
 
 	int r;
@@ -426,6 +433,7 @@ int lab_wait(const char *lab, const char *node, const struct lab_wait_cond *cond
 	struct mnl_socket *ev = NULL;
 	struct seen seen = { .buf = seen_buf, .size = seen_size };
 	struct target want;
+	struct lab_node_env env;
 	uint64_t deadline = now_ns() + timeout_ns, backoff_ms = 10;
 	unsigned flags, port = 0;
 	bool logged = false;
@@ -460,6 +468,7 @@ int lab_wait(const char *lab, const char *node, const struct lab_wait_cond *cond
 	if (r < 0)
 		return r;
 	flags = ns_node_setns_flags(st->nodes[idx].flags);
+	lab_node_env_init(&env, lab, node);
 
 	if (cond->kind == LAB_WAIT_ADDR || cond->kind == LAB_WAIT_ROUTE) {
 		unsigned groups = cond->kind == LAB_WAIT_ADDR
@@ -527,7 +536,7 @@ int lab_wait(const char *lab, const char *node, const struct lab_wait_cond *cond
 					 (char *)cond->arg, NULL };
 			char line[200];
 			int ee = 0;
-			r = run_in_node(pidfd, flags, argv, out, &ee);
+			r = run_in_node(pidfd, flags, argv, env.env, out, &ee);
 			if (r >= 0) {
 				found = r == 0;
 				last_line(out, line, sizeof(line));
@@ -545,7 +554,7 @@ int lab_wait(const char *lab, const char *node, const struct lab_wait_cond *cond
 		case LAB_WAIT_CMD: {
 			char line[200];
 			int ee = 0;
-			r = run_in_node(pidfd, flags, cond->argv, out, &ee);
+			r = run_in_node(pidfd, flags, cond->argv, env.env, out, &ee);
 			if (r >= 0) {
 				found = r == 0;
 				last_line(out, line, sizeof(line));

@@ -3,7 +3,7 @@
 # sleeps), and its timeout message naming what was last seen.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 23
+plan 24
 snapshot before
 
 LAB=t-wait-$$
@@ -24,6 +24,10 @@ ok "addr: an IPv6 address that is there" w a addr fd00:77::1
 ok "route: a connected prefix" w a route 10.0.0.0/30
 ok "tcp/reach/cmd: reach b by name" w a reach b
 ok "cmd: exits 0" w a cmd -- test -d /proc
+# As exec runs it: NETLAB_NODE and NETLAB_DIR set, NETLAB_LAB not (a nested netlab there must
+# choose its own labs).
+ok "cmd: the environment of exec" env NETLAB_LAB=x "$NETLAB" wait -l "$LAB" a cmd -- sh -c \
+	"[ \"\$NETLAB_NODE\" = a ] && [ \"\$NETLAB_DIR\" = '$RUN_DIR/$LAB' ] && [ -z \"\${NETLAB_LAB+set}\" ]"
 
 is "addr: timeout status 1" "1" "$(w --timeout 200ms a addr 10.9.9.9 2>/dev/null; echo $?)"
 ok "addr: the message names the address and what was seen" sh -c \

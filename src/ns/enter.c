@@ -238,6 +238,18 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	if (!have_cwd || chdir(cwd) < 0)
 		(void)chdir("/");
 
+	/* From the moment the command runs, a SIGTERM for us is its: held back from here until
+	 * the forwarding is in place, or one that came in between (the command already printing,
+	 * we not yet past spawn) would end us with our default action and leave the command
+	 * running alone. The child starts with no signal blocked (spawn's SETSIGMASK). */
+	sigset_t held, old_mask;
+	sigemptyset(&held);
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaddset(&held, forwarded[i]);
+	for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+		sigaddset(&held, ignored[i]);
+	sigprocmask(SIG_BLOCK, &held, &old_mask);
+
 	e = spawn(argv, o, &pid);
 
 	/* The child is inside; we go home. Whatever this process does next — the sanitizers'
@@ -245,6 +257,7 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	 * namespaces, not in the node's, where /proc/self does not even resolve. */
 	r = restore_namespaces(saved);
 	if (e != 0) {
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		if (!is_exec_error(e))
 			return -e; /* e.g. the lab is going down */
 		if (o && o->exec_errno)
@@ -255,16 +268,19 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	if (r < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		return r;
 	}
 
 	/* Until the command ends, signals meant for us are its; ^C and ^\ reach it through
-	 * the terminal already. Ours come back afterwards (run, wait and the library go on). */
+	 * the terminal already. Ours come back afterwards (run, wait and the library go on).
+	 * Unblocking delivers what was held: forwarded now, or dropped for SIGINT/SIGQUIT. */
 	forward_pid = pid;
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
 		sigaction(forwarded[i], &fw, &old_fw[i]);
 	for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
 		sigaction(ignored[i], &ign, &old_ign[i]);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 
 	while ((r = (int)waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;

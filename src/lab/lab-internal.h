@@ -35,6 +35,10 @@ struct lab_node_env {
 };
 void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node);
 
+/* Every still tentative IPv6 link-local address of the lab's nodes made usable (linklocal.c
+ * says why). Logs; -errno of the first failure. */
+int lab_link_locals_settle(const struct lab_up_ctx *c);
+
 int lab_impair_check(const struct topo *t);
 int lab_impair_apply(const struct lab_up_ctx *c);
 int lab_files_write(const struct lab_up_ctx *c);

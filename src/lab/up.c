@@ -825,11 +825,6 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		goto out;
 	PHASE_END(LAB_PHASE_LINKS);
 
-	r = configure_nodes(&u);
-	if (r < 0)
-		goto out;
-	PHASE_END(LAB_PHASE_ADDRESSES);
-
 	ctx = (struct lab_up_ctx){
 		.t = t,
 		.lab = u.lab,
@@ -840,6 +835,15 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		.self_netns = u.self_netns,
 		.env = env,
 	};
+	r = configure_nodes(&u);
+	if (r < 0)
+		goto out;
+	/* After every node's links are up: a link-local exists once both ends are. */
+	r = lab_link_locals_settle(&ctx);
+	if (r < 0)
+		goto out;
+	PHASE_END(LAB_PHASE_ADDRESSES);
+
 	r = lab_impair_apply(&ctx);
 	if (r < 0)
 		goto out;

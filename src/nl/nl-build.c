@@ -241,6 +241,24 @@ struct nlmsghdr *nl_build_addr(void *buf, uint32_t seq, int ifindex, int family,
 	return nlh;
 }
 
+struct nlmsghdr *nl_build_addr_del(void *buf, uint32_t seq, int ifindex, int family,
+				   const uint8_t *addr, uint8_t plen)
+{
+	int alen = addr_len(family);
+
+	if (alen < 0 || !addr || ifindex <= 0 || plen > alen * 8)
+		return invalid(buf);
+
+	struct nlmsghdr *nlh = put_request(buf, seq, RTM_DELADDR, 0);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)family;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_index = (uint32_t)ifindex;
+	/* ipaddr_modify() for "ip addr del": IFA_LOCAL only, never IFA_ADDRESS. */
+	mnl_attr_put(nlh, IFA_LOCAL, (size_t)alen, addr);
+	return nlh;
+}
+
 struct nlmsghdr *nl_build_route(void *buf, uint32_t seq, const struct nl_route *rt)
 {
 	int alen = rt ? addr_len(rt->family) : -EINVAL;

@@ -64,6 +64,10 @@ struct nlmsghdr *nl_build_link_updown(void *buf, uint32_t seq, int ifindex, bool
 struct nlmsghdr *nl_build_addr(void *buf, uint32_t seq, int ifindex, int family,
 			       const uint8_t *addr, uint8_t plen, bool nodad);
 
+/* RTM_DELADDR of addr/plen on ifindex, as `ip addr del` sends it (IFA_LOCAL). */
+struct nlmsghdr *nl_build_addr_del(void *buf, uint32_t seq, int ifindex, int family,
+				   const uint8_t *addr, uint8_t plen);
+
 /* RTM_NEWROUTE NLM_F_CREATE|NLM_F_EXCL, table main, protocol static, scope universe, unicast.
  * dst may be NULL when dst_len is 0 (default route). gw may be NULL (then oif is required).
  * oif 0 = none; metric 0 = none. */

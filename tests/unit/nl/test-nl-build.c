@@ -445,6 +445,33 @@ static void test_addr_v6(void **state)
 	}
 }
 
+static void test_addr_del(void **state)
+{
+	uint8_t buf[NL_MSG_MAX] __attribute__((aligned(8)));
+	uint8_t addr[16];
+	struct attrs a;
+	(void)state;
+
+	assert_int_equal(inet_pton(AF_INET6, "fe80::200:ff:fe00:1", addr), 1);
+	const struct nlmsghdr *nlh = nl_build_addr_del(dirty(buf), 5, 23, AF_INET6, addr, 64);
+	check_header(nlh, RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK, 5);
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifa->ifa_family, AF_INET6);
+	assert_int_equal(ifa->ifa_prefixlen, 64);
+	assert_int_equal(ifa->ifa_index, 23);
+	assert_int_equal(ifa->ifa_flags, 0);
+	check_whole(nlh, sizeof(*ifa));
+	parse_msg(nlh, sizeof(*ifa), &a);
+	assert_int_equal(a.total, 1);
+	check_bytes(&a, IFA_LOCAL, addr, 16);
+
+	assert_non_null(nl_build_addr_del(buf, 1, 1, AF_INET, addr, 32));
+	assert_null(nl_build_addr_del(buf, 1, 1, AF_INET, addr, 33));
+	assert_null(nl_build_addr_del(buf, 1, 0, AF_INET6, addr, 64));
+	assert_null(nl_build_addr_del(buf, 1, 1, AF_INET6, NULL, 64));
+	assert_null(nl_build_addr_del(buf, 1, 1, AF_PACKET, addr, 8));
+}
+
 static void test_addr_invalid(void **state)
 {
 	uint8_t buf[NL_MSG_MAX] __attribute__((aligned(8)));
@@ -587,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_veth_invalid), cmocka_unit_test(test_bridge),
 		cmocka_unit_test(test_link_updown),  cmocka_unit_test(test_link_master),
 		cmocka_unit_test(test_addr_v4),      cmocka_unit_test(test_addr_v6),
+		cmocka_unit_test(test_addr_del),
 		cmocka_unit_test(test_addr_invalid), cmocka_unit_test(test_route_v4),
 		cmocka_unit_test(test_route_v6),     cmocka_unit_test(test_route_invalid),
 		cmocka_unit_test(test_dump),

@@ -66,6 +66,8 @@ enum lab_liveness { LAB_RUNNING, LAB_STARTING, LAB_STALE };
 /* What a lab directory holds: running (committed, init alive), starting (an `up` or `down`
  * holds the lock), or stale (dead). */
 enum lab_liveness lab_liveness(const char *name);
+/* Whether an `up` or a `down` of lab `name` holds its lock now. */
+bool lab_lock_held(const char *name);
 
 /*
  * Takes the lab's lock (creating the run dir and lab dir if needed). Fails with -EBUSY when

@@ -406,21 +406,25 @@ oom:
 	return -ENOMEM;
 }
 
+bool lab_lock_held(const char *name)
+{
+	_cleanup_close_ int runfd = -EBADF, labfd = -EBADF, fd = -EBADF;
+
+	if (run_dir_open(false, &runfd) < 0 || lab_dir_open(runfd, name, &labfd) < 0)
+		return false;
+	fd = openat(labfd, "lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	return flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}
+
 enum lab_liveness lab_liveness(const char *name)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
-	_cleanup_close_ int runfd = -EBADF, labfd = -EBADF, fd = -EBADF;
 
 	if (lab_state_load(name, &st) >= 0)
 		return lab_state_check_alive(st, NULL) >= 0 ? LAB_RUNNING : LAB_STALE;
-	if (run_dir_open(false, &runfd) < 0 || lab_dir_open(runfd, name, &labfd) < 0)
-		return LAB_STALE;
-	fd = openat(labfd, "lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return LAB_STALE;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
-		return LAB_STARTING;
-	return LAB_STALE;
+	return lab_lock_held(name) ? LAB_STARTING : LAB_STALE;
 }
 
 int lab_lock(const char *name, int *ret_fd)

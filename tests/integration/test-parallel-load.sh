@@ -9,7 +9,7 @@
 require_root
 N_LABS=${N_LABS:-8}
 ROUNDS=${ROUNDS:-20}
-plan 11
+plan 12
 snapshot before
 
 P=t-pl-$$
@@ -119,6 +119,8 @@ done
 wait $dpid
 is "down succeeded while execs ran" 0 $?
 is "every racing exec ended with 0, 125 or as killed by the lab's end (no hang, no crash)" "" "$bad"
+# A lab being taken down is not a dead lab to clean up: no racing exec may say so.
+is "no racing exec called the lab stale" "" "$(cat "$TMP"/race.[0-9]* | grep -i "stale\|netlab clean")"
 ok "nothing of the lab is left" nothing_left "$P-race"
 host_unchanged
 done_testing

@@ -1,11 +1,12 @@
 #!/bin/bash
 # The command line around the core: lab selection (-l, NETLAB_LAB, the only lab up), down by
 # file and --all, clean never touching a live lab, check without root, verbs refusing early
-# without privileges, status output.
+# without privileges, status output, colour, -q and --version.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-hard.sh"
 require_root
 id nobody >/dev/null 2>&1 || skip_all "no 'nobody' user to test unprivileged use"
-plan 19
+plan 25
 snapshot before
 
 A=t-cli-a-$$
@@ -49,5 +50,28 @@ ok "down FILE takes the file's lab down" "$NETLAB" down "$TMP/$A.conf"
 is "down of a lab that is not up: exit 1" "1" "$("$NETLAB" down "$A" 2>/dev/null; echo $?)"
 "$NETLAB" up "$TMP/$A.conf" >/dev/null && "$NETLAB" up "$TMP/$A.conf" -l "$B" >/dev/null
 ok "down --all takes every lab down" sh -c "'$NETLAB' down --all && test ! -e '$RUN_DIR/$A' -a ! -e '$RUN_DIR/$B'"
+
+# Output for people: colour only on a terminal and never with NO_COLOR; -q keeps errors only.
+esc=$'\033['
+on_tty() { script -qec "$*" /dev/null; }
+case "$(on_tty "$NETLAB" down nosuch-$$)" in *"$esc"*) c=colour ;; *) c=plain ;; esac
+is "an error on a terminal is in colour" colour "$c"
+case "$(NO_COLOR=1 on_tty "$NETLAB" down nosuch-$$)" in *"$esc"*) c=colour ;; *) c=plain ;; esac
+is "... and not with NO_COLOR" plain "$c"
+case "$("$NETLAB" down nosuch-$$ 2>&1)" in *"$esc"*) c=colour ;; *) c=plain ;; esac
+is "... nor when stderr is not a terminal" plain "$c"
+ok "--version names netlab and its version" sh -c "'$NETLAB' --version | grep -Eqx 'netlab [0-9]+\.[0-9]+\.[0-9]+'"
+# A notice: down of a lab whose init was killed says it was already dead; -q keeps it quiet.
+dead() {
+	"$NETLAB" up "$TMP/$A.conf" >/dev/null || return 1
+	kill -KILL "$(awk '$1 == "init" {print $2}' "$RUN_DIR/$A/state")"
+	local i
+	for i in $(seq 1 200); do [ "$(lab_state "$A")" = running ] || return 0; sleep 0.05; done
+	return 1
+}
+dead
+ok "down of a dead lab says so" sh -c "'$NETLAB' down '$A' 2>&1 >/dev/null | grep -q 'already dead'"
+dead
+is "-q: no notice, and the same status" "0:" "$("$NETLAB" -q down "$A" 2>&1 >/dev/null; echo "$?:")"
 host_unchanged
 done_testing

@@ -16,10 +16,9 @@ void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node
 {
 	/* Not NETLAB_LAB: inside a node it would choose this lab for a netlab run there, which
 	 * sees only its own (nested) labs. The lab is the last part of NETLAB_DIR. */
-	snprintf(e->lab, sizeof(e->lab), "NETLAB_LAB");
 	snprintf(e->node, sizeof(e->node), "NETLAB_NODE=%s", node);
 	snprintf(e->dir, sizeof(e->dir), "NETLAB_DIR=%s/%s", lab_run_dir(), lab);
-	e->env[0] = e->lab;
+	e->env[0] = "NETLAB_LAB"; /* a bare name: removed */
 	e->env[1] = e->node;
 	e->env[2] = e->dir;
 	e->env[3] = NULL;

@@ -403,16 +403,11 @@ static int apply_in(const struct lab_up_ctx *c, int netns, bool on_switch, size_
 	const struct topo *t = c->t;
 	_cleanup_(nl_closep) struct nl *nl = NULL;
 	struct nl_error e;
-	int r, k;
+	int r;
 
-	if (setns(netns, CLONE_NEWNET) < 0)
-		return log_error_errno(negative_errno(), "Cannot enter a namespace of the lab: %m");
-	r = nl_open(&nl);
-	k = setns(c->self_netns, CLONE_NEWNET) < 0 ? negative_errno() : 0;
-	if (k < 0)
-		return log_error_errno(k, "Cannot return to our own netns: %m");
+	r = nl_open_in(netns, &nl);
 	if (r < 0)
-		return log_error_errno(r, "Cannot open netlink: %m");
+		return log_error_errno(r, "Cannot open netlink in a namespace of the lab: %m");
 	for (size_t i = 0; i < t->n_ifaces; i++) {
 		const struct topo_iface *f = &t->ifaces[i];
 		const struct topo_link *l = &t->links[f->link];

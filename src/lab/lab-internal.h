@@ -30,7 +30,7 @@ struct lab_up_ctx {
  * reach): NETLAB_NODE and NETLAB_DIR set, NETLAB_LAB removed. `env` points into the struct:
  * fill it where it is used, do not copy it. */
 struct lab_node_env {
-	char lab[16], node[128], dir[4200];
+	char node[128], dir[4200];
 	const char *env[4];
 };
 void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node);

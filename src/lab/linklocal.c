@@ -15,7 +15,6 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -70,7 +69,7 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* In node `i`'s network namespace (the caller is there): replaces every tentative link-local. */
+/* Replaces every tentative link-local of node `i`, through nl (a socket in its namespace). */
 static int settle_node(const struct lab_up_ctx *c, size_t i, struct nl *nl)
 {
 	_cleanup_(nl_batch_freep) struct nl_batch *b = NULL;
@@ -88,7 +87,7 @@ static int settle_node(const struct lab_up_ctx *c, size_t i, struct nl *nl)
 	r = nl_batch_new(nl, &b);
 	if (r < 0)
 		goto out;
-	for (size_t k = 0; k < f.n && r >= 0; k++) {
+	for (size_t k = 0; k < f.n; k++) {
 		const struct tentative *x = &f.v[k];
 		nl_build_addr_del(nl_batch_buf(b), nl_batch_seq(b), x->ifindex, AF_INET6, x->addr,
 				  x->plen);
@@ -98,6 +97,8 @@ static int settle_node(const struct lab_up_ctx *c, size_t i, struct nl *nl)
 		nl_build_addr(nl_batch_buf(b), nl_batch_seq(b), x->ifindex, AF_INET6, x->addr,
 			      x->plen, true);
 		r = nl_batch_push(b, (uintptr_t)x->ifindex, &e);
+		if (r < 0)
+			break;
 	}
 	if (r >= 0)
 		r = nl_batch_flush(b, &e);
@@ -119,21 +120,15 @@ int lab_link_locals_settle(const struct lab_up_ctx *c)
 
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		_cleanup_(nl_closep) struct nl *nl = NULL;
-		int r, k;
+		int r;
 
 		if ((c->specs[i].flags & NS_NODE_NO_IPV6) || t->nodes[i].n_ifaces == 0)
 			continue;
-		if (setns(c->nodes[i].netns_fd, CLONE_NEWNET) < 0)
-			return log_error_errno(negative_errno(), "Cannot enter node '%s': %m",
+		r = nl_open_in(c->nodes[i].netns_fd, &nl);
+		if (r < 0)
+			return log_error_errno(r, "Cannot open netlink in node '%s': %m",
 					       t->nodes[i].name);
-		r = nl_open(&nl);
-		if (r >= 0)
-			r = settle_node(c, i, nl);
-		else
-			log_error_errno(r, "Cannot open netlink in node '%s': %m", t->nodes[i].name);
-		k = setns(c->self_netns, CLONE_NEWNET) < 0 ? negative_errno() : 0;
-		if (k < 0)
-			return log_error_errno(k, "Cannot return to our own netns: %m");
+		r = settle_node(c, i, nl);
 		if (r < 0)
 			return r;
 	}

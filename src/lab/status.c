@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* A node's interfaces as the kernel has them now: a netlink dump from inside the node. */
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,7 +95,7 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 int lab_node_interfaces(const struct lab_state *st, size_t node, struct lab_ifinfo **ret,
 			size_t *ret_n)
 {
-	_cleanup_close_ int self = -EBADF, pidfd = -EBADF;
+	_cleanup_close_ int pidfd = -EBADF;
 	_cleanup_(nl_closep) struct nl *nl = NULL;
 	struct ifs s = { 0 };
 	struct nl_error e;
@@ -106,14 +104,7 @@ int lab_node_interfaces(const struct lab_state *st, size_t node, struct lab_ifin
 	r = lab_state_node_pidfd(st, node, &pidfd);
 	if (r < 0)
 		return r;
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return negative_errno();
-	if (setns(pidfd, CLONE_NEWNET) < 0)
-		return negative_errno();
-	r = nl_open(&nl);
-	if (setns(self, CLONE_NEWNET) < 0)
-		return log_error_errno(negative_errno(), "Cannot return to our own netns: %m");
+	r = nl_open_in(pidfd, &nl);
 	if (r < 0)
 		return r;
 

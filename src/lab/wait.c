@@ -399,23 +399,6 @@ static struct mnl_socket *open_in_netns(int pidfd, int proto, unsigned groups)
 	return s;
 }
 
-static int open_nl_in_netns(int pidfd, struct nl **ret)
-{
-	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int r;
-
-	if (self < 0)
-		return negative_errno();
-	if (setns(pidfd, CLONE_NEWNET) < 0)
-		return negative_errno();
-	r = nl_open(ret);
-	if (setns(self, CLONE_NEWNET) < 0) {
-		log_error_errno(negative_errno(), "Cannot return to our own netns: %m");
-		abort();
-	}
-	return r;
-}
-
 /* Reads and drops every pending notification; each one only says "look again". */
 static void drain(struct mnl_socket *ev)
 {
@@ -479,7 +462,7 @@ int lab_wait(const char *lab, const char *node, const struct lab_wait_cond *cond
 		if (!ev)
 			return log_error_errno(negative_errno(),
 					       "Cannot watch netlink events in node '%s': %m", node);
-		r = open_nl_in_netns(pidfd, &nl);
+		r = nl_open_in(pidfd, &nl);
 		if (r < 0) {
 			mnl_socket_close(ev);
 			return log_error_errno(r, "Cannot open netlink in node '%s': %m", node);

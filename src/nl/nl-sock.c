@@ -13,10 +13,13 @@
  * never has more requests outstanding than the buffer can hold ACKs for.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <linux/netlink.h>
 #include <libmnl/libmnl.h>
 
@@ -141,6 +144,23 @@ int nl_open(struct nl **ret)
 	nl->seq = 1;
 	*ret = TAKE_PTR(nl);
 	return 0;
+}
+
+int nl_open_in(int netns_fd, struct nl **ret)
+{
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (self < 0)
+		return negative_errno();
+	if (setns(netns_fd, CLONE_NEWNET) < 0)
+		return negative_errno();
+	r = nl_open(ret);
+	if (setns(self, CLONE_NEWNET) < 0) {
+		log_error_errno(negative_errno(), "Cannot return to our own netns: %m");
+		abort();
+	}
+	return r;
 }
 
 static int nl_send(struct nl *nl, const void *buf, size_t len)

@@ -90,6 +90,10 @@ struct nl;
 
 /* Opens a NETLINK_ROUTE socket in the current network namespace. *ret owned by caller. */
 int nl_open(struct nl **ret);
+/* The same in the network namespace of netns_fd (a namespace fd or a pidfd), from which the
+ * caller comes straight back: the socket stays bound to that namespace. Aborts if it cannot
+ * return (nothing after would be safe). */
+int nl_open_in(int netns_fd, struct nl **ret);
 void nl_close(struct nl *nl);
 static inline void nl_closep(struct nl **nl)
 {

@@ -82,6 +82,9 @@ _netlab_args()
 			COMPREPLY=($(compgen -W "$(_netlab_ask endpoints $lab)" -- "$cur"))
 		elif ((pos == 1)); then
 			COMPREPLY=($(compgen -W "$(_netlab_ask words link)" -- "$cur"))
+		elif [[ " ${words[*]:vi+1:n-vi-1} " == *" set "* ]]; then
+			COMPREPLY=($(compgen -W "$(_netlab_ask words link-set)" -- "$cur"))
+			compopt -o nospace 2>/dev/null
 		fi ;;
 	capture)
 		((pos == 0)) && COMPREPLY=($(compgen -W "$(_netlab_ask endpoints $lab)" -- "$cur")) ;;

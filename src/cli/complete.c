@@ -11,6 +11,7 @@
  *   nodes-of FILE              the nodes of a topology file (for commands given a FILE)
  *   words VERB                 what VERB takes after its first argument: wait's conditions,
  *                              link's and node's operations (the tables their parsers use)
+ *   words link-set             the KEY= words of `link NODE:IF set` (topo_impair_keys[])
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,9 @@ static void print_words(const char *verb)
 		{ "node", cli_node_ops },
 	};
 
+	if (streq(verb, "link-set"))
+		for (size_t i = 0; i < topo_impair_n_keys; i++)
+			printf("%s=\n", topo_impair_keys[i].name);
 	for (size_t i = 0; i < ELEMENTSOF(tables); i++)
 		if (streq(verb, tables[i].verb))
 			for (const char *const *w = tables[i].words; *w; w++)

@@ -16,81 +16,37 @@
 
 const char *const cli_link_ops[] = { "up", "down", "set", "reset", "show", NULL };
 
-/* "50ms", "1.5s", "250us", as short as exact. */
-static const char *fmt_time(uint64_t ns, char *buf, size_t size)
-{
-	if (ns % 1000000000u == 0)
-		snprintf(buf, size, "%" PRIu64 "s", ns / 1000000000u);
-	else if (ns % 1000000u == 0)
-		snprintf(buf, size, "%" PRIu64 "ms", ns / 1000000u);
-	else if (ns % 1000u == 0)
-		snprintf(buf, size, "%" PRIu64 "us", ns / 1000u);
-	else
-		snprintf(buf, size, "%" PRIu64 "ns", ns);
-	return buf;
-}
-
-static double pct(uint32_t p)
-{
-	return (double)p * 100.0 / 4294967295.0;
-}
-
-static const char *fmt_rate(uint64_t bps, char *buf, size_t size)
-{
-	if (bps % 1000000000u == 0)
-		snprintf(buf, size, "%" PRIu64 "gbit", bps / 1000000000u);
-	else if (bps % 1000000u == 0)
-		snprintf(buf, size, "%" PRIu64 "mbit", bps / 1000000u);
-	else if (bps % 1000u == 0)
-		snprintf(buf, size, "%" PRIu64 "kbit", bps / 1000u);
-	else
-		snprintf(buf, size, "%" PRIu64 "bit", bps);
-	return buf;
-}
-
 static void print_impair(const struct topo_impair *im)
 {
-	char b[64];
 	if (!im->set) {
 		printf(" none");
 		return;
 	}
-	if (im->delay_ns)
-		printf(" delay=%s", fmt_time(im->delay_ns, b, sizeof(b)));
-	if (im->jitter_ns)
-		printf(" jitter=%s", fmt_time(im->jitter_ns, b, sizeof(b)));
-	if (im->loss)
-		printf(" loss=%.4g%%", pct(im->loss));
-	if (im->duplicate)
-		printf(" duplicate=%.4g%%", pct(im->duplicate));
-	if (im->corrupt)
-		printf(" corrupt=%.4g%%", pct(im->corrupt));
-	if (im->reorder)
-		printf(" reorder=%.4g%%", pct(im->reorder));
-	if (im->rate_bps)
-		printf(" rate=%s", fmt_rate(im->rate_bps, b, sizeof(b)));
-	if (im->limit)
-		printf(" limit=%u", im->limit);
+	for (size_t i = 0; i < topo_impair_n_keys; i++) {
+		const struct topo_impair_key *k = &topo_impair_keys[i];
+		uint64_t v = topo_impair_get(im, k);
+		char b[64];
+
+		if (!v)
+			continue;
+		topo_impair_format(k, v, b, sizeof(b));
+		printf(" %s=%s", k->name, b);
+	}
 }
 
 static void json_end(struct json *j, const struct lab_link_end *e)
 {
-	const struct topo_impair *im = &e->impair;
 	json_object_begin(j, NULL);
 	json_string(j, e->on_switch ? "switch" : "node", e->owner);
 	json_string(j, "interface", e->ifname);
 	json_bool(j, "up", e->up);
 	json_bool(j, "carrier", e->carrier);
+	/* Values as the kernel has them: nanoseconds, bits per second, probabilities as parts of
+	 * 4294967295 (docs/schema/link.schema.json). */
 	json_object_begin(j, "impairment");
-	json_uint(j, "delay_ns", im->delay_ns);
-	json_uint(j, "jitter_ns", im->jitter_ns);
-	/* Probabilities as the kernel has them: parts of 4294967295. */
-	json_uint(j, "loss", im->loss);
-	json_uint(j, "duplicate", im->duplicate);
-	json_uint(j, "corrupt", im->corrupt);
-	json_uint(j, "reorder", im->reorder);
-	json_uint(j, "rate_bps", im->rate_bps);
-	json_uint(j, "limit", im->limit);
+	for (size_t i = 0; i < topo_impair_n_keys; i++)
+		json_uint(j, topo_impair_keys[i].json, topo_impair_get(&e->impair,
+								       &topo_impair_keys[i]));
 	json_object_end(j);
 	json_string(j, "qdiscs", e->qdiscs);
 	json_object_end(j);
@@ -178,8 +134,8 @@ int verb_link(int argc, char **argv)
 	if (cli_word_index(cli_link_ops, op) < 0)
 		return cli_usage_error(USAGE, "unknown operation '%s'", op);
 	if (is_set && n_rest == 0)
-		return cli_usage_error(USAGE, "set needs KEY=VALUE options (delay=, jitter=, loss=, "
-				       "duplicate=, corrupt=, reorder=, rate=, limit=)");
+		return cli_usage_error(USAGE, "set needs KEY=VALUE options (KEY one of %s)",
+				       TOPO_IMPAIR_KEY_LIST);
 	if (!is_set && n_rest > 0)
 		return cli_usage_error(USAGE, "unexpected '%s' after %s", rest[0], op);
 	if (!cli_check_root("link"))

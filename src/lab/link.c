@@ -270,82 +270,29 @@ out:
 
 /* ---- impairment -------------------------------------------------------------------------- */
 
-/* Parses KEY=VALUE words exactly as the topology file does, by planning a two-node link. */
-static int parse_kv(const char *const *kv, size_t n, struct topo_impair *ret, unsigned *ret_keys)
+/* KEY=VALUE words of `link set`, through the topology file's own table of keys. */
+static int parse_kv(const char *const *kv, size_t n, struct topo_impair *ret, uint32_t *ret_keys)
 {
-	static const char *const keys[] = { "delay", "jitter", "loss", "duplicate",
-					    "corrupt", "reorder", "rate", "limit" };
-	char text[4096] = "node a b\nlink a -- b";
-	size_t len = strlen(text);
-	unsigned given = 0;
-	struct topo *t = NULL;
-	struct topo_error err = { 0 };
-	int r;
+	struct topo_impair im = { 0 };
+	uint32_t keys = 0;
+	char msg[256];
 
-	for (size_t i = 0; i < n; i++) {
-		const char *eq = strchr(kv[i], '=');
-		size_t k;
-		for (k = 0; k < ELEMENTSOF(keys); k++)
-			if (eq && (size_t)(eq - kv[i]) == strlen(keys[k]) &&
-			    strncmp(kv[i], keys[k], strlen(keys[k])) == 0)
-				break;
-		if (!eq || k == ELEMENTSOF(keys))
-			return log_error_errno(-EINVAL,
-					       "'%s': expected KEY=VALUE with KEY one of delay, "
-					       "jitter, loss, duplicate, corrupt, reorder, rate, limit",
-					       kv[i]);
-		given |= 1u << k;
-		if (streq(eq + 1, "off"))
-			continue; /* cleared: stays 0 */
-		if (len + strlen(kv[i]) + 2 >= sizeof(text))
-			return log_error_errno(-E2BIG, "too many options");
-		len += (size_t)snprintf(text + len, sizeof(text) - len, " %s", kv[i]);
-	}
-	text[len++] = '\n';
-	r = topo_parse_string("set", text, len, &t, &err);
-	if (r < 0) {
-		if (err.message[0])
-			log_error("%s", err.message);
-		else
-			log_error_errno(r, "Cannot parse the options: %m");
-		return r;
-	}
-	*ret = t->links[0].egress[0];
-	*ret_keys = given;
-	topo_free(t);
+	for (size_t i = 0; i < n; i++)
+		if (topo_impair_parse_kv(kv[i], true, &im, &keys, msg, sizeof(msg)) < 0)
+			return log_error_errno(-EINVAL, "'%s': %s", kv[i], msg);
+	*ret = im;
+	*ret_keys = keys;
 	return 0;
 }
 
-static void merge(struct topo_impair *cur, const struct topo_impair *nw, unsigned keys)
-{
-	if (keys & 1u << 0)
-		cur->delay_ns = nw->delay_ns;
-	if (keys & 1u << 1)
-		cur->jitter_ns = nw->jitter_ns;
-	if (keys & 1u << 2)
-		cur->loss = nw->loss;
-	if (keys & 1u << 3)
-		cur->duplicate = nw->duplicate;
-	if (keys & 1u << 4)
-		cur->corrupt = nw->corrupt;
-	if (keys & 1u << 5)
-		cur->reorder = nw->reorder;
-	if (keys & 1u << 6)
-		cur->rate_bps = nw->rate_bps;
-	if (keys & 1u << 7)
-		cur->limit = nw->limit;
-	cur->set = cur->delay_ns || cur->jitter_ns || cur->loss || cur->duplicate || cur->corrupt ||
-		   cur->reorder || cur->rate_bps || cur->limit;
-}
-
 static int impair_end(struct rt *rt, size_t iface, bool reset, const struct topo_impair *nw,
-		      unsigned keys)
+		      uint32_t keys)
 {
 	const struct topo_iface *f = &rt->t->ifaces[iface];
 	_cleanup_(nl_closep) struct nl *nl = NULL;
 	struct topo_impair cur = { 0 };
 	struct nl_error e = { 0 };
-	char who[96];
+	char who[96], msg[128];
 	int r, k;
 
 	snprintf(who, sizeof(who), "%s:%s", rt_owner(rt, iface), f->name);
@@ -356,11 +303,12 @@ static int impair_end(struct rt *rt, size_t iface, bool reset, const struct topo
 	if (r >= 0 && !reset)
 		r = impair_read(f->ifindex, f->mtu, &cur, NULL, NULL);
 	if (r >= 0) {
-		merge(&cur, nw, reset ? 0 : keys);
 		if (reset)
 			cur = (struct topo_impair){ 0 };
-		if (cur.delay_ns == 0 && (cur.jitter_ns || cur.reorder)) {
-			log_error("%s: jitter and reorder need a delay (add delay=T)", who);
+		topo_impair_overlay(&cur, nw, reset ? 0 : keys);
+		cur.set = topo_impair_any(&cur);
+		if (topo_impair_check(&cur, msg, sizeof(msg)) < 0) {
+			log_error("%s: %s", who, msg);
 			r = -EINVAL;
 		} else
 			r = impair_iface(nl, f->ifindex, f->mtu, &cur, false, &e);
@@ -378,7 +326,7 @@ int lab_link_impair(const char *lab, const char *node, const char *ifname, bool 
 		    bool reset, const char *const *kv, size_t n_kv)
 {
 	struct topo_impair nw = { 0 };
-	unsigned keys = 0;
+	uint32_t keys = 0;
 	struct rt rt;
 	size_t i;
 	int r;

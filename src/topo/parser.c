@@ -914,32 +914,20 @@ append:
 	return 0;
 }
 
-/* One KEY=VALUE of a link. im: where impairment goes (the unprefixed set, or one direction's);
- * mtu only without a direction prefix (it is a property of both ends). */
+/* One KEY=VALUE of a link: mtu= (both ends, so never with a direction prefix) or an impairment
+ * key of topo_impair_keys[] into im, the unprefixed set or one direction's. */
 static int parse_link_option(struct parser *p, const struct token *tk, struct topo_link *l,
-			     struct topo_impair *im, bool directed, unsigned *seen)
+			     struct topo_impair *im, bool directed, uint32_t *seen, bool *seen_mtu)
 {
-	static const char *const keys[] = {
-		"mtu",	   "delay",   "jitter", "loss",	 "duplicate",
-		"corrupt", "reorder", "rate",	"limit",
-	};
-	const char *eq = strchr(tk->s, '='), *v = eq + 1;
-	size_t klen = (size_t)(eq - tk->s), key = ELEMENTSOF(keys);
+	char msg[sizeof(p->err->message)];
 	uint32_t u32;
-	uint64_t u64;
 	int r;
 
-	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-		if (strlen(keys[i]) == klen && strncmp(tk->s, keys[i], klen) == 0)
-			key = i;
-	if (key == ELEMENTSOF(keys))
-		return fail(p, tk, "unknown link option '%.*s'", (int)klen, tk->s);
-	if (*seen & (1u << key))
-		return fail(p, tk, "link option '%s' given twice", keys[key]);
-	*seen |= 1u << key;
-
-	switch (key) {
-	case 0:
+	if (strncmp(tk->s, "mtu=", 4) == 0) {
+		const char *v = tk->s + 4;
+		if (*seen_mtu)
+			return fail(p, tk, "link option 'mtu' given twice");
+		*seen_mtu = true;
 		if (directed)
 			return fail(p, tk, "mtu applies to both ends of a link: write it without a "
 				    "direction prefix");
@@ -950,56 +938,15 @@ static int parse_link_option(struct parser *p, const struct token *tk, struct to
 			return fail(p, tk, "invalid mtu '%s': expected a number", v);
 		l->mtu = u32;
 		return 0;
-	case 1:
-	case 2:
-		r = parse_duration_ns(v, true, &u64);
-		if (r == -ERANGE)
-			return fail(p, tk, "%s '%s' is too large", keys[key], v);
-		if (r < 0 && parse_duration_ns(v, false, &u64) >= 0)
-			return fail(p, tk, "%s '%s' needs a unit (e.g. '%sms')", keys[key], v, v);
-		if (r < 0)
-			return fail(p, tk, "invalid %s '%s': expected a time such as 10ms",
-				    keys[key], v);
-		if (key == 1)
-			im->delay_ns = u64;
-		else
-			im->jitter_ns = u64;
-		break;
-	case 3:
-	case 4:
-	case 5:
-	case 6:
-		r = parse_percent(v, &u32);
-		if (r == -ERANGE)
-			return fail(p, tk, "%s '%s' is more than 100%%", keys[key], v);
-		if (r < 0)
-			return fail(p, tk, "invalid %s '%s': expected a percentage such as 1%%",
-				    keys[key], v);
-		if (key == 3)
-			im->loss = u32;
-		else if (key == 4)
-			im->duplicate = u32;
-		else if (key == 5)
-			im->corrupt = u32;
-		else
-			im->reorder = u32;
-		break;
-	case 7:
-		r = parse_rate_bps(v, &u64);
-		if (r == -ERANGE)
-			return fail(p, tk, "rate '%s' is out of range", v);
-		if (r < 0)
-			return fail(p, tk, "invalid rate '%s': expected a rate such as 10mbit", v);
-		im->rate_bps = u64;
-		break;
-	case 8:
-		r = parse_uint32(v, 1, UINT32_MAX, &u32);
-		if (r < 0)
-			return fail(p, tk,
-				    "invalid limit '%s': expected a number of packets from 1", v);
-		im->limit = u32;
-		break;
 	}
+	const char *eq = strchr(tk->s, '=');
+	if (!topo_impair_key_find(tk->s, (size_t)(eq - tk->s)))
+		return fail(p, tk, "unknown link option '%.*s'", (int)(eq - tk->s), tk->s);
+	r = topo_impair_parse_kv(tk->s, false, im, seen, msg, sizeof(msg));
+	if (r < 0 && strstr(msg, "given twice"))
+		return fail(p, tk, "link option '%.*s' given twice", (int)(eq - tk->s), tk->s);
+	if (r < 0)
+		return fail(p, tk, "%s", msg);
 	if (!im->set) {
 		im->set = true;
 		im->pos = tk->pos;
@@ -1014,7 +961,8 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 	struct topo_link l = {.pos = tv[0].pos};
 	struct topo_impair dir_im[3] = { 0 }; /* unprefixed, a>b, b>a */
 	const struct token *needs_delay[3] = { 0 };
-	unsigned seen[3] = { 0 };
+	uint32_t seen[3] = { 0 };
+	bool seen_mtu = false;
 	size_t i = 1;
 	int r;
 
@@ -1064,7 +1012,8 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 			return fail(p, &tv[i],
 				    "unexpected '%s' in link: expected ADDR/LEN or KEY=VALUE",
 				    tv[i].s);
-		r = parse_link_option(p, &opt, &l, &dir_im[scope], scope != 0, &seen[scope]);
+		r = parse_link_option(p, &opt, &l, &dir_im[scope], scope != 0, &seen[scope],
+				      &seen_mtu);
 		if (r < 0)
 			return r;
 		if (strncmp(opt.s, "jitter=", 7) == 0 || strncmp(opt.s, "reorder=", 8) == 0)
@@ -1074,27 +1023,10 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 	for (int d = 0; d < 2; d++) {
 		struct topo_impair *e = &l.egress[d];
 		const struct topo_impair *o = &dir_im[d + 1];
-		unsigned s = seen[d + 1];
+		uint32_t s = seen[d + 1];
 
 		*e = dir_im[0];
-		/* Bits of parse_link_option()'s keys: 1 delay, 2 jitter, 3 loss, 4 duplicate,
-		 * 5 corrupt, 6 reorder, 7 rate, 8 limit. */
-		if (s & (1u << 1))
-			e->delay_ns = o->delay_ns;
-		if (s & (1u << 2))
-			e->jitter_ns = o->jitter_ns;
-		if (s & (1u << 3))
-			e->loss = o->loss;
-		if (s & (1u << 4))
-			e->duplicate = o->duplicate;
-		if (s & (1u << 5))
-			e->corrupt = o->corrupt;
-		if (s & (1u << 6))
-			e->reorder = o->reorder;
-		if (s & (1u << 7))
-			e->rate_bps = o->rate_bps;
-		if (s & (1u << 8))
-			e->limit = o->limit;
+		topo_impair_overlay(e, o, s);
 		if (o->set && (!e->set || o->pos.line < e->pos.line ||
 			       (o->pos.line == e->pos.line && o->pos.col < e->pos.col)))
 			e->pos = o->pos;
@@ -1103,12 +1035,10 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 			l.impair.set = true;
 			l.impair.pos = e->pos;
 		}
-		/* netem applies jitter around a delay, and reorders by sending some packets
-		 * without it; without a delay either would silently do nothing. */
 		const struct token *nd = needs_delay[d + 1] ? needs_delay[d + 1] : needs_delay[0];
-		if (nd && e->delay_ns == 0 && (e->jitter_ns || e->reorder))
-			return fail(p, nd, "%s needs a delay (add delay=T)",
-				    e->jitter_ns ? "jitter" : "reorder");
+		char msg[sizeof(p->err->message)];
+		if (nd && topo_impair_check(e, msg, sizeof(msg)) < 0)
+			return fail(p, nd, "%s", msg);
 	}
 
 	if (ep[0].on_switch == ep[1].on_switch && ep[0].owner == ep[1].owner)

@@ -35,7 +35,8 @@ struct topo_addr {
 	uint8_t plen;
 };
 
-/* Link impairment, as parsed (issue #4 applies it; until then `up` refuses any that is set). */
+/* Link impairment of one direction (an interface's egress), as parsed; `up` applies it as
+ * qdiscs. The keys are the rows of topo_impair_keys[] (impair.c). */
 struct topo_impair {
 	bool set;          /* any option below was given */
 	uint64_t delay_ns; /* delay= */
@@ -48,6 +49,56 @@ struct topo_impair {
 	uint32_t limit;    /* limit= packets */
 	struct topo_pos pos; /* first impairment option on the statement, for messages */
 };
+
+/* One impairment key: its name in the file and in `link set`, how its value is written, where it
+ * lives in struct topo_impair, its name in `link show --json`, and a line for docs and --help. */
+enum topo_impair_kind {
+	TOPO_IMPAIR_TIME,    /* uint64_t nanoseconds; a unit is required ("10ms") */
+	TOPO_IMPAIR_PERCENT, /* uint32_t, UINT32_MAX = 100% ("1%") */
+	TOPO_IMPAIR_RATE,    /* uint64_t bits per second ("10mbit") */
+	TOPO_IMPAIR_PACKETS, /* uint32_t, from 1 */
+};
+
+struct topo_impair_key {
+	const char *name;
+	enum topo_impair_kind kind;
+	size_t offset; /* of the field in struct topo_impair */
+	const char *json;
+	const char *doc;
+};
+
+extern const struct topo_impair_key topo_impair_keys[];
+extern const size_t topo_impair_n_keys;
+/* The keys as text, for messages ("delay, jitter, ..."): kept equal to the table by a test. */
+#define TOPO_IMPAIR_KEY_LIST "delay, jitter, loss, duplicate, corrupt, reorder, rate, limit"
+
+/* The row of the key named by name[0..len), or NULL. */
+const struct topo_impair_key *topo_impair_key_find(const char *name, size_t len);
+
+/* A key's value in im, widened. */
+uint64_t topo_impair_get(const struct topo_impair *im, const struct topo_impair_key *k);
+
+/*
+ * Parses one KEY=VALUE into im and sets the key's bit (1 << row) in *keys. allow_off: VALUE "off"
+ * stores 0 (runtime `link set`). Does not touch im->set or im->pos.
+ * Returns 0, or -EINVAL with msg saying why (unknown key, bad value, key already in *keys).
+ */
+int topo_impair_parse_kv(const char *kv, bool allow_off, struct topo_impair *im, uint32_t *keys,
+			 char *msg, size_t size);
+
+/* Copies the keys named in the keys mask from src to dst (not set or pos: the parser's set means
+ * "an option was written", the runtime's "a value is non-zero"). */
+void topo_impair_overlay(struct topo_impair *dst, const struct topo_impair *src, uint32_t keys);
+
+/* Whether any key has a value. */
+bool topo_impair_any(const struct topo_impair *im);
+
+/* -EINVAL with msg when the combination is not one netem can do (jitter or reorder without a
+ * delay). */
+int topo_impair_check(const struct topo_impair *im, char *msg, size_t size);
+
+/* A value as the parser takes it back ("50ms", "1%", "10mbit", "100"). */
+void topo_impair_format(const struct topo_impair_key *k, uint64_t v, char *buf, size_t size);
 
 enum topo_node_flags {
 	TOPO_NODE_ROUTER = 1u << 0, /* IPv4/IPv6 forwarding on */

@@ -28,9 +28,3 @@ const char *plan_iface_label(const struct topo *t, size_t iface, char *buf);
 /* The first address of that family on the iface: the one that defines its segment's subnet
  * (user-given ones come first). NULL when it has none; *ret_index (if not NULL) is its index. */
 const struct topo_addr *plan_first_addr(const struct topo_iface *i, int family, size_t *ret_index);
-
-/* Same family, same plen, same network bits. Host bits of either are ignored. */
-bool plan_prefix_equal(const struct topo_addr *a, const struct topo_addr *b);
-
-/* The address lies inside net/net->plen (same family). */
-bool plan_prefix_contains(const struct topo_addr *net, const struct topo_addr *a);

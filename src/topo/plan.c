@@ -67,35 +67,6 @@ const struct topo_addr *plan_first_addr(const struct topo_iface *i, int family, 
 	return NULL;
 }
 
-static unsigned addr_bits(int family)
-{
-	return family == AF_INET6 ? 128 : 32;
-}
-
-/* Compares the first plen bits. */
-static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned plen)
-{
-	unsigned full = plen / 8, rest = plen % 8;
-
-	if (memcmp(a, b, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	return ((a[full] ^ b[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
-}
-
-bool plan_prefix_equal(const struct topo_addr *a, const struct topo_addr *b)
-{
-	return a->family == b->family && a->plen == b->plen &&
-	       bits_equal(a->bytes, b->bytes, a->plen);
-}
-
-bool plan_prefix_contains(const struct topo_addr *net, const struct topo_addr *a)
-{
-	return net->family == a->family && net->plen <= addr_bits(net->family) &&
-	       bits_equal(net->bytes, a->bytes, net->plen);
-}
-
 /* ---- units: IPv4 addresses or IPv6 /64s as 64-bit integers ---- */
 
 /* Inclusive, so that ::/0 (2^64 /64s) fits. */
@@ -158,17 +129,6 @@ static struct topo_addr unit_addr(int family, uint64_t unit, uint64_t host, uint
 		a.bytes[3] = v;
 	}
 	return a;
-}
-
-static struct topo_addr network_of(const struct topo_addr *a)
-{
-	struct topo_addr n = { .family = a->family, .plen = a->plen };
-	unsigned full = a->plen / 8, rest = a->plen % 8;
-
-	memcpy(n.bytes, a->bytes, full);
-	if (rest)
-		n.bytes[full] = a->bytes[full] & (uint8_t)(0xff << (8 - rest));
-	return n;
 }
 
 /* ---- segments ---- */
@@ -339,9 +299,9 @@ static int check_pool_vs_loopback(struct topo *t, const struct topo_src *src,
 	 * without a `pool` must work. A pool the user wrote that overlaps is a mistake. */
 	if (!has_pool || !has_lo || pool_pos.line == 0)
 		return 0;
-	pn = network_of(pool);
-	ln = network_of(lo);
-	if (!plan_prefix_contains(&pn, &ln) && !plan_prefix_contains(&ln, &pn))
+	pn = topo_addr_network(pool);
+	ln = topo_addr_network(lo);
+	if (!topo_addr_contains(&pn, &ln) && !topo_addr_contains(&ln, &pn))
 		return 0;
 
 	topo_addr_str(&pn, true, p, sizeof(p));
@@ -365,7 +325,7 @@ static int check_user_addrs(struct topo *t, const struct topo_src *src, struct t
 			const struct topo_addr *lo =
 				a->family == AF_INET6 ? &t->loopback6 : &t->loopback4;
 			bool has_lo = a->family == AF_INET6 ? t->has_lo6 : t->has_lo4;
-			struct topo_addr net = network_of(a);
+			struct topo_addr net = topo_addr_network(a);
 
 			if (a->family == AF_INET && a->plen < 31) {
 				struct range r = prefix_range(a);
@@ -377,9 +337,9 @@ static int check_user_addrs(struct topo *t, const struct topo_src *src, struct t
 					return fail_special_addr(t, src, err, i, k, "broadcast");
 			}
 			if (has_lo &&
-			    (plan_prefix_contains(lo, &net) || plan_prefix_contains(&net, lo))) {
+			    (topo_addr_contains(lo, &net) || topo_addr_contains(&net, lo))) {
 				char l[TOPO_ADDRSTRLEN], a_str[TOPO_ADDRSTRLEN];
-				struct topo_addr ln = network_of(lo);
+				struct topo_addr ln = topo_addr_network(lo);
 
 				topo_addr_str(a, true, a_str, sizeof(a_str));
 				topo_addr_str(&ln, true, l, sizeof(l));
@@ -405,17 +365,12 @@ static int addr_ref_cmp(const void *x, const void *y)
 
 	if (a->a->family != b->a->family)
 		return a->a->family < b->a->family ? -1 : 1;
-	r = memcmp(a->a->bytes, b->a->bytes, addr_bits(a->a->family) / 8);
+	r = memcmp(a->a->bytes, b->a->bytes, topo_addr_bits(a->a->family) / 8);
 	if (r != 0)
 		return r;
 	if (a->iface != b->iface)
 		return a->iface < b->iface ? -1 : 1;
 	return a->k < b->k ? -1 : a->k > b->k;
-}
-
-static bool same_host(const struct topo_addr *a, const struct topo_addr *b)
-{
-	return a->family == b->family && memcmp(a->bytes, b->bytes, addr_bits(a->family) / 8) == 0;
 }
 
 /* Sorting rather than comparing every pair keeps big, fully addressed labs fast; the error is
@@ -441,10 +396,10 @@ static int check_duplicates(struct topo *t, const struct topo_src *src, struct t
 	qsort(refs, n, sizeof(*refs), addr_ref_cmp);
 
 	for (size_t j = 1; j < n; j++) {
-		if (!same_host(refs[j].a, refs[j - 1].a))
+		if (!topo_addr_equal_host(refs[j].a, refs[j - 1].a))
 			continue;
 		/* refs[j - 1] comes before refs[j] in the file; only a run's second one counts */
-		if (j >= 2 && same_host(refs[j - 2].a, refs[j].a))
+		if (j >= 2 && topo_addr_equal_host(refs[j - 2].a, refs[j].a))
 			continue;
 		if (best == TOPO_NONE || refs[j].iface < refs[best].iface ||
 		    (refs[j].iface == refs[best].iface && refs[j].k < refs[best].k))
@@ -488,9 +443,9 @@ static int check_segment_family(struct topo *t, const struct topo_src *src, stru
 			first = seg->ifaces[j];
 			continue;
 		}
-		if (!plan_prefix_equal(ref, a)) {
+		if (!topo_addr_prefix_equal(ref, a)) {
 			char a_str[TOPO_ADDRSTRLEN], n_str[TOPO_ADDRSTRLEN];
-			struct topo_addr rn = network_of(ref);
+			struct topo_addr rn = topo_addr_network(ref);
 
 			topo_addr_str(a, true, a_str, sizeof(a_str));
 			topo_addr_str(&rn, true, n_str, sizeof(n_str));
@@ -514,10 +469,10 @@ static int check_segment_family(struct topo *t, const struct topo_src *src, stru
 	if (ref) {
 		if (family == AF_INET6) {
 			seg->has6 = true;
-			seg->net6 = network_of(ref);
+			seg->net6 = topo_addr_network(ref);
 		} else {
 			seg->has4 = true;
-			seg->net4 = network_of(ref);
+			seg->net4 = topo_addr_network(ref);
 		}
 	}
 	return 0;
@@ -580,7 +535,7 @@ static int fail_pool(struct topo *t, const struct topo_src *src, struct topo_err
 {
 	const struct topo_addr *pool = family == AF_INET6 ? &t->pool6 : &t->pool4;
 	struct topo_pos pos = family == AF_INET6 ? t->pool6_pos : t->pool4_pos;
-	struct topo_addr pn = network_of(pool);
+	struct topo_addr pn = topo_addr_network(pool);
 	char p[TOPO_ADDRSTRLEN];
 
 	topo_addr_str(&pn, true, p, sizeof(p));
@@ -721,10 +676,10 @@ static int plan_loopbacks(struct topo *t, const struct topo_src *src, struct top
 	bool v6 = family == AF_INET6;
 	const struct topo_addr *range = v6 ? &t->loopback6 : &t->loopback4;
 	struct topo_pos pos = v6 ? t->loopback6_pos : t->loopback4_pos;
-	unsigned bits = addr_bits(family),
+	unsigned bits = topo_addr_bits(family),
 		 host_bits = bits - (range->plen > bits ? bits : range->plen);
 	uint64_t first, cap, used = 0;
-	struct topo_addr base = network_of(range);
+	struct topo_addr base = topo_addr_network(range);
 
 	/* Like hosts on a subnet: start at .1 (::1), and leave an IPv4 broadcast address alone. */
 	if (host_bits == 0) {

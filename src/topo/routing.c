@@ -63,7 +63,7 @@ static int check_explicit_route(struct topo *t, const struct topo_src *src, stru
 				return topo_fail(err, src, rt->pos, len,
 						 "gateway %s is an address of '%s' itself", via,
 						 plan_iface_label(t, i, label));
-			if (plan_prefix_contains(&f->addrs[a], &rt->via))
+			if (topo_addr_contains(&f->addrs[a], &rt->via))
 				return 0;
 		}
 	}
@@ -115,7 +115,7 @@ static bool has_explicit(const struct route_plan *p, size_t node, const struct t
 	for (size_t k = p->first[node]; k < p->first[node + 1]; k++) {
 		const struct topo_route *rt = &p->t->routes[p->by_node[k]];
 
-		if (plan_prefix_equal(&rt->dst, dst))
+		if (topo_addr_prefix_equal(&rt->dst, dst))
 			return true;
 	}
 	return false;
@@ -335,7 +335,7 @@ static int check_unique_subnets(struct topo *t, const struct topo_src *src, stru
 			char n_str[TOPO_ADDRSTRLEN], label[PLAN_LABEL_MAX];
 
 			if (!seg_has(other, family) || other->n_ifaces == 0 ||
-			    !plan_prefix_equal(family == AF_INET6 ? &other->net6 : &other->net4,
+			    !topo_addr_prefix_equal(family == AF_INET6 ? &other->net6 : &other->net4,
 					       net))
 				continue;
 			topo_addr_str(net, true, n_str, sizeof(n_str));

@@ -28,7 +28,7 @@ struct topo_src {
 	size_t len;
 };
 
-/* Fills *err (file, position, len, message, and the text of line pos.line from src) and returns
+/* error.c: fills *err (file, position, len, message, and the text of line pos.line from src) and returns
  * -EINVAL. pos {0,0} means the file as a whole. */
 int topo_fail(struct topo_error *err, const struct topo_src *src, struct topo_pos pos,
 	      unsigned len, const char *fmt, ...) _printf_(5, 6);
@@ -39,7 +39,7 @@ int topo_route_plan(struct topo *t, const struct topo_src *src, struct topo_erro
  * are substituted). */
 int topo_files_render(struct topo *t, const struct topo_src *src, struct topo_error *err);
 
-/* Address helpers (topo.c). topo_addr_parse accepts "A.B.C.D/N" and "X::Y/N"; require_plen
+/* Address helpers (addr.c), the one copy of address arithmetic. topo_addr_parse accepts "A.B.C.D/N" and "X::Y/N"; require_plen
  * false also accepts a bare address (plen then 32/128). Returns 0 or -EINVAL. */
 int topo_addr_parse(const char *s, bool require_plen, struct topo_addr *ret);
 /* a with host bits cleared to its plen. */
@@ -49,3 +49,7 @@ bool topo_addr_contains(const struct topo_addr *net, const struct topo_addr *a);
 /* The two prefixes share any address. */
 bool topo_addr_overlaps(const struct topo_addr *a, const struct topo_addr *b);
 bool topo_addr_equal_host(const struct topo_addr *a, const struct topo_addr *b); /* bytes only */
+/* Same family, same plen, same network bits. Host bits of either are ignored. */
+bool topo_addr_prefix_equal(const struct topo_addr *a, const struct topo_addr *b);
+/* 32 or 128. */
+unsigned topo_addr_bits(int family);

@@ -2,7 +2,7 @@
 /*
  * `down`: one kill. SIGKILL to the lab init (PID 1 of the lab) makes the kernel kill every
  * process of the lab; their namespaces, and with them every veth and bridge, are released in
- * one batched cleanup (PERFORMANCE-NOTES.md: never delete a lab link by link).
+ * one batched cleanup (docs/PERFORMANCE.md, kernel costs: never delete a lab link by link).
  */
 #include <fcntl.h>
 #include <linux/net_namespace.h>

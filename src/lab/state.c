@@ -630,7 +630,7 @@ static long read_long(const char *path, long dflt)
 	return v;
 }
 
-/* Kernel memory a node costs (PERFORMANCE-NOTES.md: ~480 KiB measured), rounded up. */
+/* Kernel memory a node costs (docs/PERFORMANCE.md: ~480 KiB measured), rounded up. */
 #define NODE_KERNEL_KIB 512
 
 int lab_check_capacity(const struct topo *t, const char *lab)

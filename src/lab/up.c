@@ -2,7 +2,7 @@
 /*
  * `up`: carry a plan out.
  *
- * Order (PERFORMANCE-NOTES.md): nodes are cloned by the lab init; then, over one netlink
+ * Order (docs/PERFORMANCE.md, kernel costs): nodes are cloned by the lab init; then, over one netlink
  * socket per namespace, bridges, veths (each end born in its namespace under its final name and
  * ifindex, a bridge port born enslaved and up), then per node one batch of link-up, address and
  * route requests; then `exec`, `start`, and the commit.

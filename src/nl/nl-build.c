@@ -156,7 +156,7 @@ struct nlmsghdr *nl_build_bridge(void *buf, uint32_t seq, const struct nl_bridge
 	if (br->stp)
 		mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, NL_BRIDGE_STP_FORWARD_DELAY);
 	mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, br->stp ? 1 : 0);
-	/* Snooping off: it doubles the teardown of large switches (PERFORMANCE-NOTES.md). */
+	/* Snooping off: it doubles the teardown of large switches (docs/PERFORMANCE.md, kernel costs). */
 	mnl_attr_put_u8(nlh, IFLA_BR_MCAST_SNOOPING, 0);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);

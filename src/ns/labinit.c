@@ -25,7 +25,7 @@
 /* Orders in flight at once: both sides block on a full socket otherwise. */
 #define SPAWN_WINDOW 32
 
-/* Cloners: the lab init and one worker (PERFORMANCE-NOTES: two namespace creators in
+/* Cloners: the lab init and one worker (docs/PERFORMANCE.md, kernel costs: two namespace creators in
  * parallel are 1.5x faster than one, and this machine class has two cores). */
 #define N_CLONERS 2
 

@@ -189,33 +189,6 @@ static int sentinel_round(int sock, int home, int64_t deadline_ms)
 	return id < 0 ? (int)id : 0;
 }
 
-int lab_wait_released(int timeout_ms)
-{
-	_cleanup_close_ int sock = -EBADF, home = -EBADF;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int group = RTNLGRP_NSID, r;
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	int64_t deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
-
-	home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (home < 0)
-		return negative_errno();
-	sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (sock < 0)
-		return negative_errno();
-	if (bind(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    setsockopt(sock, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
-		return negative_errno();
-	for (int i = 0; i < 2; i++) {
-		r = sentinel_round(sock, home, deadline);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 /*
  * The sentinels alone are not enough when a namespace of the lab is queued for release later
  * than the lab's last process exits (a reference held a little longer, e.g. by a lazily

@@ -222,10 +222,6 @@ struct lab_wait_cond {
 int lab_wait(const char *lab, const char *node, const struct lab_wait_cond *cond,
 	     uint64_t timeout_ns, char *seen, size_t seen_size);
 
-/* `down --wait`: returns once the kernel has released every network namespace that was queued
- * for release when it was called (see down.c for how that is detected), or -ETIMEDOUT after
- * timeout_ms; other -errno. Needs CAP_SYS_ADMIN and CAP_NET_ADMIN. */
-int lab_wait_released(int timeout_ms);
 /* lab_down(), then waits until the kernel has released every namespace of the lab (each one's
  * RTM_DELNSID, then a sentinel; see down.c), up to timeout_ms (-ETIMEDOUT). */
 int lab_down_wait(const char *name, int timeout_ms);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Ways into a node: ns_run (join, posix_spawn, wait — what `netlab exec` is) and
- * ns_spawn_daemon (start something that belongs to the node and outlives the caller).
+ * ns_spawn_daemon_pid (start something that belongs to the node and outlives the caller).
  *
  * One setns(pidfd, flags) joins all of a node's namespaces at once (4 µs). Joining the PID
  * namespace only affects children, which is why both paths create a process after it: the
@@ -299,12 +299,6 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return 255;
-}
-
-int ns_spawn_daemon(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
-		    const char *const *env_add)
-{
-	return ns_spawn_daemon_pid(pidfd, setns_flags, argv, log_fd, env_add, NULL, NULL);
 }
 
 int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,

@@ -409,11 +409,6 @@ fail:
 	return r;
 }
 
-int ns_lab_pidfd(const struct ns_lab *lab)
-{
-	return lab->pidfd;
-}
-
 pid_t ns_lab_pid(const struct ns_lab *lab)
 {
 	return lab->pid;

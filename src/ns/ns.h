@@ -61,9 +61,8 @@ struct ns_lab;
  */
 int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_lab **ret);
 
-/* The lab init's pidfd, pid (caller's PID namespace), start time, and an fd of the lab-root
+/* The lab init's pid (caller's PID namespace), start time, and an fd of the lab-root
  * network namespace (owned by the lab; do not close). */
-int ns_lab_pidfd(const struct ns_lab *lab);
 pid_t ns_lab_pid(const struct ns_lab *lab);
 uint64_t ns_lab_starttime(const struct ns_lab *lab);
 int ns_lab_netns_fd(const struct ns_lab *lab);
@@ -87,11 +86,6 @@ int ns_lab_commit(struct ns_lab *lab);
 
 /* Frees the handle. An uncommitted lab is killed and waited for (nothing of it remains). */
 void ns_lab_free(struct ns_lab *lab);
-static inline void ns_lab_freep(struct ns_lab **l)
-{
-	if (*l)
-		ns_lab_free(*l);
-}
 
 /* ---- entering a node (enter.c) ---------------------------------------------------------- */
 
@@ -110,7 +104,7 @@ struct ns_run_opts {
 };
 
 /* Raise RLIMIT_NOFILE to the hard limit (a lab holds a few fds per node); commands started
- * through ns_run and ns_spawn_daemon get the original limit back. */
+ * through ns_run and ns_spawn_daemon_pid get the original limit back. */
 void ns_raise_nofile(void);
 
 /*
@@ -123,14 +117,6 @@ void ns_raise_nofile(void);
  */
 int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_run_opts *o);
 
-/*
- * Starts argv as a daemon in the namespaces of pidfd without entering them in the caller: a
- * child enters, forks the daemon (new session, stdin /dev/null, output to log_fd) and exits, so
- * that the daemon is reparented to the node's or lab's init and dies with the lab.
- * Returns 0 once the daemon is forked, or -errno.
- */
-int ns_spawn_daemon(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
-		    const char *const *env_add);
 
 /* ---- /proc helpers (proc.c) ------------------------------------------------------------- */
 
@@ -148,9 +134,13 @@ int pidfd_wait_exit(int pidfd, int timeout_ms);
 int ns_write_file(const char *path, const char *value);
 
 /*
- * ns_spawn_daemon, and also reports the daemon's pid in the caller's PID namespace and its start
- * time (0 when it has already exited), for a pid file that can be checked later with
- * pidfd_open_verified(). ret_pid and ret_starttime may be NULL; written only on success.
+ * Starts argv as a daemon in the namespaces of pidfd without entering them in the caller: a
+ * child enters, forks the daemon (new session, stdin /dev/null, output to log_fd) and exits, so
+ * that the daemon is reparented to the node's or lab's init and dies with the lab. Reports the
+ * daemon's pid in the caller's PID namespace and its start time (0 when it has already exited),
+ * for a pid file that can be checked later with pidfd_open_verified(). ret_pid and
+ * ret_starttime may be NULL; written only on success. Returns 0 once the daemon is forked, or
+ * -errno.
  */
 int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
 			const char *const *env_add, pid_t *ret_pid, uint64_t *ret_starttime);

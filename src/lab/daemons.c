@@ -251,24 +251,15 @@ int lab_node_open(const char *lab, const char *node, struct lab_state **ret_st, 
 	size_t i;
 	int r;
 
-	r = lab_state_load(lab, &st);
-	if (r == -ENOENT)
-		return log_error_errno(r, "no lab '%s' is up", lab);
+	r = lab_open(lab, &st, NULL);
 	if (r < 0)
-		return log_error_errno(r, "Cannot read the state of lab '%s': %m", lab);
-	r = lab_state_check_alive(st, NULL);
-	if (r < 0) {
-		_cleanup_(lab_state_freep) struct lab_state *again = NULL;
-		/* Its init is gone. While a `down` holds the lab's lock, or once that `down` has
-		 * removed the state we read, the lab is going down: not one for `netlab clean`. */
-		if (lab_lock_held(lab) || lab_state_load(lab, &again) == -ENOENT)
-			return log_error_errno(-ESRCH, "lab '%s' is going down", lab);
-		return log_error_errno(r, "lab '%s' is dead (stale state: run 'netlab clean')", lab);
-	}
+		return r;
 	i = lab_state_find_node(st, node);
 	if (i == TOPO_NONE)
 		return log_error_errno(-ENOENT, "lab '%s' has no node '%s'", lab, node);
 	r = lab_state_node_pidfd(st, i, &pidfd);
+	if (r < 0 && lab_went_down(lab, st) < 0)
+		return -ESRCH;
 	if (r < 0)
 		return log_error_errno(r, "node '%s' of lab '%s' is not running", node, lab);
 	if (ret_index)

@@ -994,8 +994,8 @@ int lab_remove_dir(const char *name)
 	r = lab_dir_open(runfd, name, &fd);
 	if (r >= 0) {
 		/* The state first: from then on no reader takes what is left for a lab. */
-		if (unlinkat(fd, "state", 0) < 0 && errno != ENOENT)
-			r = negative_errno();
+		if (unlinkat(fd, "state", 0) < 0 && errno != ENOENT && errno != EISDIR)
+			r = negative_errno(); /* a directory there goes with the rest */
 		int k = remove_entries(fd, 2);
 		if (k < 0 && r >= 0)
 			r = k;

@@ -132,7 +132,7 @@ damage() {
 	bad-node-name) { cat "$TMP/state.orig"; echo 'node ../../etc 1 1 0 1'; } >"$S" ;;
 	huge-numbers) sed 's/^init .*/init 99999999999999999999 99999999999999999999999 1 1/' "$TMP/state.orig" >"$S" ;;
 	negative-pid) sed 's/^init .*/init -1 0 1 1/' "$TMP/state.orig" >"$S" ;;
-	long-line) { cat "$TMP/state.orig"; head -c 200000 /dev/zero | tr '\0' x; echo; } >"$S" ;;
+	long-line) { cat "$TMP/state.orig"; echo "node $(head -c 200000 /dev/zero | tr '\0' x) 1 1 0 1"; } >"$S" ;;
 	other-lab) sed 's/^lab .*/lab someoneelse/' "$TMP/state.orig" >"$S" ;;
 	directory) mkdir "$S" ;;
 	fifo) mkfifo "$S" ;;

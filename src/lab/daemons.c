@@ -66,9 +66,13 @@ static int read_pidfile(int dirfd, const char *name, pid_t *ret_pid, uint64_t *r
 	int pid;
 
 	snprintf(path, sizeof(path), "%s.pid", name);
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* A fifo planted there must not block `stop`, `logs` or `status` (issue 17 #12). */
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
-		return negative_errno();
+		return errno == ELOOP ? -EBADMSG : negative_errno();
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return -EBADMSG;
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return negative_errno();

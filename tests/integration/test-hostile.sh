@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-hard.sh"
 require_root
-plan 37
+plan 38
 snapshot before
 
 LAB=t-hostile-$$
@@ -168,6 +168,11 @@ mkdir -p "$RUN_DIR/$LAB/a"
 mkfifo "$RUN_DIR/$LAB/a/d.log"
 rc=$(timeout 10 "$NETLAB" logs -l "$LAB" a d >/dev/null 2>&1; echo $?)
 ok "a fifo as a daemon's log: logs refuses, does not hang (exit $rc)" test "$rc" != 124 -a "$rc" != 0
+rm -f "$RUN_DIR/$LAB/a/d.log"
+: >"$RUN_DIR/$LAB/a/e.log"
+mkfifo "$RUN_DIR/$LAB/a/e.pid"
+rc=$(timeout 10 "$NETLAB" logs -l "$LAB" a >/dev/null 2>&1; echo $?)
+ok "a fifo as a daemon's pid file: logs does not hang (exit $rc)" test "$rc" != 124
 
 # 14. With stdio closed, no message lands in a file of the lab.
 "$NETLAB" up -l "$LAB" "$TMP/s.conf" <&- >&- 2>&-

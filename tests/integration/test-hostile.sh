@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-hard.sh"
 require_root
-plan 38
+plan 39
 snapshot before
 
 LAB=t-hostile-$$
@@ -173,6 +173,9 @@ rm -f "$RUN_DIR/$LAB/a/d.log"
 mkfifo "$RUN_DIR/$LAB/a/e.pid"
 rc=$(timeout 10 "$NETLAB" logs -l "$LAB" a >/dev/null 2>&1; echo $?)
 ok "a fifo as a daemon's pid file: logs does not hang (exit $rc)" test "$rc" != 124
+mkfifo "$RUN_DIR/$LAB/events.log"
+rc=$(timeout 10 "$NETLAB" link -l "$LAB" a:eth0 down >/dev/null 2>&1; echo $?)
+is "a fifo as events.log: link down does not hang, and works" 0 "$rc"
 
 # 14. With stdio closed, no message lands in a file of the lab.
 "$NETLAB" up -l "$LAB" "$TMP/s.conf" <&- >&- 2>&-

@@ -62,21 +62,16 @@ static int open_owner(const char *lab, const char *owner, const char *ifname, in
 	bool is_switch = false;
 	int r;
 
-	r = lab_state_load(lab, &st);
-	if (r == -ENOENT)
-		return log_error_errno(r, "no lab '%s' is up", lab);
+	r = lab_open(lab, &st, NULL);
 	if (r < 0)
-		return log_error_errno(r, "Cannot read the state of lab '%s': %m", lab);
+		return r;
 	if (lab_state_find_node(st, owner) == TOPO_NONE && lab_load_topology(lab, &t) >= 0) {
 		is_switch = topo_find_switch(t, owner) != TOPO_NONE;
 		topo_free(t);
 	}
 	if (is_switch) {
 		r = lab_state_check_alive(st, ret_pidfd);
-		if (r < 0)
-			return log_error_errno(r, "lab '%s' is dead (stale state: run 'netlab clean')",
-					       lab);
-		return 0;
+		return r < 0 ? lab_went_down(lab, st) : 0;
 	}
 	/* Logs why not: no such node, dead lab, node gone. */
 	return lab_node_open(lab, owner, NULL, NULL, ret_pidfd);
@@ -255,8 +250,9 @@ int verb_capture(int argc, char **argv)
 #else
 	if (!cli_check_root("capture"))
 		return EXIT_FAIL;
-	if (lab_select(lab, &chosen) < 0)
-		return EXIT_FAIL;
+	int sel = cli_select_lab(lab, &chosen);
+	if (sel != EXIT_OK)
+		return sel;
 	P = pcap_api_load();
 	if (!P)
 		return EXIT_FAIL;

@@ -33,7 +33,9 @@ int verb_clean(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	for (char **n = names; *n; n++) {
-		_cleanup_close_ int lock = -EBADF;
+		_cleanup_close_ int lock = -EBADF, pidfd = -EBADF;
+		_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+		bool committed;
 
 		/* Only what is dead: a running lab, or one an `up`/`down` is working on, stays. */
 		if (lab_liveness(*n) != LAB_STALE)
@@ -41,11 +43,12 @@ int verb_clean(int argc, char **argv)
 		r = lab_lock(*n, &lock);
 		if (r < 0)
 			continue;
-		{
-			/* Under the lock, only the state file tells: our own lock would make
-			 * lab_liveness() say "starting". */
-			_cleanup_(lab_state_freep) struct lab_state *st = NULL;
-			if (lab_state_load(*n, &st) >= 0 && lab_state_check_alive(st, NULL) >= 0)
+		/* Under the lock, only the records tell (our own lock would make lab_liveness()
+		 * say "starting"). A committed lab that runs stays, whatever its state file
+		 * says; what a killed `up` left is killed first (even stopped). */
+		(void)lab_state_load(*n, &st);
+		if (lab_find_init(*n, st, lock, &pidfd, &committed) >= 0) {
+			if (committed || lab_kill(*n, pidfd) < 0)
 				continue;
 		}
 		r = lab_remove_dir(*n);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lab.h"
 #include "log.h"
 
 int cli_load_topology(const char *path, struct topo **ret)
@@ -51,4 +52,11 @@ bool cli_is_file_arg(const char *arg)
 {
 	size_t n = strlen(arg);
 	return strchr(arg, '/') || (n > 5 && strcmp(arg + n - 5, ".conf") == 0);
+}
+
+int cli_select_lab(const char *lab, char **ret)
+{
+	int r = lab_select(lab, ret);
+
+	return r == -EINVAL ? EXIT_USAGE : r < 0 ? EXIT_FAIL : EXIT_OK;
 }

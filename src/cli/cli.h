@@ -60,6 +60,10 @@ int cli_load_topology(const char *path, struct topo **ret);
 /* Refuses early, with what is needed, when we lack the privileges of `verb`. */
 bool cli_check_root(const char *verb);
 
+/* lab_select() for a verb: EXIT_OK and *ret, EXIT_USAGE for an invalid name (-l or NETLAB_LAB),
+ * EXIT_FAIL when no lab or several are up (logged). */
+int cli_select_lab(const char *lab, char **ret);
+
 /* Prints "usage: ..." for verb to stderr and returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -70,8 +70,9 @@ int verb_start(int argc, char **argv)
 				       name);
 	if (!cli_check_root("start"))
 		return EXIT_FAIL;
-	if (lab_select(lab, &chosen) < 0)
-		return EXIT_FAIL;
+	int sel = cli_select_lab(lab, &chosen);
+	if (sel != EXIT_OK)
+		return sel;
 	if (lab_daemon_start(chosen, node, name, cmd, used, sizeof(used)) < 0)
 		return EXIT_FAIL;
 	printf("started '%s' in node '%s' (netlab logs %s %s)\n", used, node, node, used);
@@ -112,21 +113,28 @@ int verb_stop(int argc, char **argv)
 		return cli_usage_error(USAGE_STOP, "expected a node and a daemon name");
 	if (!cli_check_root("stop"))
 		return EXIT_FAIL;
-	if (lab_select(lab, &chosen) < 0)
-		return EXIT_FAIL;
+	int sel = cli_select_lab(lab, &chosen);
+	if (sel != EXIT_OK)
+		return sel;
 	if (lab_daemon_stop(chosen, argv[optind], argv[optind + 1], grace) < 0)
 		return EXIT_FAIL;
 	return EXIT_OK;
 }
 
-static int cat(const char *path)
+/* A daemon's log, opened inside the lab's directory: never through a symlink, never a fifo
+ * (which would block) or anything but a regular file. */
+static int cat(const char *lab, const char *node, const char *name)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	char buf[65536];
+	_cleanup_close_ int fd = -EBADF;
+	char rel[256];
 	ssize_t n;
+	char buf[65536];
+	int r;
 
-	if (fd < 0)
-		return negative_errno();
+	snprintf(rel, sizeof(rel), "%s/%s.log", node, name);
+	r = lab_file_open(lab, rel, &fd);
+	if (r < 0)
+		return r;
 	fflush(stdout);
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0) {
@@ -172,8 +180,9 @@ int verb_logs(int argc, char **argv)
 	name = argc - optind == 2 ? argv[optind + 1] : NULL;
 	if (!cli_check_root("logs"))
 		return EXIT_FAIL;
-	if (lab_select(lab, &chosen) < 0)
-		return EXIT_FAIL;
+	int sel = cli_select_lab(lab, &chosen);
+	if (sel != EXIT_OK)
+		return sel;
 	if (lab_node_open(chosen, node, NULL, NULL, NULL) < 0)
 		return EXIT_FAIL;
 	r = lab_daemon_list(chosen, node, &d, &n);
@@ -191,9 +200,10 @@ int verb_logs(int argc, char **argv)
 			else
 				printf("%s==> %s (not running) <==\n", shown ? "\n" : "", d[i].name);
 		}
-		r = cat(d[i].log);
+		r = cat(chosen, node, d[i].name);
 		if (r < 0) {
-			log_error_errno(r, "Cannot read '%s': %m", d[i].log);
+			log_error_errno(r, "Cannot read '%s'%s: %m", d[i].log,
+					r == -EPERM ? " (not a regular file)" : "");
 			return EXIT_FAIL;
 		}
 		shown = true;

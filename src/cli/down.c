@@ -95,8 +95,11 @@ int verb_down(int argc, char **argv)
 		} else
 			lab = arg;
 	}
-	if (!chosen && lab_select(lab, &chosen) < 0)
-		return EXIT_FAIL;
+	if (!chosen) {
+		int sel = cli_select_lab(lab, &chosen);
+		if (sel != EXIT_OK)
+			return sel;
+	}
 	bool tty = wait && isatty(STDERR_FILENO);
 	if (tty)
 		fprintf(stderr, "netlab down: '%s', waiting for the kernel to release it...", chosen);

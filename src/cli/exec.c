@@ -51,8 +51,9 @@ int verb_exec(int argc, char **argv)
 	}
 	if (!cli_check_root("exec"))
 		return EXIT_EXEC_FAIL;
-	if (lab_select(lab, &chosen) < 0)
-		return EXIT_EXEC_FAIL;
+	int sel = cli_select_lab(lab, &chosen);
+	if (sel != EXIT_OK)
+		return sel == EXIT_USAGE ? EXIT_USAGE : EXIT_EXEC_FAIL;
 
 	r = lab_exec(chosen, node, cmd, &exec_errno);
 	if (r < 0)

@@ -183,8 +183,9 @@ int verb_graph(int argc, char **argv)
 			return r;
 	} else {
 		/* A running lab: its own copy of the file, so the picture is the plan it runs. */
-		if (lab_select(arg ? arg : lab, &chosen) < 0)
-			return EXIT_FAIL;
+		int sel = cli_select_lab(arg ? arg : lab, &chosen);
+		if (sel != EXIT_OK)
+			return sel;
 		r = lab_load_topology(chosen, &t);
 		if (r < 0) {
 			if (r == -ENOENT)

@@ -140,8 +140,9 @@ int verb_link(int argc, char **argv)
 		return cli_usage_error(USAGE, "unexpected '%s' after %s", rest[0], op);
 	if (!cli_check_root("link"))
 		return EXIT_FAIL;
-	if (lab_select(lab, &chosen) < 0)
-		return EXIT_FAIL;
+	int sel = cli_select_lab(lab, &chosen);
+	if (sel != EXIT_OK)
+		return sel;
 
 	if (streq(op, "show"))
 		return show(chosen, node, colon + 1, as_json);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -82,6 +83,12 @@ static void help(FILE *f)
 int main(int argc, char **argv)
 {
 	int i = 1;
+
+	/* Started with stdin, stdout or stderr closed, the next file we open (a lab's lock...)
+	 * would get that number and our messages: /dev/null takes the empty places first. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd ? O_WRONLY : O_RDONLY) < 0)
+			return EXIT_FAIL;
 
 	/* A closed stdout (`netlab up x | head -1`) must not kill us between the commit and our
 	 * last line: that would report failure for a lab that is up. Commands we start get the

@@ -42,7 +42,8 @@ int verb_node(int argc, char **argv)
 		return cli_usage_error(USAGE, "unknown operation '%s'", op);
 	if (!cli_check_root("node"))
 		return EXIT_FAIL;
-	if (lab_select(lab, &chosen) < 0)
-		return EXIT_FAIL;
+	int sel = cli_select_lab(lab, &chosen);
+	if (sel != EXIT_OK)
+		return sel;
 	return lab_node_stopstart(chosen, argv[optind], streq(op, "stop")) < 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -175,9 +175,9 @@ static int table_lab(const char *name)
 		bool first = true;
 
 		if (lab_node_interfaces(st, i, &ifs, &n) < 0) {
-			/* Same columns as a live node's: "dead" is what --json says too. */
+			/* Same columns as a live node's; --json says "dead". */
 			printf("%-16s %8d  %-15s ", st->nodes[i].name, (int)st->nodes[i].pid, "-");
-			cell("dead", 5, state_sgr("dead"));
+			cell("(not running)", 5, state_sgr("dead"));
 			printf("\n");
 			continue;
 		}
@@ -256,6 +256,10 @@ int verb_status(int argc, char **argv)
 			return cli_usage_error(USAGE, "too many arguments");
 		lab = argv[optind];
 	}
+	/* Verbs choose a lab by -l, then NETLAB_LAB (netlab(1)); without either, status lists
+	 * every lab. */
+	if (!lab && getenv("NETLAB_LAB") && getenv("NETLAB_LAB")[0])
+		lab = getenv("NETLAB_LAB");
 	if (lab && !topo_name_valid(lab))
 		return cli_usage_error(USAGE, "'%s' is not a valid lab name", lab);
 	/* Reading another namespace's interfaces needs setns(). */

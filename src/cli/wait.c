@@ -121,8 +121,9 @@ int verb_wait(int argc, char **argv)
 				       timeout_arg);
 	if (!cli_check_root("wait"))
 		return EXIT_FAIL;
-	if (lab_select(lab, &chosen) < 0)
-		return EXIT_FAIL;
+	int sel = cli_select_lab(lab, &chosen);
+	if (sel != EXIT_OK)
+		return sel;
 
 	start = now_ns();
 	r = lab_wait(chosen, node, &cond, timeout, seen, sizeof(seen));

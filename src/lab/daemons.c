@@ -66,9 +66,13 @@ static int read_pidfile(int dirfd, const char *name, pid_t *ret_pid, uint64_t *r
 	int pid;
 
 	snprintf(path, sizeof(path), "%s.pid", name);
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* A fifo planted there must not block `stop`, `logs` or `status` (issue 17 #12). */
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
-		return negative_errno();
+		return errno == ELOOP ? -EBADMSG : negative_errno();
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return -EBADMSG;
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return negative_errno();
@@ -251,24 +255,15 @@ int lab_node_open(const char *lab, const char *node, struct lab_state **ret_st, 
 	size_t i;
 	int r;
 
-	r = lab_state_load(lab, &st);
-	if (r == -ENOENT)
-		return log_error_errno(r, "no lab '%s' is up", lab);
+	r = lab_open(lab, &st, NULL);
 	if (r < 0)
-		return log_error_errno(r, "Cannot read the state of lab '%s': %m", lab);
-	r = lab_state_check_alive(st, NULL);
-	if (r < 0) {
-		_cleanup_(lab_state_freep) struct lab_state *again = NULL;
-		/* Its init is gone. While a `down` holds the lab's lock, or once that `down` has
-		 * removed the state we read, the lab is going down: not one for `netlab clean`. */
-		if (lab_lock_held(lab) || lab_state_load(lab, &again) == -ENOENT)
-			return log_error_errno(-ESRCH, "lab '%s' is going down", lab);
-		return log_error_errno(r, "lab '%s' is dead (stale state: run 'netlab clean')", lab);
-	}
+		return r;
 	i = lab_state_find_node(st, node);
 	if (i == TOPO_NONE)
 		return log_error_errno(-ENOENT, "lab '%s' has no node '%s'", lab, node);
 	r = lab_state_node_pidfd(st, i, &pidfd);
+	if (r < 0 && lab_went_down(lab, st) < 0)
+		return -ESRCH;
 	if (r < 0)
 		return log_error_errno(r, "node '%s' of lab '%s' is not running", node, lab);
 	if (ret_index)

@@ -27,11 +27,26 @@ static int watch_lab(struct nsid_watch *w, const struct lab_state *st);
 static int watch_wait(struct nsid_watch *w, int timeout_ms);
 static void watch_done(struct nsid_watch *w);
 
+int lab_kill(const char *name, int pidfd)
+{
+	int r;
+
+	/* SIGKILL ends a stopped process too, and the init's exit completes only once every
+	 * process of its namespace is gone. */
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		return log_error_errno(negative_errno(), "Cannot kill lab '%s': %m", name);
+	r = pidfd_wait_exit(pidfd, 30000);
+	if (r < 0)
+		return log_error_errno(r, "Lab '%s' did not end: %m", name);
+	return 0;
+}
+
 static int down(const char *name, struct nsid_watch *w)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 	_cleanup_close_ int lock = -EBADF, pidfd = -EBADF;
-	int r;
+	bool committed = false;
+	int r, loaded;
 
 	r = lab_lock(name, &lock);
 	if (r == -EBUSY)
@@ -40,32 +55,37 @@ static int down(const char *name, struct nsid_watch *w)
 	if (r < 0)
 		return log_error_errno(r, "Cannot lock lab '%s': %m", name);
 
-	r = lab_state_load(name, &st);
-	if (r == -ENOENT) {
-		/* Nothing committed: either no such lab (we just made its directory) or what a
-		 * killed `up` left. Both leave nothing behind. */
+	/* The lab init from the state, else from the lock's record: a damaged state, or a lab
+	 * whose `up` was killed before its commit (its init perhaps stopped), is still found and
+	 * killed. Nothing is removed while a process of the lab may run. */
+	loaded = lab_state_load(name, &st);
+	r = lab_find_init(name, st, lock, &pidfd, &committed);
+	if (r >= 0) {
+		if (!committed)
+			log_notice("lab '%s' never finished coming up (its 'up' was killed); "
+				   "killing what it left",
+				   name);
+		else if (loaded < 0)
+			log_warning("the state of lab '%s' is damaged; its lab init was found "
+				    "from its lock",
+				    name);
+		/* Best effort: without ids we still wait with the sentinels alone. */
+		if (w && st && lab_state_check_alive(st, NULL) >= 0 && watch_lab(w, st) < 0)
+			log_debug("cannot tag the namespaces of lab '%s'", name);
+		r = lab_kill(name, pidfd);
+		if (r < 0)
+			return r;
+	} else if (loaded == -ENOENT) {
+		/* Nothing committed and nothing running: either no such lab (we just made its
+		 * directory) or what a killed `up` left. */
 		(void)lab_remove_dir(name);
 		log_error("no lab '%s' is up", name);
 		return -ENOENT;
-	}
-	if (r < 0) {
-		log_warning("the state of lab '%s' is damaged; removing it", name);
-		(void)lab_remove_dir(name);
-		return r;
-	}
-
-	r = lab_state_check_alive(st, &pidfd);
-	if (r >= 0) {
-		/* Best effort: without ids we still wait with the sentinels alone. */
-		if (w && watch_lab(w, st) < 0)
-			log_debug("cannot tag the namespaces of lab '%s'", name);
-		if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
-			return log_error_errno(negative_errno(), "Cannot kill lab '%s': %m", name);
-		/* The init's exit completes only once every process of its namespace is gone. */
-		r = pidfd_wait_exit(pidfd, 30000);
-		if (r < 0)
-			return log_error_errno(r, "Lab '%s' did not end: %m", name);
-	} else
+	} else if (loaded < 0)
+		log_warning("the state of lab '%s' is damaged and no process of it runs; removing "
+			    "it",
+			    name);
+	else
 		log_notice("lab '%s' was already dead; removing its state", name);
 
 	r = lab_remove_dir(name);
@@ -327,9 +347,8 @@ static int watch_lab(struct nsid_watch *w, const struct lab_state *st)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < st->n_nodes; i++) {
-		_cleanup_close_ int pidfd = -EBADF;
 		/* Only the recorded process: a recycled pid is not ours to wait for. */
-		if (pidfd_open_verified(st->nodes[i].pid, st->nodes[i].starttime, &pidfd) < 0)
+		if (lab_state_node_pidfd(st, i, NULL) < 0)
 			continue;
 		r = watch_pid(w, st->nodes[i].pid);
 		if (r < 0 && r != -ENOENT && r != -ESRCH)

@@ -49,9 +49,11 @@ int lab_exec_io(const char *name, const char *node, char *const argv[],
 	if (r < 0) {
 		/* A lab being taken down takes no new process (fork fails with an errno that
 		 * says nothing of it): say what happened. */
-		if (lab_state_check_alive(st, NULL) < 0 || lab_state_node_pidfd(st, i, NULL) < 0)
-			return log_error_errno(-ESRCH, "lab '%s' went down while entering node '%s'",
-					       name, node);
+		if (lab_went_down(name, st) < 0)
+			return -ESRCH;
+		if (lab_state_node_pidfd(st, i, NULL) < 0)
+			return log_error_errno(-ESRCH, "node '%s' of lab '%s' is not running", node,
+					       name);
 		return log_error_errno(r, "Cannot enter node '%s': %m", node);
 	}
 	return r;

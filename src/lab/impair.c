@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -233,7 +234,13 @@ void lab_event(const char *lab, const char *fmt, ...)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
 	snprintf(path, sizeof(path), "%s/%s/events.log", lab_run_dir(), lab);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	/* Never a fifo (it would block us) nor anything but a regular file (issue 17 #12). */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+	struct stat sb;
+	if (fd >= 0 && (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))) {
+		fd = safe_close(fd);
+		errno = EPERM;
+	}
 	if (fd < 0 || write(fd, line, (size_t)n) != n)
 		log_warning_errno(negative_errno(), "Cannot write %s: %m", path);
 	safe_close(fd);

@@ -24,6 +24,7 @@ struct lab_node_state {
 	pid_t pid;
 	uint64_t starttime;
 	unsigned flags; /* enum ns_node_flags */
+	uint64_t netns;  /* inode of its network namespace: checked before it is entered */
 };
 
 struct lab_state {
@@ -31,6 +32,7 @@ struct lab_state {
 	char *file;      /* topology file (absolute path when known) */
 	pid_t init_pid;
 	uint64_t init_starttime;
+	uint64_t init_pidns, init_netns; /* inodes of the lab's PID and lab-root namespaces */
 	uint64_t created; /* CLOCK_REALTIME seconds */
 	struct lab_node_state *nodes;
 	size_t n_nodes;
@@ -48,9 +50,20 @@ static inline void lab_state_freep(struct lab_state **st)
 int lab_state_load(const char *name, struct lab_state **ret);
 int lab_state_write(const struct lab_state *st);
 
-/* 0 and the lab init's pidfd when the recorded lab init is alive and is the same process;
+/* 0 and the lab init's pidfd when the recorded lab init is alive and is the same process (pid,
+ * start time, PID and network namespace inodes);
  * -ESRCH when the lab is dead (stale). ret_pidfd may be NULL. */
 int lab_state_check_alive(const struct lab_state *st, int *ret_pidfd);
+
+/*
+ * The one way into a running lab: loads its state and checks its lab init (ret_init_pidfd may be
+ * NULL). Logs why not, the same for every verb: no such lab (-ENOENT), being brought up
+ * (-ENOENT), going down (-ESRCH: a `down` holds its lock or has removed it meanwhile), dead
+ * (-ESRCH, stale), or a damaged state of a lab that runs (-EBADMSG).
+ */
+int lab_open(const char *name, struct lab_state **ret_st, int *ret_init_pidfd);
+/* After entering failed: 0 when the lab of st still runs, else -ESRCH and "going down" logged. */
+int lab_went_down(const char *name, const struct lab_state *st);
 
 /* The pidfd of node i, checked against pid reuse (-ESRCH when the node is gone). ret_pidfd may
  * be NULL (only the check). */
@@ -75,10 +88,30 @@ bool lab_lock_held(const char *name);
  */
 int lab_lock(const char *name, int *ret_fd);
 
-/* Removes the lab's directory and everything netlab put in it. The caller holds the lock. */
+/* Records the lab init (st's init_* fields) in the lock the caller holds, as a second record
+ * beside the state: from the start of the lab init, and again with committed at the commit. */
+int lab_lock_record(int lockfd, const struct lab_state *st, bool committed);
+
+/* Finds the lab init of lab `name`, alive and verified, from its state st (may be NULL) or else
+ * from the record in its lock (lockfd, or opened when -1): 0, its pidfd and whether the lab had
+ * committed; -ESRCH when neither record names a live lab init. */
+int lab_find_init(const char *name, const struct lab_state *st, int lockfd, int *ret_pidfd,
+		  bool *ret_committed);
+
+/* SIGKILL to a lab init (pidfd) and waits until it and with it every process of the lab is
+ * gone (a stopped lab is killed all the same). Logs. */
+int lab_kill(const char *name, int pidfd);
+
+/* Opens RELPATH (e.g. "topology.conf", "NODE/NAME.log") of lab name for reading, every part
+ * relative to the checked lab directory with O_NOFOLLOW, and only if it is a regular file:
+ * -EPERM for a symlink, fifo, device or directory; -ENOENT. Not logged. */
+int lab_file_open(const char *name, const char *relpath, int *ret_fd);
+
+/* Removes the lab's directory and everything netlab put in it, then its lock. The caller holds
+ * the lock. */
 int lab_remove_dir(const char *name);
 
-/* Empties the lab's directory but its lock (what a dead lab of that name left: state, hosts,
+/* Empties the lab's directory (what a dead lab of that name left: state, hosts,
  * logs, anything planted there). The caller holds the lock. */
 int lab_clear_dir(const char *name);
 
@@ -87,7 +120,7 @@ int lab_clear_dir(const char *name);
 int lab_check_capacity(const struct topo *t, const char *lab);
 
 /* Chooses the lab: explicit (-l), then $NETLAB_LAB, then the only running lab. Logs why not.
- * *ret is malloc'd. -ENOENT no lab, -EINVAL ambiguous. */
+ * *ret is malloc'd. -EINVAL an invalid name, -ENOENT no lab, -ENOTUNIQ ambiguous. */
 int lab_select(const char *explicit_name, char **ret);
 
 /* The copy of the topology file that `up` keeps in the state directory. */

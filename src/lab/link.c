@@ -42,16 +42,9 @@ int rt_open(const char *lab, struct rt *rt)
 	int r;
 
 	*rt = (struct rt){ .init_pidfd = -EBADF, .self_netns = -EBADF, .lab = lab };
-	r = lab_state_load(lab, &rt->st);
-	if (r == -ENOENT)
-		return log_error_errno(r, "no lab '%s'", lab);
+	r = lab_open(lab, &rt->st, &rt->init_pidfd);
 	if (r < 0)
-		return log_error_errno(r, "Cannot read the state of lab '%s': %m", lab);
-	r = lab_state_check_alive(rt->st, &rt->init_pidfd);
-	if (r < 0) {
-		log_error("lab '%s' is not running (remove it with 'netlab clean')", lab);
-		return -ESRCH;
-	}
+		return r;
 	r = lab_load_topology(lab, &rt->t);
 	if (r < 0)
 		return r == -ENOENT ? log_error_errno(r, "lab '%s' has no copy of its topology", lab)

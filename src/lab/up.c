@@ -79,6 +79,7 @@ struct up {
 	struct ns_node_handle *nodes;
 	char env_lab[128];
 	char env_dir[4200];
+	int lock; /* the lab's lock, which also records its init */
 };
 
 static void up_done(struct up *u)
@@ -638,6 +639,23 @@ static int run_exec(struct up *u, const struct topo_cmd *c)
 	return 0;
 }
 
+static uint64_t fd_ino(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/* The lab init's identity, for the state and the lock's record. */
+static int init_ident(struct up *u, struct lab_state *st)
+{
+	snprintf(st->name, sizeof(st->name), "%s", u->lab);
+	st->init_pid = ns_lab_pid(u->ns);
+	st->init_starttime = ns_lab_starttime(u->ns);
+	st->init_netns = fd_ino(ns_lab_netns_fd(u->ns));
+	int r = proc_ns_ino(st->init_pid, "pid", &st->init_pidns);
+	return r < 0 ? r : st->init_netns ? 0 : -EIO;
+}
+
 static int write_state(struct up *u)
 {
 	const struct topo *t = u->t;
@@ -645,10 +663,10 @@ static int write_state(struct up *u)
 	char abs[4096];
 	int r;
 
-	snprintf(st.name, sizeof(st.name), "%s", u->lab);
+	r = init_ident(u, &st);
+	if (r < 0)
+		return r;
 	st.file = realpath(t->file, abs) ? abs : t->file;
-	st.init_pid = ns_lab_pid(u->ns);
-	st.init_starttime = ns_lab_starttime(u->ns);
 	st.created = (uint64_t)time(NULL);
 	st.n_nodes = t->n_nodes;
 	st.nodes = calloc(t->n_nodes ? t->n_nodes : 1, sizeof(*st.nodes));
@@ -659,31 +677,38 @@ static int write_state(struct up *u)
 		st.nodes[i].pid = u->nodes[i].pid;
 		st.nodes[i].starttime = u->nodes[i].starttime;
 		st.nodes[i].flags = u->specs[i].flags;
+		st.nodes[i].netns = fd_ino(u->nodes[i].netns_fd);
 	}
 	r = lab_state_write(&st);
+	if (r >= 0)
+		r = lab_lock_record(u->lock, &st, true);
 	free(st.nodes);
 	return r;
 }
 
-static int check_existing(const char *lab)
+/* Whether a lab of this name runs. What a killed `up` left (uncommitted, its init perhaps
+ * stopped, so that it never saw `up` go) is killed now; a dead lab's files are cleared by the
+ * caller. */
+static int check_existing(const char *lab, int lock)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
-	int r = lab_state_load(lab, &st);
+	_cleanup_close_ int pidfd = -EBADF;
+	bool committed;
 
-	if (r == -ENOENT)
+	(void)lab_state_load(lab, &st);
+	if (lab_find_init(lab, st, lock, &pidfd, &committed) < 0)
 		return 0;
-	if (r >= 0 && lab_state_check_alive(st, NULL) >= 0) {
+	if (committed) {
 		log_error("lab '%s' is already up (take it down with 'netlab down %s')", lab, lab);
 		return -EEXIST;
 	}
-	/* What a dead lab left: ours to clear, we hold its lock. */
-	log_debug("removing the stale state of lab '%s'", lab);
-	return 0;
+	log_notice("killing what an interrupted 'up' of lab '%s' left", lab);
+	return lab_kill(lab, pidfd);
 }
 
 int lab_up(const struct topo *t, struct lab_up_opts *o)
 {
-	struct up u = { .t = t, .self_netns = -EBADF };
+	struct up u = { .t = t, .self_netns = -EBADF, .lock = -EBADF };
 	const char *env[] = { u.env_lab, u.env_dir, NULL };
 	struct lab_up_ctx ctx;
 	_cleanup_(nl_closep) struct nl *root = NULL;
@@ -725,7 +750,8 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 				       u.lab);
 	if (r < 0)
 		return log_error_errno(r, "Cannot lock lab '%s' in %s: %m", u.lab, lab_run_dir());
-	r = check_existing(u.lab);
+	u.lock = lock;
+	r = check_existing(u.lab, lock);
 	if (r < 0)
 		return r;
 	dir_ours = true;
@@ -776,6 +802,18 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		else
 			log_error_errno(r, "Cannot start the lab init: %m");
 		goto out;
+	}
+	/* Recorded before any node exists: a lab whose `up` dies from here on can always be
+	 * found (and killed) from its lock, whatever happens to its lab init. */
+	{
+		struct lab_state rec = { 0 };
+		r = init_ident(&u, &rec);
+		if (r >= 0)
+			r = lab_lock_record(lock, &rec, false);
+		if (r < 0) {
+			log_error_errno(r, "Cannot record the lab init of '%s': %m", u.lab);
+			goto out;
+		}
 	}
 	r = in_netns(&u, ns_lab_netns_fd(u.ns));
 	if (r >= 0) {

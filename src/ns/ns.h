@@ -127,6 +127,17 @@ int pidfd_get_pid(int pidfd, pid_t *ret);
 /* pidfd_open(pid) and check that the process is still the one that started at starttime.
  * -ESRCH when it is gone or is another process (a recycled pid). */
 int pidfd_open_verified(pid_t pid, uint64_t starttime, int *ret_pidfd);
+/* The inode of /proc/PID/ns/NS ("pid", "net"): a namespace's identity. -ESRCH when gone. */
+int proc_ns_ino(pid_t pid, const char *ns, uint64_t *ret);
+/* A process as netlab records it: pid and start time, and the inodes of its PID and network
+ * namespaces (0: not checked). */
+struct proc_ident {
+	pid_t pid;
+	uint64_t starttime;
+	uint64_t pidns, netns;
+};
+/* pidfd_open_verified(), and the process is in the recorded namespaces. -ESRCH otherwise. */
+int pidfd_open_ident(const struct proc_ident *id, int *ret_pidfd);
 /* Waits until the process behind pidfd has exited, up to timeout_ms (-1 forever). -ETIMEDOUT. */
 int pidfd_wait_exit(int pidfd, int timeout_ms);
 

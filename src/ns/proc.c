@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,6 +95,44 @@ int pidfd_open_verified(pid_t pid, uint64_t starttime, int *ret_pidfd)
 	if (r < 0)
 		return r;
 	if (st != starttime)
+		return -ESRCH;
+	*ret_pidfd = TAKE_FD(fd);
+	return 0;
+}
+
+int proc_ns_ino(pid_t pid, const char *ns, uint64_t *ret)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? -ESRCH : negative_errno();
+	*ret = (uint64_t)st.st_ino;
+	return 0;
+}
+
+int pidfd_open_ident(const struct proc_ident *id, int *ret_pidfd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	uint64_t pidns = 0, netns = 0, again;
+	int r;
+
+	r = pidfd_open_verified(id->pid, id->starttime, &fd);
+	if (r < 0)
+		return r;
+	/* A recorded pid and start time can be copied from any process into a state file; the
+	 * namespaces cannot: only the lab's own processes are in them. They are read through
+	 * /proc/PID, so the start time is checked once more afterwards: it still matching means
+	 * the number still named the process our pidfd pins while we looked. */
+	if ((id->pidns && (r = proc_ns_ino(id->pid, "pid", &pidns)) < 0) ||
+	    (id->netns && (r = proc_ns_ino(id->pid, "net", &netns)) < 0))
+		return r;
+	r = proc_starttime(id->pid, &again);
+	if (r < 0)
+		return r;
+	if (again != id->starttime || (id->pidns && pidns != id->pidns) ||
+	    (id->netns && netns != id->netns))
 		return -ESRCH;
 	*ret_pidfd = TAKE_FD(fd);
 	return 0;

@@ -48,6 +48,17 @@ void topo_free(struct topo *t)
 }
 
 
+bool topo_node_name_reserved(const char *name)
+{
+	/* Every name in a lab's directory that is also a valid name (the others have a dot). */
+	static const char *const reserved[] = { "state", "hosts", "lock", NULL };
+
+	for (const char *const *r = reserved; *r; r++)
+		if (strcmp(*r, name) == 0)
+			return true;
+	return false;
+}
+
 bool topo_name_valid(const char *name)
 {
 	size_t n;

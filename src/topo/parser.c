@@ -440,6 +440,9 @@ static int add_node(struct parser *p, const struct token *tk, const char *name, 
 	r = check_name(p, tk, name, "node", TOPO_NAME_MAX);
 	if (r < 0)
 		return r;
+	if (topo_node_name_reserved(name))
+		return fail(p, tk, "node name '%s' is reserved: netlab keeps a file of that name in "
+			    "the lab's directory", name);
 	i = strmap_get(&p->node_names, name);
 	if (i != TOPO_NONE)
 		return fail(p, tk, "duplicate node name '%s' (first declared at line %u)", name,

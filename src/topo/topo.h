@@ -278,6 +278,9 @@ const char *topo_mac_str(const uint8_t mac[6], char *buf, size_t size);
 
 /* Lab names follow the same rule as node names; used by the CLI for -l too. */
 bool topo_name_valid(const char *name);
+/* Names a node cannot have: a node's files live in a directory named after it, beside the lab's
+ * own files (state, hosts...), so a node must not be called like one of them. */
+bool topo_node_name_reserved(const char *name);
 
 /* ---- appended: per-direction link impairment (issue #4) ---------------------------------- */
 

@@ -41,16 +41,18 @@ done
 # run in that process's namespaces (the host's) and create this file.
 entered() { rm -f "$TMP/entered"; x a touch "$TMP/entered" >/dev/null 2>"$TMP/err"; echo $?; }
 
-# 1. The state points at a live unrelated process, with the lab init's start time.
-sed "s/^init .*/init $other $init_st/" "$TMP/state.orig" >"$S"
-is "init pid now an unrelated process: status says stale" stale "$(lab_state "$LAB")"
+# 1. The state points at a live unrelated process, with the lab init's start time. The lab
+# still runs, and its lock's record (the second one) says so: status says running, and exec,
+# which needs a state it can trust, refuses.
+sed "s/^init [0-9]* [0-9]*/init $other $init_st/" "$TMP/state.orig" >"$S"
+is "init pid now an unrelated process: the lock's record still finds the lab running" running "$(lab_state "$LAB")"
 is "exec refuses (125)" 125 "$(entered)"
 ok "and runs nothing anywhere" test ! -e "$TMP/entered"
-ok "and says the lab is dead" grep -q "dead\|stale" "$TMP/err"
+ok "and says the state is damaged" grep -q "damaged" "$TMP/err"
 
 # 2. The right pid (the lab init's own) with a wrong start time.
-sed "s/^init .*/init $init $((init_st + 1))/" "$TMP/state.orig" >"$S"
-is "right pid, wrong start time: status says stale" stale "$(lab_state "$LAB")"
+sed "s/^init [0-9]* [0-9]*/init $init $((init_st + 1))/" "$TMP/state.orig" >"$S"
+is "right pid, wrong start time: running (from the lock)" running "$(lab_state "$LAB")"
 is "exec refuses (125)" 125 "$(entered)"
 ok "and runs nothing anywhere" test ! -e "$TMP/entered"
 
@@ -108,53 +110,66 @@ init2=$(awk '$1 == "init" {print $2}' "$S")
 kill -KILL "$init2"
 my_wait_quiet
 for i in $(seq 1 300); do [ -e "/proc/$init2" ] || break; sleep 0.1; done
-sed "s/^init .*/init ${reused:-1} $init_st/" "$S" >"$TMP/st" && cat "$TMP/st" >"$S"
+sed "s/^init [0-9]* [0-9]*/init ${reused:-1} $init_st/" "$S" >"$TMP/st" && cat "$TMP/st" >"$S"
 ok "down of a stale lab whose pid was reused succeeds" "$NETLAB" down "$LAB"
 ok "and does not kill the process that has the pid now" kill -0 "${reused:-none}"
 [ -n "$reused" ] && kill "$reused"
 for i in $(seq 1 300); do [ -n "$reused" ] && [ -e "/proc/$reused" ] || break; sleep 0.1; done
 
-# 5. A state directory edited by hand. For each damage: status, status LAB, status --json, exec,
-# clean: no crash (exit < 125 except exec's 125), a message when failing, and clean removes it.
+# 5. A state file edited by hand, first while the lab runs, then after its init died. For each
+# damage: status, status LAB, status --json, exec, clean: no crash (exit < 125 except exec's
+# 125), a message when failing; clean leaves the running lab (its lock's record finds it), and
+# removes it once it is dead.
 damage() {
 	local what=$1
-	mkdir -p "$RUN_DIR/$LAB"
-	chmod 700 "$RUN_DIR/$LAB"
 	rm -rf "${S:?}"
 	case $what in
 	garbage) head -c 4096 /dev/urandom >"$S" ;;
 	empty) : >"$S" ;;
-	magic-only) echo "netlab-state 1" >"$S" ;;
+	magic-only) echo "netlab-state 2" >"$S" ;;
 	truncated) head -c 40 "$TMP/state.orig" >"$S" ;;
 	no-init) grep -v '^init' "$TMP/state.orig" >"$S" ;;
-	bad-node-name) { cat "$TMP/state.orig"; echo 'node ../../etc 1 1 0'; } >"$S" ;;
-	huge-numbers) sed 's/^init .*/init 99999999999999999999 99999999999999999999999/' "$TMP/state.orig" >"$S" ;;
-	negative-pid) sed 's/^init .*/init -1 0/' "$TMP/state.orig" >"$S" ;;
-	long-line) { cat "$TMP/state.orig"; head -c 200000 /dev/zero | tr '\0' x; echo; } >"$S" ;;
+	bad-node-name) { cat "$TMP/state.orig"; echo 'node ../../etc 1 1 0 1'; } >"$S" ;;
+	huge-numbers) sed 's/^init .*/init 99999999999999999999 99999999999999999999999 1 1/' "$TMP/state.orig" >"$S" ;;
+	negative-pid) sed 's/^init .*/init -1 0 1 1/' "$TMP/state.orig" >"$S" ;;
+	long-line) { cat "$TMP/state.orig"; echo "node $(head -c 200000 /dev/zero | tr '\0' x) 1 1 0 1"; } >"$S" ;;
 	other-lab) sed 's/^lab .*/lab someoneelse/' "$TMP/state.orig" >"$S" ;;
 	directory) mkdir "$S" ;;
 	fifo) mkfifo "$S" ;;
 	symlink) ln -s "$TMP/state.orig" "$S" ;;
 	esac
 }
-for what in garbage empty magic-only truncated no-init bad-node-name huge-numbers negative-pid \
-	long-line other-lab directory fifo symlink; do
-	damage $what
+try_all() {
 	r1=$(timeout 20 "$NETLAB" status >/dev/null 2>"$TMP/e1"; echo $?)
 	r2=$(timeout 20 "$NETLAB" status "$LAB" >/dev/null 2>"$TMP/e2"; echo $?)
 	r3=$(timeout 20 "$NETLAB" status --json >"$TMP/j" 2>"$TMP/e3"; echo $?)
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/j" 2>/dev/null || r3="$r3(bad json)"
 	r4=$(timeout 20 "$NETLAB" exec -l "$LAB" a true >/dev/null 2>"$TMP/e4"; echo $?)
-	r5=$(timeout 20 "$NETLAB" clean >/dev/null 2>"$TMP/e5"; echo $?)
-	[ -e "$RUN_DIR/$LAB" ] && r5="$r5(not removed)"
 	[ -s "$TMP/e4" ] || r4="$r4(no message)"
+	r5=$(timeout 20 "$NETLAB" clean >/dev/null 2>"$TMP/e5"; echo $?)
+}
+for what in garbage empty magic-only truncated no-init bad-node-name huge-numbers negative-pid \
+	long-line other-lab directory fifo symlink; do
+	"$NETLAB" up -l "$LAB" "$TMP/s.conf" >/dev/null 2>&1
+	cp "$S" "$TMP/state.orig"
+	init=$(awk '$1 == "init" {print $2}' "$S")
+	damage $what
+	try_all
+	[ -e "$RUN_DIR/$LAB" ] || r5="$r5(removed while running)"
+	kill -0 "$init" 2>/dev/null || r5="$r5(lab killed)"
+	running="$r1/$r2/$r3/$r4/$r5"
+	kill -KILL "$init"
+	my_wait_quiet
+	try_all
+	[ -e "$RUN_DIR/$LAB" ] && r5="$r5(not removed)"
 	grep -lq "Sanitizer\|runtime error" "$TMP"/e[1-5] 2>/dev/null && r5="$r5(sanitizer)"
-	case "$r1/$r2/$r3/$r4/$r5" in
-	0/[01]/0/125/0) res=ok ;;
-	*) res="status/status LAB/--json/exec/clean: $r1/$r2/$r3/$r4/$r5: $(head -c 300 "$TMP/e4")" ;;
+	case "$running|$r1/$r2/$r3/$r4/$r5" in
+	0/[01]/0/125/0\|0/[01]/0/125/0) res=ok ;;
+	*) res="status/status LAB/--json/exec/clean running|dead: $running|$r1/$r2/$r3/$r4/$r5: $(head -c 300 "$TMP/e4")" ;;
 	esac
-	is "state '$what': status 0, status LAB 0 or 1, --json valid, exec 125 with a message, clean removes it" \
+	is "state '$what': status 0, status LAB 0 or 1, --json valid, exec 125 with a message; clean leaves it running, removes it dead" \
 		ok "$res"
+	rm -rf "${RUN_DIR:?}/$LAB" "$RUN_DIR/$LAB.lock"
 done
 
 # 6. Symlinks planted in the state directory.
@@ -170,19 +185,19 @@ rm -f "$RUN_DIR/t-stale-link-$$"
 rmdir "$RUN_DIR/t-stale-other-$$"
 ok "down" "$NETLAB" down "$LAB"
 # A dead lab's directory with symlinks planted where up writes: up must write none through them.
-# (The run directory itself goes with the last lab: make it again if this was that lab.)
-mkdir -p -m 700 "$RUN_DIR/$LAB"
+ok "up" "$NETLAB" up -l "$LAB" "$TMP/s.conf"
+kill -KILL "$(awk '$1 == "init" {print $2}' "$S")"
+my_wait_quiet
 echo target >"$TMP/target"
-for f in hosts topology.conf state state.new; do ln -s "$TMP/target" "$RUN_DIR/$LAB/$f"; done
+for f in hosts topology.conf state state.new; do rm -f "$RUN_DIR/$LAB/$f"; ln -s "$TMP/target" "$RUN_DIR/$LAB/$f"; done
 mkdir -p "$TMP/tdir"
 ln -s "$TMP/tdir" "$RUN_DIR/$LAB/a"
-ln -s "$TMP/target" "$RUN_DIR/$LAB/lock"
 cat >"$TMP/s2.conf" <<'CONF'
 node a b
 link a -- b
 start a sleep 1000
 CONF
-ok "up over planted symlinks (hosts, state, topology.conf, lock, a node's log dir) works" \
+ok "up over planted symlinks (hosts, state, topology.conf, a node's log dir) works" \
 	"$NETLAB" up -l "$LAB" "$TMP/s2.conf"
 is "and wrote nothing through them" "target|" "$(cat "$TMP/target")|$(ls -A "$TMP/tdir")"
 ok "the lab's files are its own, not links" sh -c "test ! -L '$RUN_DIR/$LAB/hosts' && test ! -L '$S' && test -d '$RUN_DIR/$LAB/a' && test ! -L '$RUN_DIR/$LAB/a'"

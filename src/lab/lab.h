@@ -198,9 +198,14 @@ struct lab_run_opts {
 };
 int lab_run(const struct topo *t, const struct lab_run_opts *o);
 
+/* Opens (creates) the artifacts directory dir, relative to the working directory, into
+ * *ret_fd; refuses one that belongs to another user. Logs why it fails; -errno. */
+int lab_artifacts_open(const char *dir, int *ret_fd);
 /* Copies the lab's logs, topology and state, and per node `ip -j addr`, `ip -j route` (both
- * families, every table) and `ip -j link` into dir (created). */
-int lab_collect_artifacts(const char *lab, const char *dir);
+ * families, every table) and `ip -j link` into the directory dfd (named dname in messages),
+ * never through a symlink nor into what another user made (see run.c). Returns how many
+ * artifacts could not be saved, each logged. */
+int lab_collect_artifacts(const char *lab, int dfd, const char *dname);
 
 /* `netlab wait`. */
 enum lab_wait_kind {

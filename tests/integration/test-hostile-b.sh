@@ -35,6 +35,59 @@ ok "status --json LAB: valid JSON, schema-valid" $V "$SCHEMAS/status.schema.json
 ok "the invalid bytes show as U+FFFD" grep -q 'bad\\ufffd\\ufffd(name' "$TMP/status1-ff.json"
 ok "down" "$NETLAB" down "$LAB"
 
+# ---- 17.5, 18.1: run --artifacts DIR
+# A relative DIR, from a working directory other than /: everything lands under it, nothing at /
+# (entering a node used to move netlab's working directory to /).
+REL=artifacts-hb-$$
+mkdir "$TMP/work"
+case $NETLAB in */*) NETLAB=$(realpath "$NETLAB") ;; esac
+st=$(cd "$TMP/work" && "$NETLAB" run -l "$LAB" "$TMP/small.conf" --artifacts "$REL" -- true 2>"$TMP/art1.err"; echo $?)
+is "run --artifacts with a relative DIR: status 0" 0 "$st"
+missing=
+for n in h1 h2; do
+	for f in addr link route route6; do
+		python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/work/$REL/$n/$f.json" 2>/dev/null ||
+			missing="$missing $n/$f.json"
+	done
+done
+is "every node's addr, link, route, route6 JSON is under DIR (relative to the cwd)" "" "$missing"
+ok "... and the lab's files too" test -f "$TMP/work/$REL/topology.conf"
+ok "nothing was written at /$REL" test ! -e "/$REL"
+rm -rf "/${REL:?}"
+
+# Planted by another user in a directory it can write to: DIR/h1 -> elsewhere, a symlinked file
+# in DIR/h2, and a directory of its own as DIR/h3's place. Nothing is written through them, the
+# run says so last and fails.
+cat >"$TMP/three.conf" <<CONF
+node h1 h2 h3
+link h1 -- h2
+link h2 -- h3
+CONF
+ART=$TMP/art2
+mkdir -m 1777 "$ART" "$TMP/elsewhere"
+mkdir "$ART/h2"
+echo precious >"$TMP/victim"
+ln -s "$TMP/elsewhere" "$ART/h1"
+ln -s "$TMP/victim" "$ART/h2/addr.json"
+mkdir "$ART/h3"
+chown -h nobody "$ART/h1" "$ART/h3"
+st=$("$NETLAB" run -l "$LAB" "$TMP/three.conf" --artifacts "$ART" -- true 2>"$TMP/art2.err"; echo $?)
+is "planted symlinks and another user's directory: run exits 1 although the command succeeded" 1 "$st"
+ok "nothing written through the symlinked directory" test -z "$(ls -A "$TMP/elsewhere")"
+is "nothing written through the symlinked file" precious "$(cat "$TMP/victim")"
+ok "nothing written into another user's directory" test -z "$(ls -A "$ART/h3")"
+ok "the refusals are named" grep -q "art2/h1'.*symbolic link" "$TMP/art2.err"
+ok "the last line says artifacts are missing" eval 'tail -1 "$TMP/art2.err" | grep -q "artifacts of lab .* could not be saved"'
+ok "the other artifacts were saved" test -s "$ART/h2/route.json"
+
+# A DIR that belongs to another user is refused before anything runs.
+mkdir "$TMP/theirs"
+chown nobody "$TMP/theirs"
+st=$("$NETLAB" run -l "$LAB" "$TMP/small.conf" --artifacts "$TMP/theirs" -- touch "$TMP/ran" 2>"$TMP/art3.err"; echo $?)
+is "an artifacts directory of another user: refused (125), the command not run" "125:no" \
+	"$st:$(test -e "$TMP/ran" && echo yes || echo no)"
+ok "... saying why" grep -q "belongs to another user" "$TMP/art3.err"
+
 # Every message this test provoked, through pipes and files: none carries isatty()'s errno.
 ok "no message in this test says 'Inappropriate ioctl for device'" \
 	eval '! grep -rq "Inappropriate ioctl" "$TMP"'

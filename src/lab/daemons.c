@@ -122,6 +122,38 @@ static int reserve(int dirfd, const char *name)
 	return -EEXIST;
 }
 
+/* The pid file's content: "PID STARTTIME", blank-padded to a fixed size so that the record
+ * overwrites the placeholder (record NULL: blanks only) without needing more space. */
+#define RECORD_SIZE 48
+static int write_record(int fd, const char *record)
+{
+	char buf[RECORD_SIZE];
+	ssize_t n;
+
+	memset(buf, ' ', sizeof(buf));
+	buf[sizeof(buf) - 1] = '\n';
+	if (record)
+		memcpy(buf, record, strnlen(record, sizeof(buf) - 1));
+	n = pwrite(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return negative_errno();
+	if (n != (ssize_t)sizeof(buf))
+		return -ENOSPC;
+	return 0;
+}
+
+/* A daemon we could not record: it leads its own process group (setsid), which SIGKILL ends
+ * with what it started. Only while the pid is still the daemon's (the pidfd pins it). */
+static void kill_unrecorded(pid_t pid, uint64_t starttime)
+{
+	_cleanup_close_ int pidfd = -EBADF;
+
+	if (pidfd_open_verified(pid, starttime, &pidfd) < 0)
+		return;
+	(void)kill(-pid, SIGKILL);
+	(void)pidfd_wait_exit(pidfd, 10000);
+}
+
 struct launch {
 	const char *dir;    /* NETLAB_DIR */
 	const char *node;   /* its name */
@@ -185,14 +217,27 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 	env[k++] = env_node;
 	env[k] = NULL;
 
+	/* The record must be writable before there is a daemon to record: a full run directory
+	 * would otherwise leave one running that stop does not know (and a second start of the
+	 * name a second copy). The placeholder takes the space the record needs and reads as a
+	 * start in progress; the record then overwrites it in place. */
+	r = write_record(pidfile, NULL);
+	if (r < 0) {
+		log_error_errno(r, "Cannot write '%s/%s.pid': %m; daemon '%s' not started", dir, chosen,
+				chosen);
+		goto fail;
+	}
 	r = ns_spawn_daemon_pid(l->node_pidfd, l->setns_flags, argv, logfd, env, &pid, &st);
 	if (r < 0) {
 		log_error_errno(r, "Cannot start daemon '%s' in node '%s': %m", chosen, l->node);
 		goto fail;
 	}
-	int len = snprintf(line, sizeof(line), "%d %llu\n", (int)pid, (unsigned long long)st);
-	if (write(pidfile, line, (size_t)len) != len) {
-		r = log_error_errno(negative_errno(), "Cannot write '%s/%s.pid': %m", dir, chosen);
+	snprintf(line, sizeof(line), "%d %llu", (int)pid, (unsigned long long)st);
+	r = write_record(pidfile, line);
+	if (r < 0) {
+		log_error_errno(r, "Cannot write '%s/%s.pid': %m; stopping daemon '%s'", dir, chosen,
+				chosen);
+		kill_unrecorded(pid, st);
 		goto fail;
 	}
 	log_debug("daemon '%s' in node '%s': pid %d", chosen, l->node, (int)pid);

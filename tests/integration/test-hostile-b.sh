@@ -88,9 +88,35 @@ is "an artifacts directory of another user: refused (125), the command not run" 
 	"$st:$(test -e "$TMP/ran" && echo yes || echo no)"
 ok "... saying why" grep -q "belongs to another user" "$TMP/art3.err"
 
+# ---- 17.9: a start that cannot write its record starts nothing. The run directory on a small
+# tmpfs of our own, filled up.
+MNT=$TMP/mnt
+mkdir -m 0700 "$MNT"
+mount -t tmpfs -o size=4m,mode=0700 netlab-test "$MNT"
+unmount_mnt() { umount "$MNT" 2>/dev/null; }
+# Whatever happens, the lab on it goes down and the tmpfs is unmounted before lib.sh's clean-up.
+trap 'NETLAB_RUN_DIR=$MNT/run "$NETLAB" down "$FULL_LAB" >/dev/null 2>&1; unmount_mnt; _cleanup' EXIT
+fill() { dd if=/dev/zero of="$MNT/fill" bs=64k 2>/dev/null; sync; }
+FULL_LAB=$LAB-full
+export NETLAB_RUN_DIR=$MNT/run
+ok "up with the run directory on a 4 MB tmpfs" "$NETLAB" up "$TMP/small.conf" -l "$FULL_LAB"
+fill
+MARK=4242$$
+st=$("$NETLAB" start -l "$FULL_LAB" h1 --name d1 sleep "$MARK" 2>"$TMP/start-full.err"; echo $?)
+is "start with the run directory full: exit 1" 1 "$st"
+ok "... saying the record cannot be written" grep -q "d1.pid'.*No space left on device" "$TMP/start-full.err"
+ok "... and no daemon runs untracked" eval '! pgrep -f "^sleep $MARK\$" >/dev/null'
+rm -f "$MNT/fill"
+ok "with space again, start d1 works" "$NETLAB" start -l "$FULL_LAB" h1 --name d1 sleep "$MARK"
+is "... one copy" 1 "$(pgrep -fc "^sleep $MARK\$")"
+ok "stop d1 knows it" "$NETLAB" stop -l "$FULL_LAB" h1 d1
+ok "down" "$NETLAB" down "$FULL_LAB"
+unset NETLAB_RUN_DIR
+
 # Every message this test provoked, through pipes and files: none carries isatty()'s errno.
 ok "no message in this test says 'Inappropriate ioctl for device'" \
 	eval '! grep -rq "Inappropriate ioctl" "$TMP"'
+unmount_mnt
 host_unchanged
 plan "$_n"
 done_testing

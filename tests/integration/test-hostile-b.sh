@@ -35,6 +35,30 @@ ok "status --json LAB: valid JSON, schema-valid" $V "$SCHEMAS/status.schema.json
 ok "the invalid bytes show as U+FFFD" grep -q 'bad\\ufffd\\ufffd(name' "$TMP/status1-ff.json"
 ok "down" "$NETLAB" down "$LAB"
 
+# ---- 17.7: names written out count against the million-name budget, and memory is bounded
+# whatever the file's size. Two statements of 599,999 literal names each (14 MB), and one
+# continued statement of 2.5 million names (29 MB).
+python3 -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    for p in "ab":
+        f.write("node " + " ".join("%s%d" % (p, i) for i in range(1, 600000)) + "\n")
+with open(sys.argv[2], "w") as f:
+    f.write("node " + " \\\n ".join("n%d" % i for i in range(1, 2500000)) + "\n")
+' "$TMP/names.conf" "$TMP/huge.conf"
+# The exit status and peak memory (KB) of a check of $1; its stderr in $1.err.
+check_rss() {
+	python3 -c 'import resource,subprocess,sys
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=open(sys.argv[-1] + ".err", "w"))
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$NETLAB" check "$1"
+}
+read -r st rss <<<"$(check_rss "$TMP/names.conf")"
+is "1.2 million literal names: check refuses them (2)" 2 "$st"
+ok "... naming the budget" grep -q "names.conf:2:.*more than 1000000 names and statements in total" "$TMP/names.conf.err"
+read -r st rss <<<"$(check_rss "$TMP/huge.conf")"
+is "a 29 MB continued statement: check refuses it (2)" 2 "$st"
+ok "... in bounded memory (under 300 MB; was 950 MB): ${rss} KB" test "$rss" -lt 300000
+
 # ---- 17.5, 18.1: run --artifacts DIR
 # A relative DIR, from a working directory other than /: everything lands under it, nothing at /
 # (entering a node used to move netlab's working directory to /).

@@ -9,6 +9,7 @@
 #include "log.h"
 
 static enum log_level max_level = LOG_LEVEL_NOTICE;
+static unsigned n_errors;
 static log_sink_fn sink;
 static void *sink_userdata;
 
@@ -28,6 +29,11 @@ bool log_use_color(int fd)
 {
 	const char *nc = getenv("NO_COLOR");
 	return !(nc && nc[0]) && isatty(fd);
+}
+
+unsigned log_error_count(void)
+{
+	return n_errors;
 }
 
 void log_set_level(enum log_level level)
@@ -64,6 +70,8 @@ int log_internal(enum log_level level, int error, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	if (level == LOG_LEVEL_ERROR)
+		n_errors++;
 	if (level > max_level)
 		return error < 0 ? error : -error;
 

@@ -59,6 +59,33 @@ read -r st rss <<<"$(check_rss "$TMP/huge.conf")"
 is "a 29 MB continued statement: check refuses it (2)" 2 "$st"
 ok "... in bounded memory (under 300 MB; was 950 MB): ${rss} KB" test "$rss" -lt 300000
 
+# ---- 17.11: under memory pressure every failure says what failed. `up` of a 200-router chain
+# under address-space limits rising in small steps, from where netlab cannot even start to where
+# the lab comes up: every attempt that fails prints a message (an -ENOMEM from a netlink batch
+# used to return unlogged: exit 1, nothing said).
+cat >"$TMP/chain.conf" <<CONF
+node r[1..200] router
+link r[1..199] -- r[2..200]
+CONF
+if ! (ulimit -v 200000; "$NETLAB" --version) >/dev/null 2>&1; then
+	_n=$((_n + 1)); echo "ok $_n # SKIP a sanitized build does not run under ulimit -v"
+else
+	silent= came_up=no tried=0
+	for v in $(seq 1500 15 9000); do
+		tried=$((tried + 1))
+		(ulimit -v "$v"; exec "$NETLAB" up "$TMP/chain.conf" -l "$LAB") >/dev/null 2>"$TMP/mem.err"
+		if [ $? = 0 ]; then
+			came_up=yes
+			break
+		fi
+		grep -q . "$TMP/mem.err" || silent="$silent $v"
+		"$NETLAB" down "$LAB" >/dev/null 2>&1
+	done
+	is "every up that failed under ulimit -v said why ($tried limits tried; silent at: ${silent:-none})" "" "$silent"
+	is "... up to the limit where the lab comes up" yes "$came_up"
+	"$NETLAB" down "$LAB" >/dev/null 2>&1
+fi
+
 # ---- 17.5, 18.1: run --artifacts DIR
 # A relative DIR, from a working directory other than /: everything lands under it, nothing at /
 # (entering a node used to move netlab's working directory to /).

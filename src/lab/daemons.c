@@ -122,6 +122,26 @@ static int reserve(int dirfd, const char *name)
 	return -EEXIST;
 }
 
+uint64_t lab_log_max_bytes(void)
+{
+	const char *s = getenv("NETLAB_LOG_MAX");
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s)
+		return LAB_LOG_MAX_DEFAULT;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || v == 0)
+		return LAB_LOG_MAX_DEFAULT;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	return *end ? LAB_LOG_MAX_DEFAULT : v;
+}
+
 /* The pid file's content: "PID STARTTIME", blank-padded to a fixed size so that the record
  * overwrites the placeholder (record NULL: blanks only) without needing more space. */
 #define RECORD_SIZE 48
@@ -169,7 +189,7 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 {
 	char dir[4400], chosen[80], path[96], env_node[128], line[64];
 	const char *env[8];
-	_cleanup_close_ int dirfd = -EBADF, pidfile = -EBADF, logfd = -EBADF;
+	_cleanup_close_ int dirfd = -EBADF, pidfile = -EBADF, logfd = -EBADF, outfd = -EBADF;
 	pid_t pid = 0;
 	uint64_t st = 0;
 	size_t k = 0;
@@ -227,7 +247,15 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 				chosen);
 		goto fail;
 	}
-	r = ns_spawn_daemon_pid(l->node_pidfd, l->setns_flags, argv, logfd, env, &pid, &st);
+	r = ns_spawn_log_pump(l->node_pidfd, dirfd, chosen, logfd, lab_log_max_bytes(), &outfd);
+	if (r < 0) {
+		log_error_errno(r, "Cannot start the log of daemon '%s' in node '%s': %m", chosen,
+				l->node);
+		goto fail;
+	}
+	r = ns_spawn_daemon_pid(l->node_pidfd, l->setns_flags, argv, outfd, env, &pid, &st);
+	/* The daemon has its copy; with ours closed, the pump ends when the daemon does. */
+	outfd = safe_close(outfd);
 	if (r < 0) {
 		log_error_errno(r, "Cannot start daemon '%s' in node '%s': %m", chosen, l->node);
 		goto fail;

@@ -164,6 +164,12 @@ int lab_node_open(const char *lab, const char *node, struct lab_state **ret_st, 
 
 /* Daemon names: [A-Za-z0-9_.-], at most 63 bytes, not starting with '.' or '-'. */
 bool lab_daemon_name_valid(const char *name);
+/* A daemon's log, NODE/NAME.log, is kept under this many bytes: beyond it, it becomes
+ * NAME.log.1 (the one before is dropped) and a new NAME.log begins, so a daemon takes at most
+ * twice this of the run directory that every lab shares. NETLAB_LOG_MAX (bytes, or with K, M,
+ * G) overrides it; at least 64 KiB. */
+#define LAB_LOG_MAX_DEFAULT (1ull << 20)
+uint64_t lab_log_max_bytes(void);
 
 /* Starts argv (no shell) as a daemon in node, named `name` or, when NULL, after argv[0]
  * (NAME, NAME-2... the first free). Output to NETLAB_DIR/NODE/NAME.log (appended), pid and

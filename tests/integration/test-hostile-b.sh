@@ -146,7 +146,7 @@ mkdir -m 0700 "$MNT"
 mount -t tmpfs -o size=4m,mode=0700 netlab-test "$MNT"
 unmount_mnt() { umount "$MNT" 2>/dev/null; }
 # Whatever happens, the lab on it goes down and the tmpfs is unmounted before lib.sh's clean-up.
-trap 'NETLAB_RUN_DIR=$MNT/run "$NETLAB" down "$FULL_LAB" >/dev/null 2>&1; unmount_mnt; _cleanup' EXIT
+trap 'NETLAB_RUN_DIR=$MNT/run "$NETLAB" down "$FULL_LAB" >/dev/null 2>&1; NETLAB_RUN_DIR=$MNT/run "$NETLAB" down "$FULL_LAB-2" >/dev/null 2>&1; unmount_mnt; _cleanup' EXIT
 fill() { dd if=/dev/zero of="$MNT/fill" bs=64k 2>/dev/null; sync; }
 FULL_LAB=$LAB-full
 export NETLAB_RUN_DIR=$MNT/run
@@ -162,6 +162,23 @@ ok "with space again, start d1 works" "$NETLAB" start -l "$FULL_LAB" h1 --name d
 is "... one copy" 1 "$(pgrep -fc "^sleep $MARK\$")"
 ok "stop d1 knows it" "$NETLAB" stop -l "$FULL_LAB" h1 d1
 ok "down" "$NETLAB" down "$FULL_LAB"
+
+# ---- 17.15: a daemon's log is bounded (NETLAB_LOG_MAX, here 64K: NAME.log and NAME.log.1 at
+# most), so one noisy daemon cannot fill the run directory every lab shares. A daemon writes
+# 8 MB, twice the 4 MB run directory; then another lab still comes up there.
+cat >"$TMP/noisy.conf" <<CONF
+node h1 h2
+link h1 -- h2
+start h1 sh -c 'yes | head -c 8000000; echo noisy-done; exec sleep 1000'
+CONF
+ok "up of a lab with a noisy daemon (NETLAB_LOG_MAX=64K)" env NETLAB_LOG_MAX=64K "$NETLAB" up "$TMP/noisy.conf" -l "$FULL_LAB"
+for i in $(seq 1 200); do grep -qs noisy-done "$MNT/run/$FULL_LAB/h1/sh.log" && break; sleep 0.1; done
+ok "the daemon's last line is in its log" grep -q noisy-done "$MNT/run/$FULL_LAB/h1/sh.log"
+size=$(du -sk "$MNT/run/$FULL_LAB/h1" | cut -f1)
+ok "its logs take at most 2 x 64K (${size}K)" test "$size" -le 136
+ok "the one before is kept as sh.log.1" test -s "$MNT/run/$FULL_LAB/h1/sh.log.1"
+ok "another lab still comes up in that run directory" "$NETLAB" up "$TMP/small.conf" -l "$FULL_LAB-2"
+ok "down of both" sh -c '"$1" down "$2" && "$1" down "$2-2"' - "$NETLAB" "$FULL_LAB"
 unset NETLAB_RUN_DIR
 
 # Every message this test provoked, through pipes and files: none carries isatty()'s errno.

@@ -126,6 +126,58 @@ static int reserve(int dirfd, const char *name)
 	return -EEXIST;
 }
 
+uint64_t lab_log_max_bytes(void)
+{
+	const char *s = getenv("NETLAB_LOG_MAX");
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s)
+		return LAB_LOG_MAX_DEFAULT;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || v == 0)
+		return LAB_LOG_MAX_DEFAULT;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	return *end ? LAB_LOG_MAX_DEFAULT : v;
+}
+
+/* The pid file's content: "PID STARTTIME", blank-padded to a fixed size so that the record
+ * overwrites the placeholder (record NULL: blanks only) without needing more space. */
+#define RECORD_SIZE 48
+static int write_record(int fd, const char *record)
+{
+	char buf[RECORD_SIZE];
+	ssize_t n;
+
+	memset(buf, ' ', sizeof(buf));
+	buf[sizeof(buf) - 1] = '\n';
+	if (record)
+		memcpy(buf, record, strnlen(record, sizeof(buf) - 1));
+	n = pwrite(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return negative_errno();
+	if (n != (ssize_t)sizeof(buf))
+		return -ENOSPC;
+	return 0;
+}
+
+/* A daemon we could not record: it leads its own process group (setsid), which SIGKILL ends
+ * with what it started. Only while the pid is still the daemon's (the pidfd pins it). */
+static void kill_unrecorded(pid_t pid, uint64_t starttime)
+{
+	_cleanup_close_ int pidfd = -EBADF;
+
+	if (pidfd_open_verified(pid, starttime, &pidfd) < 0)
+		return;
+	(void)kill(-pid, SIGKILL);
+	(void)pidfd_wait_exit(pidfd, 10000);
+}
+
 struct launch {
 	const char *dir;    /* NETLAB_DIR */
 	const char *node;   /* its name */
@@ -141,7 +193,7 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 {
 	char dir[4400], chosen[80], path[96], env_node[128], line[64];
 	const char *env[8];
-	_cleanup_close_ int dirfd = -EBADF, pidfile = -EBADF, logfd = -EBADF;
+	_cleanup_close_ int dirfd = -EBADF, pidfile = -EBADF, logfd = -EBADF, outfd = -EBADF;
 	pid_t pid = 0;
 	uint64_t st = 0;
 	size_t k = 0;
@@ -189,14 +241,35 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 	env[k++] = env_node;
 	env[k] = NULL;
 
-	r = ns_spawn_daemon_pid(l->node_pidfd, l->setns_flags, argv, logfd, env, &pid, &st);
+	/* The record must be writable before there is a daemon to record: a full run directory
+	 * would otherwise leave one running that stop does not know (and a second start of the
+	 * name a second copy). The placeholder takes the space the record needs and reads as a
+	 * start in progress; the record then overwrites it in place. */
+	r = write_record(pidfile, NULL);
+	if (r < 0) {
+		log_error_errno(r, "Cannot write '%s/%s.pid': %m; daemon '%s' not started", dir, chosen,
+				chosen);
+		goto fail;
+	}
+	r = ns_spawn_log_pump(l->node_pidfd, dirfd, chosen, logfd, lab_log_max_bytes(), &outfd);
+	if (r < 0) {
+		log_error_errno(r, "Cannot start the log of daemon '%s' in node '%s': %m", chosen,
+				l->node);
+		goto fail;
+	}
+	r = ns_spawn_daemon_pid(l->node_pidfd, l->setns_flags, argv, outfd, env, &pid, &st);
+	/* The daemon has its copy; with ours closed, the pump ends when the daemon does. */
+	outfd = safe_close(outfd);
 	if (r < 0) {
 		log_error_errno(r, "Cannot start daemon '%s' in node '%s': %m", chosen, l->node);
 		goto fail;
 	}
-	int len = snprintf(line, sizeof(line), "%d %llu\n", (int)pid, (unsigned long long)st);
-	if (write(pidfile, line, (size_t)len) != len) {
-		r = log_error_errno(negative_errno(), "Cannot write '%s/%s.pid': %m", dir, chosen);
+	snprintf(line, sizeof(line), "%d %llu", (int)pid, (unsigned long long)st);
+	r = write_record(pidfile, line);
+	if (r < 0) {
+		log_error_errno(r, "Cannot write '%s/%s.pid': %m; stopping daemon '%s'", dir, chosen,
+				chosen);
+		kill_unrecorded(pid, st);
 		goto fail;
 	}
 	log_debug("daemon '%s' in node '%s': pid %d", chosen, l->node, (int)pid);

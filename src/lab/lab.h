@@ -197,6 +197,12 @@ int lab_node_open(const char *lab, const char *node, struct lab_state **ret_st, 
 
 /* Daemon names: [A-Za-z0-9_.-], at most 63 bytes, not starting with '.' or '-'. */
 bool lab_daemon_name_valid(const char *name);
+/* A daemon's log, NODE/NAME.log, is kept under this many bytes: beyond it, it becomes
+ * NAME.log.1 (the one before is dropped) and a new NAME.log begins, so a daemon takes at most
+ * twice this of the run directory that every lab shares. NETLAB_LOG_MAX (bytes, or with K, M,
+ * G) overrides it; at least 64 KiB. */
+#define LAB_LOG_MAX_DEFAULT (1ull << 20)
+uint64_t lab_log_max_bytes(void);
 
 /* Starts argv (no shell) as a daemon in node, named `name` or, when NULL, after argv[0]
  * (NAME, NAME-2... the first free). Output to NETLAB_DIR/NODE/NAME.log (appended), pid and
@@ -231,9 +237,14 @@ struct lab_run_opts {
 };
 int lab_run(const struct topo *t, const struct lab_run_opts *o);
 
+/* Opens (creates) the artifacts directory dir, relative to the working directory, into
+ * *ret_fd; refuses one that belongs to another user. Logs why it fails; -errno. */
+int lab_artifacts_open(const char *dir, int *ret_fd);
 /* Copies the lab's logs, topology and state, and per node `ip -j addr`, `ip -j route` (both
- * families, every table) and `ip -j link` into dir (created). */
-int lab_collect_artifacts(const char *lab, const char *dir);
+ * families, every table) and `ip -j link` into the directory dfd (named dname in messages),
+ * never through a symlink nor into what another user made (see run.c). Returns how many
+ * artifacts could not be saved, each logged. */
+int lab_collect_artifacts(const char *lab, int dfd, const char *dname);
 
 /* `netlab wait`. */
 enum lab_wait_kind {

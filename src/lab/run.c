@@ -77,62 +77,156 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-static int copy_file_at(int sdir, const char *name, const char *dst)
+/*
+ * The artifacts directory may be one other users can write to (a CI workspace, /tmp), and we
+ * write as root: below the directory the user named, nothing is followed or reused unless it is
+ * what we would have made. A directory or file is taken only when it is not a symlink, is of the
+ * right type and is ours (and a file has no other link), so a planted DIR/NODE -> /etc, a FIFO
+ * or a hard link is refused rather than written through.
+ */
+static int check_ours(int fd, mode_t type)
 {
-	_cleanup_close_ int in = -EBADF, out = -EBADF;
+	struct stat st;
 
-	in = openat(sdir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (in < 0)
+	if (fstat(fd, &st) < 0)
 		return negative_errno();
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (out < 0)
-		return negative_errno();
-	return copy_fd(in, out);
+	if ((st.st_mode & S_IFMT) != type)
+		return type == S_IFDIR ? -ENOTDIR : -EINVAL;
+	if (st.st_uid != geteuid() || (type == S_IFREG && st.st_nlink != 1))
+		return -EPERM;
+	return 0;
 }
 
-/* Regular files of src into dst, and of its subdirectories (one level: NODE/) into dst/NODE/. */
-static int copy_tree(const char *src, const char *dst, int depth)
+/* dfd/name as a directory: made, or an existing one of ours. Returns an fd or -errno (-ELOOP: a
+ * symlink). */
+static int artifact_dir_at(int dfd, const char *name)
 {
 	_cleanup_close_ int fd = -EBADF;
-	DIR *d;
-	struct dirent *de;
-	int r = 0;
+	int r;
 
-	fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (mkdirat(dfd, name, 0755) < 0 && errno != EEXIST)
+		return negative_errno();
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOTDIR ? -ELOOP : negative_errno();
+	r = check_ours(fd, S_IFDIR);
+	return r < 0 ? r : TAKE_FD(fd);
+}
+
+/* dfd/name as an empty regular file of ours: created, or one of ours truncated (only after it
+ * was checked: O_TRUNC would empty a planted hard link's target). O_NONBLOCK: a FIFO must not
+ * hang us. */
+static int artifact_file_at(int dfd, const char *name)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return negative_errno();
-	d = fdopendir(dup(fd));
-	if (!d)
+	r = check_ours(fd, S_IFREG);
+	if (r < 0)
+		return r;
+	if (ftruncate(fd, 0) < 0)
 		return negative_errno();
+	return TAKE_FD(fd);
+}
+
+/* Says why dir/sub/name was refused; counts it. */
+static void artifact_failed(unsigned *n_failed, int r, const char *dir, const char *sub,
+			    const char *name)
+{
+	const char *why = r == -ELOOP ? "it is a symbolic link, not followed"
+			  : r == -EPERM ? "it belongs to another user or has other links"
+			  : r == -ENOTDIR || r == -EINVAL || r == -ENXIO
+				  ? "it is not a directory or regular file netlab made"
+				  : NULL;
+
+	(*n_failed)++;
+	if (why)
+		log_warning("Cannot save artifact '%s/%s%s%s': %s", dir, sub ? sub : "", sub ? "/" : "",
+			    name, why);
+	else
+		log_warning_errno(r, "Cannot save artifact '%s/%s%s%s': %m", dir, sub ? sub : "",
+				  sub ? "/" : "", name);
+}
+
+int lab_artifacts_open(const char *dir, int *ret_fd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	/* The path the user gave is theirs to resolve, relative to their working directory;
+	 * below it, artifact_dir_at() and artifact_file_at() decide. */
+	r = mkdir_p(dir, 0755);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the artifacts directory '%s': %m", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return log_error_errno(negative_errno(), "Cannot open the artifacts directory '%s': %m",
+				       dir);
+	r = check_ours(fd, S_IFDIR);
+	if (r == -EPERM)
+		return log_error_errno(r, "The artifacts directory '%s' belongs to another user: not "
+					  "writing into it",
+				       dir);
+	if (r < 0)
+		return log_error_errno(r, "Cannot use the artifacts directory '%s': %m", dir);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Regular files of sdir into ddir, and of its subdirectories (depth levels: NODE/) into
+ * ddir/NODE/. Failures are logged and counted; the lab's lock is not copied. */
+static void copy_tree(int sdir, int ddir, const char *dname, const char *sub, int depth,
+		      unsigned *n_failed)
+{
+	struct dirent *de;
+	DIR *d;
+	int dup_fd = fcntl(sdir, F_DUPFD_CLOEXEC, 3);
+
+	d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		artifact_failed(n_failed, negative_errno(), dname, NULL, sub ? sub : ".");
+		return;
+	}
 	while ((de = readdir(d))) {
-		char s[PATH_MAX], t[PATH_MAX];
-		int k = 0;
+		_cleanup_close_ int in = -EBADF, out = -EBADF;
+		int r;
 
 		if (de->d_name[0] == '.' || streq(de->d_name, "lock"))
 			continue;
-		snprintf(s, sizeof(s), "%s/%s", src, de->d_name);
-		snprintf(t, sizeof(t), "%s/%s", dst, de->d_name);
 		if (de->d_type == DT_DIR && depth > 0) {
-			k = mkdir_p(t, 0755);
-			if (k >= 0)
-				k = copy_tree(s, t, depth - 1);
-		} else if (de->d_type == DT_REG)
-			k = copy_file_at(fd, de->d_name, t);
-		if (k < 0 && r == 0)
-			r = k;
+			in = openat(sdir, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			out = in < 0 ? negative_errno() : artifact_dir_at(ddir, de->d_name);
+			if (out < 0) {
+				artifact_failed(n_failed, out, dname, sub, de->d_name);
+				continue;
+			}
+			copy_tree(in, out, dname, de->d_name, depth - 1, n_failed);
+			continue;
+		}
+		if (de->d_type != DT_REG)
+			continue;
+		in = openat(sdir, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		r = in < 0 ? negative_errno() : artifact_file_at(ddir, de->d_name);
+		if (r >= 0) {
+			out = r;
+			r = copy_fd(in, out);
+		}
+		if (r < 0)
+			artifact_failed(n_failed, r, dname, sub, de->d_name);
 	}
 	closedir(d);
-	return r;
 }
 
-/* `ip ARGS` inside the node, output into path. */
-static int node_ip(int pidfd, unsigned flags, char *const argv[], const char *path)
+/* `ip ARGS` inside the node, its output into out. */
+static int node_ip(int pidfd, unsigned flags, char *const argv[], int out)
 {
-	_cleanup_close_ int out = -EBADF, null = -EBADF;
+	_cleanup_close_ int null = -EBADF;
 
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (out < 0)
-		return negative_errno();
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0)
 		return negative_errno();
@@ -141,56 +235,65 @@ static int node_ip(int pidfd, unsigned flags, char *const argv[], const char *pa
 	return r < 0 ? r : r == 0 ? 0 : -EIO;
 }
 
-int lab_collect_artifacts(const char *lab, const char *dir)
+static void collect_node(const struct lab_state *st, size_t i, int dfd, const char *dname,
+			 unsigned *n_failed)
+{
+	static const struct {
+		const char *file;
+		const char *argv[8];
+	} what[] = {
+		{ "addr.json", { "ip", "-j", "addr", "show", NULL } },
+		{ "link.json", { "ip", "-j", "-d", "link", "show", NULL } },
+		{ "route.json", { "ip", "-j", "route", "show", "table", "all", NULL } },
+		{ "route6.json", { "ip", "-j", "-6", "route", "show", "table", "all", NULL } },
+	};
+	const char *node = st->nodes[i].name;
+	_cleanup_close_ int pidfd = -EBADF, nfd = -EBADF;
+
+	if (lab_state_node_pidfd(st, i, &pidfd) < 0) {
+		log_warning("node '%s' is not running: no addresses or routes from it", node);
+		return;
+	}
+	nfd = artifact_dir_at(dfd, node);
+	if (nfd < 0) {
+		artifact_failed(n_failed, nfd, dname, NULL, node);
+		return;
+	}
+	for (size_t w = 0; w < ELEMENTSOF(what); w++) {
+		_cleanup_close_ int out = artifact_file_at(nfd, what[w].file);
+		int r = out;
+
+		if (out >= 0)
+			r = node_ip(pidfd, ns_node_setns_flags(st->nodes[i].flags),
+				    (char *const *)what[w].argv, out);
+		if (r < 0)
+			artifact_failed(n_failed, r, dname, node, what[w].file);
+	}
+}
+
+int lab_collect_artifacts(const char *lab, int dfd, const char *dname)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	_cleanup_close_ int sdir = -EBADF;
 	char src[PATH_MAX];
-	int r, ret = 0;
+	unsigned n_failed = 0;
+	int r;
 
-	r = mkdir_p(dir, 0755);
-	if (r < 0)
-		return log_error_errno(r, "Cannot create '%s': %m", dir);
 	snprintf(src, sizeof(src), "%s/%s", lab_run_dir(), lab);
-	r = copy_tree(src, dir, 1);
-	if (r < 0)
-		ret = log_warning_errno(r, "Cannot copy the logs of lab '%s' into '%s': %m", lab,
-					dir);
+	sdir = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sdir < 0)
+		artifact_failed(&n_failed, negative_errno(), dname, NULL, "(the lab's files)");
+	else
+		copy_tree(sdir, dfd, dname, NULL, 1, &n_failed);
 
 	r = lab_state_load(lab, &st);
-	if (r < 0)
-		return log_error_errno(r, "Cannot read the state of lab '%s': %m", lab);
-	for (size_t i = 0; i < st->n_nodes; i++) {
-		static const struct {
-			const char *file;
-			const char *argv[8];
-		} what[] = {
-			{ "addr.json", { "ip", "-j", "addr", "show", NULL } },
-			{ "link.json", { "ip", "-j", "-d", "link", "show", NULL } },
-			{ "route.json", { "ip", "-j", "route", "show", "table", "all", NULL } },
-			{ "route6.json", { "ip", "-j", "-6", "route", "show", "table", "all", NULL } },
-		};
-		_cleanup_close_ int pidfd = -EBADF;
-		char ndir[PATH_MAX], path[PATH_MAX + 32];
-
-		if (lab_state_node_pidfd(st, i, &pidfd) < 0) {
-			log_warning("node '%s' is not running: no addresses or routes from it",
-				    st->nodes[i].name);
-			continue;
-		}
-		snprintf(ndir, sizeof(ndir), "%s/%s", dir, st->nodes[i].name);
-		r = mkdir_p(ndir, 0755);
-		if (r < 0)
-			return log_error_errno(r, "Cannot create '%s': %m", ndir);
-		for (size_t w = 0; w < ELEMENTSOF(what); w++) {
-			snprintf(path, sizeof(path), "%s/%s", ndir, what[w].file);
-			r = node_ip(pidfd, ns_node_setns_flags(st->nodes[i].flags),
-				    (char *const *)what[w].argv, path);
-			if (r < 0 && ret == 0)
-				ret = log_warning_errno(r, "Cannot save '%s' of node '%s': %m",
-							what[w].file, st->nodes[i].name);
-		}
+	if (r < 0) {
+		log_error_errno(r, "Cannot read the state of lab '%s': %m", lab);
+		return (int)n_failed + 1;
 	}
-	return ret;
+	for (size_t i = 0; i < st->n_nodes; i++)
+		collect_node(st, i, dfd, dname, &n_failed);
+	return (int)n_failed;
 }
 
 static int run_command(const char *lab, char *const argv[], const struct rlimit *nofile)
@@ -262,12 +365,20 @@ int lab_run(const struct topo *t, const struct lab_run_opts *o)
 	struct sigaction old[ELEMENTSOF(caught)];
 	struct lab_up_opts up = { .lab = o->lab };
 	const char *lab = o->lab ? o->lab : t->lab;
+	_cleanup_close_ int artifacts = -EBADF;
 	struct rlimit nofile;
-	int r, status;
+	int r, status, n_failed = 0;
 
 	/* lab_up raises the fd limit for itself; the command gets ours. */
 	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0)
 		return negative_errno();
+	/* Resolved once, here, in the caller's working directory: entering the nodes later
+	 * moves ours, and a directory that cannot take artifacts should fail before the lab. */
+	if (o->artifacts) {
+		r = lab_artifacts_open(o->artifacts, &artifacts);
+		if (r < 0)
+			return r;
+	}
 	got_signal = 0;
 	catch_signals(old);
 	r = lab_up(t, &up);
@@ -284,8 +395,8 @@ int lab_run(const struct topo *t, const struct lab_run_opts *o)
 			log_error_errno(status, "Cannot run '%s': %m", o->argv[0]);
 	}
 
-	if (o->artifacts) {
-		(void)lab_collect_artifacts(lab, o->artifacts);
+	if (artifacts >= 0) {
+		n_failed = lab_collect_artifacts(lab, artifacts, o->artifacts);
 		/* ns_run handles signals for the commands it waits for: take them back. */
 		catch_signals(NULL);
 	}
@@ -299,5 +410,12 @@ int lab_run(const struct topo *t, const struct lab_run_opts *o)
 			status = r;
 	}
 	restore_signals(old);
+	/* Last, so that a CI log shows it at the end: artifacts missing are a failed run too. */
+	if (n_failed > 0) {
+		log_error("%d artifact%s of lab '%s' could not be saved into '%s' (see above)",
+			  n_failed, n_failed == 1 ? "" : "s", lab, o->artifacts);
+		if (status == 0)
+			status = 1;
+	}
 	return status;
 }

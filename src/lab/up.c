@@ -347,7 +347,7 @@ static int create_links(struct up *u, struct nl *root)
 		return 0;
 	r = nl_batch_new(root, &b);
 	if (r < 0)
-		return r;
+		return log_error_errno(r, "Cannot prepare the links' netlink messages: %m");
 	for (size_t i = 0; i < t->n_links; i++) {
 		const struct topo_link *l = &t->links[i];
 		size_t a = l->end[0], z = l->end[1];
@@ -477,7 +477,7 @@ static int configure_node(struct up *u, size_t node)
 		return log_error_errno(r, "Cannot open netlink in node '%s': %m", n->name);
 	r = nl_batch_new(nl, &b);
 	if (r < 0)
-		return r;
+		return log_error_errno(r, "Cannot prepare node '%s's netlink messages: %m", n->name);
 
 	nl_build_link_updown(nl_batch_buf(b), nl_batch_seq(b), 1, true);
 	PUSH(COOKIE(CK_LO, 0));
@@ -718,10 +718,15 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	bool dir_ours = false;
 	char errmsg[256] = "";
 	uint64_t t0 = now_ns(), t1;
+	/* Every failure must say what failed: a path that returns an error unlogged (an -ENOMEM
+	 * deep down under memory pressure) is caught at the end and named by its phase. */
+	unsigned errors_before = log_error_count();
+	enum lab_phase phase = LAB_PHASE_PREPARE;
 	int r;
 
 #define PHASE_END(p)                                                                               \
 	do {                                                                                       \
+		phase = (p) + 1;                                                                   \
 		t1 = now_ns();                                                                     \
 		o->phase_ns[p] = t1 - t0;                                                          \
 		test_pause_at(p);                                                                  \
@@ -734,14 +739,15 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	if (!topo_name_valid(u.lab))
 		return log_error_errno(-EINVAL, "'%s' is not a valid lab name", u.lab);
 	r = lab_impair_check(t);
-	if (r < 0)
+	if (r >= 0)
+		r = check_switch_ports(t);
+	if (r >= 0)
+		r = lab_check_capacity(t, u.lab);
+	if (r < 0) {
+		if (log_error_count() == errors_before)
+			log_error_errno(r, "Cannot bring up lab '%s': %m", u.lab);
 		return r;
-	r = check_switch_ports(t);
-	if (r < 0)
-		return r;
-	r = lab_check_capacity(t, u.lab);
-	if (r < 0)
-		return r;
+	}
 
 	ns_raise_nofile();
 	r = lab_lock(u.lab, &lock);
@@ -769,7 +775,7 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 
 	hosts = topo_hosts_file(t);
 	if (!hosts) {
-		r = -ENOMEM;
+		r = log_error_errno(-ENOMEM, "Cannot make the lab's /etc/hosts: %m");
 		goto out;
 	}
 	r = write_file_at(u.dir, "hosts", hosts, 0644);
@@ -919,6 +925,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	return 0;
 
 out:
+	if (log_error_count() == errors_before)
+		log_error_errno(r, "Cannot bring up lab '%s' (%s phase): %m", u.lab,
+				lab_phase_name(phase < _LAB_PHASE_MAX ? phase : LAB_PHASE_COMMIT));
 	(void)bridges_join(&bridges); /* it uses the lab-root socket and the plan */
 	/* Kill first (ns_lab_free waits until every process of the lab is gone), then clear the
 	 * directory: a lab never half exists. */

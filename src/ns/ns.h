@@ -156,6 +156,16 @@ int ns_write_file(const char *path, const char *value);
 int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
 			const char *const *env_add, pid_t *ret_pid, uint64_t *ret_starttime);
 
+/*
+ * A bounded log (logpump.c): a pump process in the PID namespace of the process behind pidfd
+ * copies what is written into *ret_write_fd (the daemon's stdout and stderr; the caller closes
+ * its copy once the daemon has it) onto log_fd, an O_APPEND file dirfd/NAME.log, and when that
+ * would pass max_bytes (at least 64 KiB) renames it NAME.log.1 and starts a new one. The pump
+ * ends with the lab or when every writer has closed the pipe. -errno.
+ */
+int ns_spawn_log_pump(int pidfd, int dirfd, const char *name, int log_fd, uint64_t max_bytes,
+		      int *ret_write_fd);
+
 /* ---- feature probes (probe.c) ----------------------------------------------------------- */
 
 /* The test run by ns_probe_run(): writes up to size bytes of findings to out, returns a

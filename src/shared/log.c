@@ -9,6 +9,7 @@
 #include "log.h"
 
 static enum log_level max_level = LOG_LEVEL_NOTICE;
+static unsigned n_errors;
 static log_sink_fn sink;
 static void *sink_userdata;
 
@@ -30,6 +31,11 @@ bool log_use_color(int fd)
 	return !(nc && nc[0]) && isatty(fd);
 }
 
+unsigned log_error_count(void)
+{
+	return n_errors;
+}
+
 void log_set_level(enum log_level level)
 {
 	max_level = level;
@@ -40,35 +46,56 @@ enum log_level log_get_level(void)
 	return max_level;
 }
 
+/* Writes all of buf with as few write()s as the kernel allows: one line, one write, so that
+ * lines of netlab processes sharing a stderr (parallel runs, a CI log) never interleave. */
+static void write_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, buf, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return;
+		buf += k;
+		n -= (size_t)k;
+	}
+}
+
 int log_internal(enum log_level level, int error, const char *fmt, ...)
 {
 	int saved = errno;
+	char line[4096];
+	const char *prefix = "netlab: ";
+	size_t off;
 	va_list ap;
+	int n;
 
+	if (level == LOG_LEVEL_ERROR)
+		n_errors++;
 	if (level > max_level)
 		return error < 0 ? error : -error;
 
-	/* %m in the format refers to the error we were handed, not to whatever errno is now. */
-	if (error != 0)
-		errno = error < 0 ? -error : error;
-	if (sink) {
-		char msg[2048];
-		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		sink(level, msg, sink_userdata);
-		errno = saved;
-		return error < 0 ? error : -error;
-	}
-	if (level <= LOG_LEVEL_WARNING && log_use_color(STDERR_FILENO))
-		fputs(level == LOG_LEVEL_ERROR ? "\033[1;31mnetlab:\033[0m " : "\033[1;33mnetlab:\033[0m ",
-		      stderr);
-	else
-		fputs("netlab: ", stderr);
+	/* %m in the format refers to the error we were handed, or else to errno at the call: the
+	 * message is formatted first, before anything (isatty, getenv, a sink) can change errno. */
+	if (level <= LOG_LEVEL_WARNING && !sink && log_use_color(STDERR_FILENO))
+		prefix = level == LOG_LEVEL_ERROR ? "\033[1;31mnetlab:\033[0m "
+						  : "\033[1;33mnetlab:\033[0m ";
+	off = sink ? 0 : strlen(prefix);
+	errno = error != 0 ? (error < 0 ? -error : error) : saved;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(line + off, sizeof(line) - off - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(line) - off - 2)
+		n = (int)(sizeof(line) - off - 2); /* truncated: still one line */
+	if (sink) {
+		sink(level, line, sink_userdata);
+	} else {
+		memcpy(line, prefix, off);
+		line[off + (size_t)n] = '\n';
+		write_all(STDERR_FILENO, line, off + (size_t)n + 1);
+	}
 	errno = saved;
 	return error < 0 ? error : -error;
 }

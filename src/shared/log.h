@@ -26,6 +26,10 @@ typedef void (*log_sink_fn)(enum log_level level, const char *msg, void *userdat
 void log_set_sink(log_sink_fn fn, void *userdata);
 void log_get_sink(log_sink_fn *ret_fn, void **ret_userdata);
 
+/* How many error-level messages have been logged so far (printed or not). An operation that
+ * fails compares it with the count at its start to know whether it has said why. */
+unsigned log_error_count(void);
+
 /* Whether to colour output on fd: a terminal, and no NO_COLOR (https://no-color.org/) in the
  * environment. */
 bool log_use_color(int fd);

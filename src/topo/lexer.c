@@ -6,6 +6,11 @@
 
 #include "lexer.h"
 
+/* A logical line costs about ten bytes of memory per byte (its text, a position per byte, the
+ * parser's words): bounded here, so that one huge continued statement cannot take gigabytes.
+ * A million names of fifteen bytes fit. */
+#define LEX_LINE_MAX (16u << 20)
+
 void lexer_init(struct lexer *lx, const struct topo_src *src)
 {
 	*lx = (struct lexer){.src = src, .off = 0, .line = 1};
@@ -110,6 +115,12 @@ int lexer_next(struct lexer *lx, struct lex_line *out, struct topo_error *err)
 
 				return topo_fail(err, lx->src, pos, 1,
 						 "unexpected control character 0x%02x", c);
+			}
+			if (out->n >= LEX_LINE_MAX) {
+				struct topo_pos pos = {.line = lx->line, .col = col};
+
+				return topo_fail(err, lx->src, pos, 1,
+						 "statement longer than %u MiB", LEX_LINE_MAX >> 20);
 			}
 			r = lex_line_push(out, (char)c, lx->line, col);
 			if (r < 0)

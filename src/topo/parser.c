@@ -16,7 +16,9 @@
 #include "topo-internal.h"
 
 /* A range like h[1..1000000] is fine, but nothing should let a ten-byte file allocate gigabytes:
- * every name a range produces and every repetition of a statement counts against this. */
+ * every name a range produces, every name written out and every repetition of a statement
+ * counts against this, and no statement has more words; so what a file costs after tokenizing
+ * is bounded whatever its size, and before that it is a few bytes per input byte. */
 #define EXPAND_MAX 1000000u
 
 /* ---- a string -> size_t hash map, so that huge labs do not parse in quadratic time ---- */
@@ -270,6 +272,10 @@ static int tokenize(struct parser *p)
 		start = i;
 		while (i < l->n && !is_blank(l->c[i]))
 			i++;
+		if (p->n_tok > EXPAND_MAX) {
+			struct token tk = { .len = (unsigned)(i - start), .pos = l->pos[start] };
+			return fail(p, &tk, "more than %u words in one statement", EXPAND_MAX);
+		}
 		r = grow((void **)&p->tok, p->n_tok, &p->cap_tok, sizeof(*p->tok));
 		if (r < 0)
 			return r;
@@ -347,6 +353,16 @@ static int charge(struct parser *p, const struct range *rg, uint64_t count)
 	if (p->expanded <= EXPAND_MAX)
 		return 0;
 	return fail_range(p, rg, "ranges expand to more than %u names in total", EXPAND_MAX);
+}
+
+/* Counts one name or statement written out (no range) against the same budget. */
+static int charge_literal(struct parser *p, const struct token *tk)
+{
+	p->expanded++;
+	if (p->expanded <= EXPAND_MAX)
+		return 0;
+	return fail(p, tk, "the file declares more than %u names and statements in total",
+		    EXPAND_MAX);
 }
 
 /* The text of token ti with its ranges (p->ranges[first..first+n)) at round k. */
@@ -578,8 +594,10 @@ static int parse_decl(struct parser *p, bool is_node)
 			}
 			if (pass == 0) {
 				if (p->n_ranges == 0)
-					p->expanded++;
-				else if ((r = charge(p, &p->ranges[0], count)) < 0)
+					r = charge_literal(p, &tv[i]);
+				else
+					r = charge(p, &p->ranges[0], count);
+				if (r < 0)
 					return r;
 				continue;
 			}
@@ -1470,8 +1488,8 @@ static int run_expanded(struct parser *p, stmt_fn fn, size_t n_expand)
 		count = p->ranges[j].count;
 	}
 	if (p->n_ranges == 0) {
-		p->expanded++;
-		return fn(p, p->tok, n);
+		r = charge_literal(p, &p->tok[0]);
+		return r < 0 ? r : fn(p, p->tok, n);
 	}
 	r = charge(p, &p->ranges[0], count);
 	if (r < 0)

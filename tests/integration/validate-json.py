@@ -22,7 +22,9 @@ if sys.argv[1] == "--check-schema":
     sys.exit(0)
 
 schema = json.load(open(sys.argv[1]))
-doc = json.load(open(sys.argv[2]) if len(sys.argv) > 2 else sys.stdin)
+# JSON text is UTF-8 (RFC 8259 §8.1): invalid bytes fail here, whatever the locale says.
+raw = open(sys.argv[2], "rb").read() if len(sys.argv) > 2 else sys.stdin.buffer.read()
+doc = json.loads(raw.decode("utf-8"))
 validator = jsonschema.validators.validator_for(schema)(schema)
 errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
 for e in errors:

@@ -48,6 +48,9 @@ ERROR_TEST(range_too_long, "test.conf", "node h[1..1000001]", 1, 7,
 	   "range '[1..1000001]' expands to more than 1000000 names")
 ERROR_TEST(expansion_total, "test.conf", "node a[1..600000] b[1..600000]", 1, 20,
 	   "ranges expand to more than 1000000 names in total")
+/* Names written out count against the same budget as ranges (charged before any is made). */
+ERROR_TEST(literal_names_total, "test.conf", "node a[1..999999] b c", 1, 21,
+	   "the file declares more than 1000000 names and statements in total")
 ERROR_TEST(invalid_node_name, "test.conf", "node 1h", 1, 6,
 	   "invalid node name '1h': a name is a letter followed by letters, digits, '_' or '-'")
 ERROR_TEST(invalid_switch_name, "test.conf", "switch s.1", 1, 8,
@@ -278,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_reversed_range),
 		cmocka_unit_test(test_range_too_long),
 		cmocka_unit_test(test_expansion_total),
+		cmocka_unit_test(test_literal_names_total),
 		cmocka_unit_test(test_invalid_node_name),
 		cmocka_unit_test(test_invalid_switch_name),
 		cmocka_unit_test(test_invalid_lab_name),

@@ -7,7 +7,8 @@ documentation shows. TAP on stdout, one line per example.
 
 What is an example (a fenced block, ``` ... ```):
 
-  ```sh            a script (or marker "script": scdoc has no info strings): run with bash -e; it must exit 0
+  ```sh            a script (or marker "script": scdoc has no info strings): run with
+                   bash -e, it must exit 0
   ```  (no tag)    a transcript when its first line starts with "$ " or "# " (a prompt): each
                    command (a prompt line at the start of the block or after a blank line; a
                    trailing backslash continues it) runs with bash, and what it prints (stdout
@@ -17,10 +18,13 @@ What is an example (a fenced block, ``` ... ```):
   marker "topology"  a topology file: `netlab check` must accept it
 
 A marker on the line just before the fence names the example and says how to treat it:
-    <!-- doctest: NAME [script|topology|ci] [skip-step=STEP NAME] [skip=REASON] -->  (Markdown)
-    ; doctest: NAME ...                                                       (scdoc comment)
-skip=REASON is the rest of the line. Unmarked examples are named FILE:LINE; blocks that are
-neither scripts nor transcripts (topology excerpts, sample output) are not examples.
+    <!-- doctest: NAME [script|topology|ci] [status=N] [needs=FEATURE,...]
+                  [skip-step=STEP NAME] [skip=REASON] -->       in Markdown, on one line
+    ; doctest: NAME ...                                         in scdoc (a comment)
+status=N is the exit status of a transcript's commands (default 0); needs= names features of
+`netlab doctor --json` (netem...) without which the example is skipped; skip=REASON is the
+rest of the line. Unmarked examples are named FILE:LINE; blocks that are neither scripts nor
+transcripts nor marked (sample output, excerpts) are not examples.
 
 Compared after masking, on both sides: times and durations, dates, integers of 3 digits or more
 (pids), the directory part of absolute paths, runs of blanks.
@@ -57,6 +61,8 @@ class Example:
         self.kind = None
         self.skip = None
         self.skip_steps = []
+        self.status = 0
+        self.needs = []
         if marker:
             words = marker.split(" skip=", 1)
             if len(words) == 2:
@@ -66,6 +72,10 @@ class Example:
             for o in opts[1:]:
                 if o in ("topology", "ci", "script"):
                     self.kind = o
+                elif o.startswith("status="):
+                    self.status = int(o[len("status="):])
+                elif o.startswith("needs="):
+                    self.needs += o[len("needs="):].split(",")
             for m in re.finditer(r"skip-step=(\S[^=]*?)(?= \S+=|$)", words[0]):
                 self.skip_steps.append(m.group(1).strip())
         if self.kind is None:
@@ -86,7 +96,7 @@ def blocks(path):
         if line.startswith("# "):
             section = line[2:].strip()
         fence = re.match(r"^\s*```\s*(\S*)\s*$", line)
-        if not fence or (scd and section != "EXAMPLES"):
+        if not fence:
             i += 1
             continue
         prev = lines[i - 1] if i > 0 else ""
@@ -95,7 +105,8 @@ def blocks(path):
         i += 1
         while i < len(lines) and not re.match(r"^\s*```\s*$", lines[i]):
             i += 1
-        yield Example(path, start, fence.group(1), lines[start:i], m.group(1) if m else None)
+        if not scd or section == "EXAMPLES":
+            yield Example(path, start, fence.group(1), lines[start:i], m.group(1) if m else None)
         i += 1
 
 
@@ -178,6 +189,17 @@ class Runner:
         except subprocess.TimeoutExpired as e:
             return 124, (e.stdout or b"").decode(errors="replace") + f"\n(timed out after {TIMEOUT} s)"
 
+    def feature(self, name, cwd):
+        """Whether `netlab doctor --json` says this machine has feature name."""
+        if not hasattr(self, "features"):
+            import json
+            rc, out = self.sh("netlab doctor --json", cwd, ())
+            try:
+                self.features = json.loads(out)["features"]
+            except (ValueError, KeyError):
+                self.features = {}
+        return self.features.get(name, {}).get("ok", False)
+
     def report(self, ex, ok, why=""):
         self.n += 1
         print(f"{'ok' if ok else 'not ok'} {self.n} - {ex.name} ({ex.kind}, {ex.doc}:{ex.line})")
@@ -189,6 +211,9 @@ class Runner:
 
     def run(self, ex, cwd):
         skip = ex.skip or RUNTIME_SKIP.get(ex.name)
+        missing = [f for f in ex.needs if not self.feature(f, cwd)]
+        if not skip and missing:
+            skip = f"needs {', '.join(missing)}, which this machine lacks (netlab doctor)"
         if skip:
             self.n += 1
             print(f"ok {self.n} - {ex.name} ({ex.kind}, {ex.doc}:{ex.line}) # SKIP {skip}")
@@ -199,9 +224,10 @@ class Runner:
         elif ex.kind == "transcript":
             for cmd, expected in commands(ex.body):
                 rc, out = self.sh(cmd, cwd, flags=())
-                if not matches(expected, out):
-                    return self.report(ex, False, f"$ {cmd}\n--- the documentation shows:\n" +
-                                       "\n".join(expected) + "\n--- netlab printed:\n" + out)
+                if not matches(expected, out) or rc != ex.status:
+                    return self.report(ex, False, f"$ {cmd}\n--- the documentation shows "
+                                       f"(exit {ex.status}):\n" + "\n".join(expected) +
+                                       f"\n--- netlab printed (exit {rc}):\n" + out)
             self.report(ex, True)
         elif ex.kind == "topology":
             path = os.path.join(cwd, ex.name + ".conf")

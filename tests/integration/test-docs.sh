@@ -15,6 +15,7 @@ python3 -c 'import yaml' 2>/dev/null || skip_all "python3-yaml not installed"
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
 	grep -qw overlay /proc/filesystems || skip_all "no overlayfs"
 snapshot before
+ls -A / >"$TMP/root.before"
 export TMP SRCDIR NETLAB
 
 skips=
@@ -46,6 +47,18 @@ if [ $rc != 0 ] && ! grep -q '^not ok' "$TMP/tap"; then
 	_failed=1
 fi
 grep -q '^not ok' "$TMP/tap" && _failed=1
+# The nodes' working directory is the host's /: a relative path resolved there (run --artifacts
+# before issue 18's fix) lands at the host's root, which the overlays do not cover.
+ls -A / >"$TMP/root.after"
+new=$(comm -13 "$TMP/root.before" "$TMP/root.after")
+_n=$((_n + 1))
+if [ -z "$new" ]; then
+	echo "ok $_n - nothing new in the host's /"
+else
+	echo "not ok $_n - new in the host's /: $new"
+	_failed=1
+	[[ $new == artifacts ]] && rm -rf /artifacts
+fi
 host_unchanged
 echo "1..$_n"
 done_testing

@@ -37,7 +37,8 @@ static const struct verb {
 	{ "run", verb_run, "run FILE [-l LAB] [--keep] [--artifacts DIR] -- CMD [ARG...]",
 	  "up, run CMD on the host, down whatever happens" },
 	{ "wait", verb_wait,
-	  "wait [-l LAB] [--timeout T] [--json] NODE addr ADDR|route PREFIX|tcp PORT|reach NODE|ADDR|cmd -- CMD...",
+	  "wait [-l LAB] [--timeout T] [--json] NODE "
+	  "addr ADDR|route PREFIX|tcp PORT|reach NODE|ADDR|cmd -- CMD...",
 	  "until the condition holds in NODE (default 30 s)" },
 	{ "start", verb_start, "start [-l LAB] NODE [--name NAME] [--] CMD [ARG...]",
 	  "start a daemon in NODE" }, /* daemon.c */

@@ -15,8 +15,9 @@
 static const struct verb {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *usage;   /* NULL: hidden */
+	const char *usage;
 	const char *summary;
+	bool hidden; /* not in --help nor completion */
 } verbs[] = {
 	/* One verb per entry; each is implemented in src/cli/VERB.c. */
 	{ "up", verb_up, "up FILE [-l LAB] [--timing]",
@@ -33,7 +34,7 @@ static const struct verb {
 	{ "capture", verb_capture,
 	  "capture [-l LAB] NODE:IF [-w FILE.pcap|-] [-c COUNT] [-s SNAPLEN] [FILTER...]",
 	  "pcap of one interface (-w -: stdout, for wireshark)" },
-	{ "complete", verb_complete, NULL, NULL }, /* for shell completion */
+	{ "complete", verb_complete, NULL, NULL, .hidden = true }, /* for shell completion */
 	{ "run", verb_run, "run FILE [-l LAB] [--keep] [--artifacts DIR] -- CMD [ARG...]",
 	  "up, run CMD on the host, down whatever happens" },
 	{ "wait", verb_wait,
@@ -67,7 +68,7 @@ static const struct {
 void cli_list_verbs(FILE *f)
 {
 	for (size_t v = 0; v < ELEMENTSOF(verbs); v++)
-		if (verbs[v].usage)
+		if (!verbs[v].hidden)
 			fprintf(f, "%s\n", verbs[v].name);
 }
 
@@ -81,11 +82,14 @@ static void help(FILE *f)
 	      "\n",
 	      f);
 	for (size_t v = 0; v < ELEMENTSOF(verbs); v++) {
-		if (!verbs[v].usage)
+		if (verbs[v].hidden)
 			continue;
-		/* The summary beside a short usage, else on a line of its own. */
-		int n = fprintf(f, "  %s", verbs[v].usage);
-		if (n + 2 > HELP_COLUMN)
+		/* The summary beside a short usage, else on a line of its own. A verb added
+		 * without them still shows (and test-help-man says what it lacks). */
+		int n = fprintf(f, "  %s", verbs[v].usage ?: verbs[v].name);
+		if (!verbs[v].summary)
+			fputc('\n', f);
+		else if (n + 2 > HELP_COLUMN)
 			fprintf(f, "\n%*s%s\n", HELP_COLUMN, "", verbs[v].summary);
 		else
 			fprintf(f, "%*s%s\n", HELP_COLUMN - n, "", verbs[v].summary);

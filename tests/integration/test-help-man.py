@@ -69,15 +69,25 @@ def c_option_tables():
         if not f.endswith(".c"):
             continue
         src = open(os.path.join(SRCDIR, "src/cli", f), encoding="utf-8").read()
-        for m in re.finditer(r"^int (verb_\w+)\(int argc, char \*\*argv\)\n\{\n(.*?)^\}$", src,
-                             re.S | re.M):
-            body = m.group(2)
-            longs = re.findall(r'\{\s*"([\w-]+)",\s*\w+_argument,\s*NULL,\s*\'(.)\'\s*\}', body)
-            optstring = "".join(re.findall(r'getopt_long\(\w+,\s*argv,\s*"([^"]*)"', body))
-            shorts = set(re.sub(r"[^A-Za-z]", "", optstring))
-            tables[fn_verb.get(m.group(1), m.group(1))] = [
-                (lng, c if c in shorts else None) for lng, c in longs if lng != "help"]
+        fns = list(re.finditer(r"^int (verb_\w+)\(int argc, char \*\*?argv(?:\[\])?\)\s*\{\n(.*?)^\}$",
+                               src, re.S | re.M))
+        # A table outside every verb function (a helper parses the options) belongs to the
+        # verbs of the file that have none of their own.
+        rest = src
+        for m in fns:
+            rest = rest.replace(m.group(0), "")
+        for m in fns:
+            table = parse_table(m.group(2)) or parse_table(rest)
+            tables[fn_verb.get(m.group(1), m.group(1))] = table
     return tables
+
+
+def parse_table(code):
+    """[(long, short or None)] of the `struct option` entries and getopt optstrings in code."""
+    longs = re.findall(r'\{\s*"([\w-]+)",\s*\w+_argument,\s*NULL,\s*\'(.)\'\s*\}', code)
+    optstring = "".join(re.findall(r'getopt_long\(\w+,\s*\w+,\s*"([^"]*)"', code))
+    shorts = set(re.sub(r"[^A-Za-z]", "", optstring))
+    return [(lng, c if c in shorts else None) for lng, c in longs if lng != "help"]
 
 
 def options_named(text, table):

@@ -15,7 +15,7 @@
 static const struct verb {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *usage;
+	const char *usage; /* each form of the verb, '\n' between them */
 	const char *summary;
 	bool hidden; /* not in --help nor completion */
 } verbs[] = {
@@ -84,9 +84,16 @@ static void help(FILE *f)
 	for (size_t v = 0; v < ELEMENTSOF(verbs); v++) {
 		if (verbs[v].hidden)
 			continue;
-		/* The summary beside a short usage, else on a line of its own. A verb added
-		 * without them still shows (and test-help-man says what it lacks). */
-		int n = fprintf(f, "  %s", verbs[v].usage ?: verbs[v].name);
+		/* One line per form of the verb (forms are separated by '\n' in usage); the
+		 * summary beside the last if it is short, else on a line of its own. A verb
+		 * added without usage and summary still shows (test-help-man says what it
+		 * lacks). */
+		const char *u = verbs[v].usage ?: verbs[v].name, *nl;
+		while ((nl = strchr(u, '\n'))) {
+			fprintf(f, "  %.*s\n", (int)(nl - u), u);
+			u = nl + 1;
+		}
+		int n = fprintf(f, "  %s", u);
 		if (!verbs[v].summary)
 			fputc('\n', f);
 		else if (n + 2 > HELP_COLUMN)

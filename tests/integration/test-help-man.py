@@ -3,10 +3,11 @@
 """`netlab --help`, each `netlab VERB -h`, the verbs' getopt tables and netlab(1) agree (issue 18).
 
 For every verb of `netlab complete verbs` (the verb table of src/cli/main.c, hidden ones out):
-  - `netlab VERB -h` prints "usage: netlab USAGE" and exits 0;
-  - `netlab --help` (printed from main.c's table) has exactly that USAGE;
-  - netlab(1)'s SYNOPSIS has exactly that USAGE (markup and "[-v|-q]" aside);
-  - netlab(1)'s COMMANDS section has an entry for it;
+  - `netlab VERB -h` prints "usage: netlab USAGE" (and "       netlab USAGE" for each further
+    form of the verb) and exits 0;
+  - `netlab --help` (printed from main.c's table) has exactly those USAGE lines;
+  - netlab(1)'s SYNOPSIS has exactly those USAGE lines (markup and "[-v|-q]" aside);
+  - netlab(1)'s COMMANDS section has an entry for it (one per form, or one for all);
   - the options in each of these four name the same options as the verb's getopt table
     (src/cli/*.c: the `struct option` array and optstring of the function the verb runs), each by
     its long or its short name: none is missing, none is extra.
@@ -109,11 +110,13 @@ def main():
     check("netlab complete verbs lists the verbs", [] if rc == 0 and verbs else [f"exit {rc}"])
 
     rc, helptext = run("--help")
+    # A verb may have several forms (node stop|start, node set ...): one line each, in order.
     help_usage = {}
     for line in helptext.split("\n"):
         m = re.match(r"^  (\S+)(.*)$", line)
         if m and m.group(1) in verbs:
-            help_usage[m.group(1)] = " ".join(re.split(r"\s{2,}", line.strip())[0].split())
+            form = " ".join(re.split(r"\s{2,}", line.strip())[0].split())
+            help_usage.setdefault(m.group(1), []).append(form)
 
     man = man_sections(os.path.join(SRCDIR, "docs/netlab.1.scd"))
     synopsis, commands = {}, {}
@@ -121,11 +124,11 @@ def main():
         s = plain(line)
         m = re.match(r"^netlab \[-v\|-q\] (\S+)(.*)$", s)
         if m:
-            synopsis[m.group(1)] = m.group(1) + m.group(2)
+            synopsis.setdefault(m.group(1), []).append(m.group(1) + m.group(2))
     for line in man.get("COMMANDS", []):
         m = re.match(r"^\*(\w+)\*(.*)$", line)
         if m:
-            commands.setdefault(m.group(1), plain(line))
+            commands.setdefault(m.group(1), []).append(plain(line))
 
     check("netlab(1) SYNOPSIS has every verb and no other",
           [f"'{v}' is a verb but not in SYNOPSIS" for v in verbs if v not in synopsis] +
@@ -138,10 +141,10 @@ def main():
     for v in verbs:
         problems = []
         rc, out = run(v, "-h")
-        usage = out.strip()
-        if rc != 0 or not usage.startswith(f"usage: netlab {v}"):
-            problems.append(f"'netlab {v} -h' printed {usage!r} (exit {rc})")
-        usage = " ".join(usage[len("usage: netlab "):].split())
+        if rc != 0 or not out.startswith(f"usage: netlab {v}"):
+            problems.append(f"'netlab {v} -h' printed {out!r} (exit {rc})")
+        # "usage: netlab FORM", then "       netlab FORM" for each further form.
+        usage = [" ".join(m.split()) for m in re.findall(r"^(?:usage:)?\s*netlab (.*)$", out, re.M)]
         if help_usage.get(v) != usage:
             problems.append(f"--help has {help_usage.get(v)!r}, -h has {usage!r}")
         if synopsis.get(v) != usage:
@@ -150,8 +153,9 @@ def main():
             problems.append(f"no getopt table found for '{v}' in src/cli/*.c")
         table = tables.get(v, [])
         want = {lng for lng, _ in table}
-        for where, text in (("-h", usage), ("--help", help_usage.get(v, "")),
-                            ("SYNOPSIS", synopsis.get(v, "")), ("COMMANDS", commands.get(v, ""))):
+        for where, text in (("-h", " ".join(usage)), ("--help", " ".join(help_usage.get(v, []))),
+                            ("SYNOPSIS", " ".join(synopsis.get(v, []))),
+                            ("COMMANDS", " ".join(commands.get(v, [])))):
             found, unknown = options_named(text, table)
             for lng in sorted(want - found):
                 problems.append(f"{where} omits --{lng}")

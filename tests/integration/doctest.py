@@ -113,10 +113,10 @@ def blocks(path):
 def mask(text):
     out = []
     for line in text.split("\n"):
-        line = re.sub(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?Z?", "<date>", line)
-        line = re.sub(r"\d+(\.\d+)?(/\d+(\.\d+)?)* ?(ms|s)\b", "<t>", line)
-        line = re.sub(r"(?<![\w.:/-])\d{3,}(?![\w.:/])", "<n>", line)
         line = re.sub(r"(?<![\w.])/(?:[\w.+-]+/)+", "<dir>/", line)
+        line = re.sub(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?Z?", "<date>", line)
+        line = re.sub(r"(?<![\w.])\d+(\.\d+)?(/\d+(\.\d+)?)* ?(ms|s)\b", "<t>", line)
+        line = re.sub(r"(?<![\w.:/-])\d{3,}(?![\w.:/])", "<n>", line)
         out.append(" ".join(line.split()))
     while out and out[-1] == "":
         out.pop()
@@ -207,6 +207,9 @@ class Runner:
             self.failed += 1
             for line in why.rstrip("\n").split("\n")[-60:]:
                 print("#   " + line)
+            # What a failed example left up would fail the next ones too: they report
+            # their own errors, not this one's.
+            self.sh("netlab down --all >/dev/null 2>&1", self.tmp, ())
         sys.stdout.flush()
 
     def run(self, ex, cwd):

@@ -7,69 +7,109 @@
 
 #include "cli.h"
 #include "log.h"
+#include "macro.h"
 
-static const struct {
+/* The verbs: how each is called and what it does, for `netlab --help` (which prints nothing
+ * else about them) and `netlab complete verbs`. usage is what the verb's own -h prints after
+ * "netlab "; docs/netlab.1.scd's SYNOPSIS says the same (tests/integration/test-help-man.py
+ * checks that the three agree, and that each lists every option of the verb's getopt table). */
+static const struct verb {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	const char *usage; /* each form of the verb, '\n' between them */
+	const char *summary;
+	bool hidden; /* not in --help nor completion */
 } verbs[] = {
-	/* One verb per line; each is implemented in src/cli/VERB.c. */
-	{ "up", verb_up },
-	{ "down", verb_down },
-	{ "exec", verb_exec },
-	{ "status", verb_status },
-	{ "check", verb_check },
-	{ "clean", verb_clean },
-	{ "graph", verb_graph },
-	{ "capture", verb_capture },
-	{ "complete", verb_complete }, /* hidden: for shell completion */
-	{ "run", verb_run },
-	{ "wait", verb_wait },
-	{ "start", verb_start }, /* daemon.c */
-	{ "stop", verb_stop },   /* daemon.c */
-	{ "logs", verb_logs },   /* daemon.c */
-	{ "link", verb_link },
-	{ "node", verb_node },
-	{ "doctor", verb_doctor },
+	/* One verb per entry; each is implemented in src/cli/VERB.c. */
+	{ "up", verb_up, "up FILE [-l LAB] [--timing]",
+	  "bring a lab up; exit 0 only when all is configured" },
+	{ "down", verb_down, "down [LAB|FILE] [-l LAB] [--all] [--wait]",
+	  "tear a lab down (--all: every lab; --wait: until released)" },
+	{ "exec", verb_exec, "exec [-l LAB] NODE [CMD [ARG...]]", "run CMD (default: $SHELL) in NODE" },
+	{ "status", verb_status, "status [LAB] [-l LAB] [--json]",
+	  "labs, nodes, pids, interfaces, addresses" },
+	{ "check", verb_check, "check FILE [--json]", "validate (no root needed) and print the plan" },
+	{ "clean", verb_clean, "clean", "remove what dead labs left in /run/netlab" },
+	{ "graph", verb_graph, "graph [FILE|LAB] [-l LAB] [--format dot|svg] [-o OUTPUT]",
+	  "a picture of the topology (Graphviz DOT or SVG)" },
+	{ "capture", verb_capture,
+	  "capture [-l LAB] NODE:IF [-w FILE.pcap|-] [-c COUNT] [-s SNAPLEN] [FILTER...]",
+	  "pcap of one interface (-w -: stdout, for wireshark)" },
+	{ "complete", verb_complete, NULL, NULL, .hidden = true }, /* for shell completion */
+	{ "run", verb_run, "run FILE [-l LAB] [--keep] [--artifacts DIR] -- CMD [ARG...]",
+	  "up, run CMD on the host, down whatever happens" },
+	{ "wait", verb_wait,
+	  "wait [-l LAB] [--timeout T] [--json] NODE "
+	  "addr ADDR|route PREFIX|tcp PORT|reach NODE|ADDR|cmd -- CMD...",
+	  "until the condition holds in NODE (default 30 s)" },
+	{ "start", verb_start, "start [-l LAB] NODE [--name NAME] [--] CMD [ARG...]",
+	  "start a daemon in NODE" }, /* daemon.c */
+	{ "stop", verb_stop, "stop [-l LAB] [--timeout T] NODE NAME",
+	  "stop it (SIGTERM, SIGKILL after T, default 5 s)" }, /* daemon.c */
+	{ "logs", verb_logs, "logs [-l LAB] NODE [NAME]", "its output" }, /* daemon.c */
+	{ "link", verb_link,
+	  "link [-l LAB] NODE:IF up|down|set KEY=VALUE...|reset|show [--json] [--egress]",
+	  "runtime faults and impairment of a link" },
+	{ "node", verb_node, "node [-l LAB] NODE stop|start",
+	  "freeze a node and take its links down, or resume" },
+	{ "doctor", verb_doctor, "doctor [--json]", "which kernel features this machine has" },
+};
+
+/* The options before the verb, for the parser below and for --help. */
+enum global_option { OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_VERSION };
+static const struct {
+	const char *short_name, *long_name, *summary;
+} global_options[] = {
+	[OPT_VERBOSE] = { "-v", "--verbose", "also print debug messages" },
+	[OPT_QUIET] = { "-q", "--quiet", "print errors only" },
+	[OPT_HELP] = { "-h", "--help", "print this and exit (VERB -h: the verb's usage)" },
+	[OPT_VERSION] = { NULL, "--version", "print the version and exit" },
 };
 
 void cli_list_verbs(FILE *f)
 {
-	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
-		if (!streq(verbs[v].name, "complete"))
+	for (size_t v = 0; v < ELEMENTSOF(verbs); v++)
+		if (!verbs[v].hidden)
 			fprintf(f, "%s\n", verbs[v].name);
 }
+
+#define HELP_COLUMN 36
 
 static void help(FILE *f)
 {
 	fputs("usage: netlab [-v|-q] VERB [ARGS...]\n"
 	      "\n"
 	      "Network-namespace labs: a text file becomes a running network of nodes.\n"
-	      "\n"
-	      "  up FILE [-l LAB] [--timing]      bring a lab up; exit 0 only when all is configured\n"
-	      "  down [LAB|FILE] [--all]          tear a lab down (every lab with --all)\n"
-	      "  exec [-l LAB] NODE [CMD...]      run CMD (default: $SHELL) in NODE\n"
-	      "  status [LAB] [--json]            labs, nodes, pids, interfaces, addresses\n"
-	      "  check FILE [--json]              validate (no root needed) and print the plan\n"
-	      "  clean                            remove what dead labs left in /run/netlab\n"
-	      "  graph [FILE|LAB] [--format dot|svg] [-o OUT]\n"
-	      "                                   a picture of the topology (Graphviz DOT or SVG)\n"
-	      "  capture [-l LAB] NODE:IF [-w FILE|-] [-c COUNT] [FILTER]\n"
-	      "                                   pcap of one interface (- : stdout, for wireshark)\n"
-	      "  run FILE [-l LAB] [--keep] [--artifacts DIR] -- CMD...\n"
-	      "                                   up, run CMD on the host, down whatever happens\n"
-	      "  wait [-l LAB] NODE COND [--timeout T] [--json]\n"
-	      "                                   until COND holds in NODE (default 30s): addr ADDR,\n"
-	      "                                   route PREFIX, tcp PORT, reach NODE|ADDR, cmd -- CMD\n"
-	      "  start [-l LAB] NODE [--name NAME] CMD...   start a daemon in NODE\n"
-	      "  stop [-l LAB] NODE NAME          stop it (SIGTERM, SIGKILL after --timeout, 5s)\n"
-	      "  logs [-l LAB] NODE [NAME]        its output\n"
-	      "  link [-l LAB] NODE:IF up|down|set KEY=VAL...|reset|show [--json]\n"
-	      "                                   runtime faults and impairment of a link\n"
-	      "  node [-l LAB] NODE stop|start    freeze a node and take its links down, or resume\n"
-	      "  doctor [--json]                  which kernel features this machine has\n"
-	      "\n"
+	      "\n",
+	      f);
+	for (size_t v = 0; v < ELEMENTSOF(verbs); v++) {
+		if (verbs[v].hidden)
+			continue;
+		/* One line per form of the verb (forms are separated by '\n' in usage); the
+		 * summary beside the last if it is short, else on a line of its own. A verb
+		 * added without usage and summary still shows (test-help-man says what it
+		 * lacks). */
+		const char *u = verbs[v].usage ?: verbs[v].name, *nl;
+		while ((nl = strchr(u, '\n'))) {
+			fprintf(f, "  %.*s\n", (int)(nl - u), u);
+			u = nl + 1;
+		}
+		int n = fprintf(f, "  %s", u);
+		if (!verbs[v].summary)
+			fputc('\n', f);
+		else if (n + 2 > HELP_COLUMN)
+			fprintf(f, "\n%*s%s\n", HELP_COLUMN, "", verbs[v].summary);
+		else
+			fprintf(f, "%*s%s\n", HELP_COLUMN - n, "", verbs[v].summary);
+	}
+	fputs("\nOptions (before VERB):\n", f);
+	for (size_t o = 0; o < ELEMENTSOF(global_options); o++) {
+		int n = fprintf(f, "  %s%s%s", global_options[o].short_name ?: "",
+				global_options[o].short_name ? ", " : "", global_options[o].long_name);
+		fprintf(f, "%*s%s\n", HELP_COLUMN - n, "", global_options[o].summary);
+	}
+	fputs("\n"
 	      "A lab is chosen by -l, then $NETLAB_LAB, then the only lab that is up.\n"
-	      "Options: -v/--verbose, -q/--quiet, -h/--help, --version.\n"
 	      "\n"
 	      "Exit status: 0 success; 1 failure (kernel, permissions, no such lab or node);\n"
 	      "2 bad usage or a topology file that does not validate (file:line:col: message).\n"
@@ -78,6 +118,16 @@ static void help(FILE *f)
 	      "\n"
 	      "See netlab(1) and netlab.conf(5).\n",
 	      f);
+}
+
+/* Which global option a is (enum global_option), or -1. */
+static int global_option(const char *a)
+{
+	for (size_t o = 0; o < ELEMENTSOF(global_options); o++)
+		if ((global_options[o].short_name && streq(a, global_options[o].short_name)) ||
+		    streq(a, global_options[o].long_name))
+			return (int)o;
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -97,17 +147,20 @@ int main(int argc, char **argv)
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
-		if (streq(a, "-h") || streq(a, "--help")) {
+		switch (global_option(a)) {
+		case OPT_VERBOSE:
+			log_set_level(LOG_LEVEL_DEBUG);
+			break;
+		case OPT_QUIET:
+			log_set_level(LOG_LEVEL_ERROR);
+			break;
+		case OPT_HELP:
 			help(stdout);
 			return EXIT_OK;
-		} else if (streq(a, "--version")) {
+		case OPT_VERSION:
 			printf("netlab %s\n", NETLAB_VERSION);
 			return EXIT_OK;
-		} else if (streq(a, "-v") || streq(a, "--verbose"))
-			log_set_level(LOG_LEVEL_DEBUG);
-		else if (streq(a, "-q") || streq(a, "--quiet"))
-			log_set_level(LOG_LEVEL_ERROR);
-		else {
+		default:
 			fprintf(stderr, "netlab: unknown option '%s'\n", a);
 			help(stderr);
 			return EXIT_USAGE;
@@ -121,7 +174,7 @@ int main(int argc, char **argv)
 		help(stdout);
 		return EXIT_OK;
 	}
-	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+	for (size_t v = 0; v < ELEMENTSOF(verbs); v++)
 		if (streq(argv[i], verbs[v].name)) {
 			/* Each verb parses its own options with getopt from argv[0] = verb. */
 			optind = 0;

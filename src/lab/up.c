@@ -443,9 +443,16 @@ static int node_sysctls(struct up *u, size_t node, bool early)
 			continue;
 		sysctl_path(s->key, path, sizeof(path));
 		r = ns_write_file(path, s->value);
+		/* The key is checked for form only at parse time; whether it exists depends on
+		 * the kernel and on the node's namespace, so the open here is what tells. */
+		if (r == -ENOENT)
+			return log_error_errno(r, "%s:%u:%u: unknown sysctl '%s' in node '%s' (no %s)",
+					       t->file, s->pos.line, s->pos.col, s->key,
+					       t->nodes[node].name, path);
 		if (r < 0)
-			return log_error_errno(r, "%s:%u: Cannot set sysctl '%s' in node '%s': %m",
-					       t->file, s->pos.line, s->key, t->nodes[node].name);
+			return log_error_errno(r, "%s:%u:%u: Cannot set sysctl '%s' to '%s' in node '%s': %m",
+					       t->file, s->pos.line, s->pos.col, s->key, s->value,
+					       t->nodes[node].name);
 	}
 	return 0;
 }

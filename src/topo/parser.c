@@ -1252,7 +1252,7 @@ static int parse_sysctl(struct parser *p, struct token *tv, size_t n)
 		.node = node,
 		.key = TAKE_PTR(key),
 		.value = TAKE_PTR(value),
-		.pos = tv[0].pos,
+		.pos = tv[2].pos, /* the key: what `up` names when the kernel refuses it */
 	};
 	return 0;
 }

@@ -176,7 +176,7 @@ struct topo_sysctl {
 	size_t node;
 	char *key;   /* as written: net.ipv4.ip_forward or net/ipv4/ip_forward; always net.* */
 	char *value;
-	struct topo_pos pos;
+	struct topo_pos pos; /* of KEY=VALUE */
 };
 
 enum topo_mount_kind { TOPO_MOUNT_TMPFS, TOPO_MOUNT_BIND };

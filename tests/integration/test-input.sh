@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-hard.sh"
 require_root
-plan 29
+plan 31
 snapshot before
 
 LAB=t-input-$$
@@ -70,6 +70,14 @@ ok "and nothing was created" test ! -e "$RUN_DIR/huge"
 # 1,000,001 names: refused by the parser itself.
 echo "node h[1..1000001]" >"$TMP/toomany.conf"
 is "a range over the parser's budget: 2" "2" "$(st "$NETLAB" check "$TMP/toomany.conf" | cut -d'|' -f1)"
+
+# A sysctl key of the right form that this kernel does not have: up fails naming the key, the
+# node and where the file says it (issue 18: it said "Inappropriate ioctl for device").
+printf 'node a\n# a comment\nsysctl  a net.ipv4.nosuch_key=1\n' >"$TMP/sysctl.conf"
+is "up with an unknown sysctl key: 1 and file:line:col, key and node named" \
+	"1|netlab: $TMP/sysctl.conf:3:11: unknown sysctl 'net.ipv4.nosuch_key' in node 'a' (no /proc/sys/net/ipv4/nosuch_key)" \
+	"$(st "$NETLAB" up -l "$LAB-sysctl" "$TMP/sysctl.conf")"
+ok "and nothing was left" test ! -e "$RUN_DIR/$LAB-sysctl"
 
 ok "down" "$NETLAB" down "$LAB"
 host_unchanged

@@ -65,6 +65,8 @@ static void help(FILE *f)
 	      "  link [-l LAB] NODE:IF up|down|set KEY=VAL...|reset|show [--json]\n"
 	      "                                   runtime faults and impairment of a link\n"
 	      "  node [-l LAB] NODE stop|start    freeze a node and take its links down, or resume\n"
+	      "  node [-l LAB] NODE set K=V...    change cpu=, memory=, pids= of a running node\n"
+	      "  node [-l LAB] NODE show [--json] its limits, usage (CPU, memory, tasks, OOM kills)\n"
 	      "  doctor [--json]                  which kernel features this machine has\n"
 	      "\n"
 	      "A lab is chosen by -l, then $NETLAB_LAB, then the only lab that is up.\n"

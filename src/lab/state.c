@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lab-cgroup.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -527,6 +528,7 @@ int lab_remove_dir(const char *name)
 	_cleanup_close_ int runfd = -EBADF;
 	int fd, r;
 
+	(void)lab_cgroup_remove(name); /* issue 14: the lab's cgroups go with it */
 	r = run_dir_open(false, &runfd);
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
@@ -547,6 +549,9 @@ int lab_clear_dir(const char *name)
 	_cleanup_close_ int runfd = -EBADF;
 	int fd, r;
 
+	r = lab_cgroup_remove(name); /* a SIGKILLed lab of this name left its cgroups */
+	if (r < 0)
+		return r;
 	r = run_dir_open(false, &runfd);
 	if (r < 0)
 		return r;

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Between `up`/state.c and cgroup.c (issue 14): the lab's cgroups, made at `up` and removed
+ * with the lab. Each returns 0 or -errno, having logged.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "cgroup.h"
+#include "ns.h"
+#include "topo.h"
+
+struct lab_cgroup_up {
+	bool active; /* the lab has cgroups */
+	struct cg_root root;
+};
+
+/* Before anything is made: refuses a limit this machine cannot enforce, or uptime= without
+ * time namespaces, with the file's position and the missing controller. */
+int lab_cgroup_check(const struct topo *t);
+/* netlab-LAB, netlab-LAB/_lab and one per node, with the file's limits (nothing when the file
+ * has none). */
+int lab_cgroup_up_begin(const struct topo *t, const char *lab, struct lab_cgroup_up *cg);
+/* The lab init into netlab-LAB/_lab, before it has cloned a node. */
+int lab_cgroup_up_started(struct lab_cgroup_up *cg, const char *lab, pid_t init_pid);
+/* Every node's holder into its own, before it has any child. */
+int lab_cgroup_up_nodes(struct lab_cgroup_up *cg, const struct topo *t, const char *lab,
+			const struct ns_node_handle *nodes);
+/* Removes netlab-LAB and what is under it, on whatever layout this machine has; nothing when
+ * there is none. The lab's processes must be gone (the caller holds its lock). */
+int lab_cgroup_remove(const char *lab);

@@ -15,6 +15,7 @@
  * be removed.
  */
 #include <errno.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,4 +340,44 @@ int lab_node_set(const char *lab, const char *node, char *const kv[], size_t n)
 		return log_error_errno(r, "Cannot change the cgroup of node '%s': %m", node);
 	lab_event(lab, "node %s set%s", node, words);
 	return 0;
+}
+
+/* ---- doctor ------------------------------------------------------------------------------ */
+
+static int probe_timens(void *data, void *out, size_t size)
+{
+	/* In the child that unshared: the offsets of its children's clocks can be written. */
+	return cg_write("/proc/self", NULL, "timens_offsets", "monotonic 1 0\n");
+}
+
+void lab_cgroup_doctor(struct lab_feature *f)
+{
+	static const enum lab_feature_id ids[_CG_CTRL_MAX] = { LAB_FEAT_CPU, LAB_FEAT_MEMORY,
+							       LAB_FEAT_PIDS };
+	static const enum cg_v1_hier v1[_CG_CTRL_MAX] = { CG_V1_CPU, CG_V1_MEMORY, CG_V1_PIDS };
+	struct cg_root root;
+	int r;
+
+	(void)cg_detect(&root);
+	for (int c = 0; c < _CG_CTRL_MAX; c++) {
+		struct lab_feature *x = &f[ids[c]];
+
+		x->name = cg_ctrl_name(c);
+		x->ok = root.usable & (1u << c);
+		if (x->ok && root.layout == CG_LAYOUT_V1)
+			snprintf(x->detail, sizeof(x->detail), "cgroup v1 at %.120s, labs in netlab-LAB/",
+				 root.v1[v1[c]]);
+		else if (x->ok)
+			snprintf(x->detail, sizeof(x->detail), "cgroup v2 at %.120s, labs in netlab-LAB/",
+				 root.base);
+		else
+			snprintf(x->detail, sizeof(x->detail), "%.159s", root.detail);
+	}
+	f[LAB_FEAT_TIMENS].name = "timens";
+	r = timens_supported() ? ns_probe_run(CLONE_NEWTIME, probe_timens, NULL, NULL, 0) : -ENOENT;
+	f[LAB_FEAT_TIMENS].ok = r >= 0;
+	snprintf(f[LAB_FEAT_TIMENS].detail, sizeof(f->detail), "%s",
+		 r >= 0 ? "CLOCK_MONOTONIC and CLOCK_BOOTTIME can be offset (never CLOCK_REALTIME)"
+		 : r == -ENOENT ? "this kernel has no time namespaces (Linux 5.6, CONFIG_TIME_NS)"
+				: strerror(-r));
 }

@@ -242,6 +242,10 @@ enum lab_feature_id {
 	LAB_FEAT_HTB,
 	LAB_FEAT_USERNS,
 	LAB_FEAT_CGROUP2,
+	LAB_FEAT_CPU, /* issue 14: the cgroup controllers netlab can use, then time namespaces */
+	LAB_FEAT_MEMORY,
+	LAB_FEAT_PIDS,
+	LAB_FEAT_TIMENS,
 	_LAB_FEAT_MAX,
 };
 struct lab_feature {

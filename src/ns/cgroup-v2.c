@@ -14,20 +14,19 @@
 
 static int v2_created(const struct cg_root *root, const char *rel, bool leaf)
 {
+	char words[64] = "";
+
 	if (leaf)
 		return 0;
-	/* One controller per write: a missing one must not stop the others. */
+	/* Only what the base hands down (usable), so one write, which the kernel takes whole. */
 	for (int c = 0; c < _CG_CTRL_MAX; c++) {
-		char word[16];
+		size_t len = strlen(words);
 
-		if (!(root->usable & (1u << c)))
-			continue;
-		snprintf(word, sizeof(word), "+%s", cg_ctrl_name(c));
-		int r = cg_write(root->base, rel, "cgroup.subtree_control", word);
-		if (r < 0)
-			return r;
+		if (root->usable & (1u << c))
+			snprintf(words + len, sizeof(words) - len, "%s+%s", len ? " " : "",
+				 cg_ctrl_name(c));
 	}
-	return 0;
+	return words[0] ? cg_write(root->base, rel, "cgroup.subtree_control", words) : 0;
 }
 
 static void u64_or_max(char *buf, size_t size, uint64_t v)

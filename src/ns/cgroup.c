@@ -46,7 +46,7 @@ int cg_write(const char *dir, const char *rel, const char *file, const char *val
 	r = path_of(path, sizeof(path), dir, rel, file);
 	if (r < 0)
 		return r;
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return negative_errno();
 	/* One write: the kernel parses each write of a cgroup file as a whole. */

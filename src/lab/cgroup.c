@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -55,14 +56,29 @@ int lab_cgroup_check(const struct topo *t)
 {
 	struct cg_root root;
 
+	struct timespec mono;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &mono);
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct topo_limits *l = &t->nodes[i].limits;
-		if (l->set[TOPO_LIMIT_UPTIME] && !timens_supported())
+		const struct topo_pos *pos = &l->pos[TOPO_LIMIT_UPTIME];
+		int64_t off = (int64_t)l->value[TOPO_LIMIT_UPTIME];
+
+		if (!l->set[TOPO_LIMIT_UPTIME])
+			continue;
+		if (!timens_supported())
 			return log_error_errno(-EOPNOTSUPP,
 					       "%s:%u:%u: uptime= needs time namespaces, which this "
 					       "kernel does not have (Linux 5.6 and CONFIG_TIME_NS)",
-					       t->file, l->pos[TOPO_LIMIT_UPTIME].line,
-					       l->pos[TOPO_LIMIT_UPTIME].col);
+					       t->file, pos->line, pos->col);
+		/* The kernel refuses an offset that takes a clock below zero; say it here, with
+		 * the place, rather than as a node's EINVAL. */
+		if (off < 0 && -off >= (int64_t)mono.tv_sec)
+			return log_error_errno(-ERANGE,
+					       "%s:%u:%u: uptime=%" PRId64 "s would put node '%s' "
+					       "before its boot: this machine has been up %lld s",
+					       t->file, pos->line, pos->col, off, t->nodes[i].name,
+					       (long long)mono.tv_sec);
 	}
 	if (!topo_wants_cgroups(t))
 		return 0;

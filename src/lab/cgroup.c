@@ -10,9 +10,8 @@
  *
  * Removal is by name (netlab-LAB, under the lock of LAB), from lab_remove_dir() and
  * lab_clear_dir(): `down`, a failed `up`, `clean`, and the next `up` of the name after a
- * SIGKILL. The lab init cannot do it as it exits: it is PID 1 of the lab, whose other
- * processes the kernel kills only after it has gone, and a cgroup with a process in it cannot
- * be removed.
+ * SIGKILL. A lab init that exits because `up` died before the commit removes them itself
+ * (cg_lab_init_exit in src/ns/cgroup.c).
  */
 #include <errno.h>
 #include <sched.h>

@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -533,4 +536,60 @@ int ns_node_extras_leave(struct ns_node_extras *x)
 	int r = timens_leave(&x->time_fd), k = cg_leave(&x->cg);
 
 	return r < 0 ? r : k;
+}
+
+/* ---- the lab init's last act ------------------------------------------------------------- */
+
+void cg_lab_init_exit(void)
+{
+	struct {
+		char ctrls[128];
+		char lab[320]; /* netlab-LAB's path in the hierarchy */
+	} h[_CG_V1_MAX + 1];
+	size_t n = 0;
+	char buf[2048];
+
+	if (cg_read("/proc/self", NULL, "cgroup", buf, sizeof(buf)) < 0)
+		return;
+	for (char *p = buf; p && *p && n < ELEMENTSOF(h); p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		char *c = strchr(p, ':'), *path = c ? strchr(c + 1, ':') : NULL;
+		size_t len, leaf = strlen("/" CG_LAB_LEAF);
+
+		if (!path)
+			break;
+		path++;
+		len = field_len(path, '\n');
+		if (len <= leaf || strncmp(path + len - leaf, "/" CG_LAB_LEAF, leaf) != 0 ||
+		    !memmem(path, len, "/" CG_PREFIX, strlen("/" CG_PREFIX)))
+			continue;
+		snprintf(h[n].ctrls, sizeof(h[n].ctrls), "%.*s", (int)(path - 1 - (c + 1)), c + 1);
+		snprintf(h[n].lab, sizeof(h[n].lab), "%.*s", (int)(len - leaf), path);
+		n++;
+	}
+	if (n == 0)
+		return;
+	/* A cgroup with a process in it cannot be removed, and as PID 1 of the lab we are the
+	 * one whose exit would kill the others: end them first, and reap them all. */
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+	/* Our /sys is the lab's own, without the host's cgroup mounts: mount the hierarchies
+	 * again in our mount namespace (a slave of the host's: nothing propagates out). */
+	if (mount("tmpfs", "/sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0700") < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char dir[64], parent[320];
+		const char *slash = strrchr(h[i].lab, '/');
+
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%zu", i);
+		if (mkdir(dir, 0700) < 0 ||
+		    mount("cgroup", dir, h[i].ctrls[0] ? "cgroup" : "cgroup2", 0,
+			  h[i].ctrls[0] ? h[i].ctrls : NULL) < 0)
+			continue;
+		/* Out of the lab's cgroup (into its parent) before removing it. */
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - h[i].lab), h[i].lab);
+		if (cg_write(dir, parent[0] ? parent + 1 : NULL, "cgroup.procs", "0") == 0)
+			(void)remove_dir_tree(dir, h[i].lab + 1, 2);
+	}
 }

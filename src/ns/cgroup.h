@@ -120,6 +120,11 @@ struct cg_saved {
 int cg_join_of(pid_t pid, struct cg_saved *saved);
 int cg_leave(struct cg_saved *saved);
 
+/* The lab init, exiting because `up` died before the commit: when it is in a lab's cgroup
+ * (netlab-LAB/_lab), it kills and reaps every process of the lab, then removes netlab-LAB.
+ * Best effort: a later `up` of the name or `clean` removes what is left. */
+void cg_lab_init_exit(void);
+
 /* ---- helpers shared by the backends (cgroup.c) ------------------------------------------- */
 int cg_write(const char *dir, const char *rel, const char *file, const char *value);
 /* Reads a file into buf (NUL-terminated, trailing newline kept). */

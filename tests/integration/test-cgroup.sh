@@ -11,7 +11,7 @@ import json, sys
 f = json.load(sys.stdin)["features"]
 sys.exit(0 if all(f[c]["ok"] for c in ("cpu", "memory", "pids")) else 1)' ||
 	skip_all "no usable cpu, memory and pids cgroup controllers here (netlab doctor)"
-plan 43
+plan 45
 snapshot before
 find /sys/fs/cgroup -type d | sort >"$TMP/cg.before"
 
@@ -134,6 +134,18 @@ ok "... with new cgroups, the stale ones removed" test "$(stat -c %i "$(cgdir me
 kill_init
 "$NETLAB" clean >/dev/null
 is "clean removes the cgroups of a SIGKILLed lab" "" "$(find /sys/fs/cgroup -maxdepth 3 -name "netlab-$LAB" | head -3)"
+
+# up killed before its commit: the lab init, seeing it gone, ends the lab and removes its
+# cgroups itself as it exits (no up or clean needed for them).
+NETLAB_TEST_PAUSE_AT=exec "$NETLAB" up "$TMP/cg.conf" >/dev/null 2>&1 &
+UP=$!
+for i in $(seq 400); do [ "$(awk '{print $3}' "/proc/$UP/stat" 2>/dev/null)" = T ] && break; sleep 0.05; done
+ok "an up stopped before its commit has made the lab's cgroups" test -d "$(cgdir memory)/m"
+kill -9 "$UP"
+wait "$UP" 2>/dev/null
+for i in $(seq 100); do [ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "netlab-$LAB")" ] && break; sleep 0.1; done
+is "the lab init removed them as it exited" "" "$(find /sys/fs/cgroup -maxdepth 3 -name "netlab-$LAB" | head -3)"
+"$NETLAB" clean >/dev/null
 find /sys/fs/cgroup -type d | sort >"$TMP/cg.after"
 ok "nothing else under /sys/fs/cgroup changed" diff "$TMP/cg.before" "$TMP/cg.after"
 host_unchanged

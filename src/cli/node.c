@@ -15,7 +15,7 @@
 	"       netlab node [-l LAB] NODE set cpu=N memory=SIZE pids=N\n"                          \
 	"       netlab node [-l LAB] NODE show [--json]"
 
-const char *const cli_node_ops[] = { "stop", "start", "set", "show", NULL };
+const char *const cli_node_ops[] = {"stop", "start", "set", "show", NULL};
 
 void cli_json_resources(struct json *j, const char *key, const struct lab_node_resources *r)
 {
@@ -23,12 +23,12 @@ void cli_json_resources(struct json *j, const char *key, const struct lab_node_r
 		unsigned bit;
 		const char *name;
 	} usage[] = {
-		{ LAB_RES_CPU_USAGE, "cpu_ns" },       { LAB_RES_MEM_CURRENT, "memory_current" },
-		{ LAB_RES_MEM_PEAK, "memory_peak" },   { LAB_RES_TASKS, "tasks" },
-		{ LAB_RES_OOM_KILLS, "oom_kills" },    { LAB_RES_PIDS_DENIED, "forks_refused" },
+		{LAB_RES_CPU_USAGE, "cpu_ns"},	   {LAB_RES_MEM_CURRENT, "memory_current"},
+		{LAB_RES_MEM_PEAK, "memory_peak"}, {LAB_RES_TASKS, "tasks"},
+		{LAB_RES_OOM_KILLS, "oom_kills"},  {LAB_RES_PIDS_DENIED, "forks_refused"},
 	};
-	const uint64_t values[] = { r->cpu_usage_ns, r->mem_current, r->mem_peak,
-				    r->tasks,        r->oom_kills,   r->pids_denied };
+	const uint64_t values[] = {r->cpu_usage_ns, r->mem_current, r->mem_peak,
+				   r->tasks,	    r->oom_kills,   r->pids_denied};
 	char buf[32];
 
 	json_object_begin(j, key);
@@ -37,8 +37,9 @@ void cli_json_resources(struct json *j, const char *key, const struct lab_node_r
 		json_object_begin(j, "limits");
 		for (int k = 0; k < TOPO_LIMIT_CGROUP_KEYS; k++)
 			json_string(j, topo_limit_keys[k].json,
-				    r->limit[k] ? topo_limit_format(k, r->limit[k], buf, sizeof(buf))
-						: NULL);
+				    r->limit[k]
+					    ? topo_limit_format(k, r->limit[k], buf, sizeof(buf))
+					    : NULL);
 		json_object_end(j);
 		json_object_begin(j, "usage");
 		for (size_t i = 0; i < ELEMENTSOF(usage); i++)
@@ -70,28 +71,36 @@ static const char *bytes(uint64_t v, char *buf, size_t size)
 	return buf;
 }
 
+/* A limit as the file writes it; "-" when this machine lacks its controller. */
+static const char *limit(const struct lab_node_resources *r, enum topo_limit_key k, char *buf,
+			 size_t size)
+{
+	return r->limit[k] ? topo_limit_format(k, r->limit[k], buf, size) : "-";
+}
+
 static void print_resources(const char *node, const struct lab_node_resources *r)
 {
 	char a[32], b[32], c[32];
 
 	printf("node %s: %s\n", node,
-	       r->has_cgroup ? r->layout[1] == '1' ? "cgroup v1" : "cgroup v2"
-			     : "no cgroup (the lab has no resource limits)");
+	       !r->has_cgroup		? "no cgroup (the lab has no resource limits)"
+	       : streq(r->layout, "v1") ? "cgroup v1"
+					: "cgroup v2");
 	if (r->has_cgroup) {
-		printf("  cpu     limit %-8s used %.3f s\n",
-		       r->limit[TOPO_LIMIT_CPU] ? topo_limit_format(TOPO_LIMIT_CPU, r->limit[TOPO_LIMIT_CPU], a, sizeof(a)) : "-",
+		printf("  cpu     limit %-8s used %.3f s\n", limit(r, TOPO_LIMIT_CPU, a, sizeof(a)),
 		       (double)r->cpu_usage_ns / 1e9);
 		printf("  memory  limit %-8s current %s, peak %s, OOM kills %" PRIu64 "\n",
-		       r->limit[TOPO_LIMIT_MEMORY] ? topo_limit_format(TOPO_LIMIT_MEMORY, r->limit[TOPO_LIMIT_MEMORY], a, sizeof(a)) : "-",
+		       limit(r, TOPO_LIMIT_MEMORY, a, sizeof(a)),
 		       r->has & LAB_RES_MEM_CURRENT ? bytes(r->mem_current, b, sizeof(b)) : "-",
-		       r->has & LAB_RES_MEM_PEAK ? bytes(r->mem_peak, c, sizeof(c)) : "-", r->oom_kills);
+		       r->has & LAB_RES_MEM_PEAK ? bytes(r->mem_peak, c, sizeof(c)) : "-",
+		       r->oom_kills);
 		printf("  pids    limit %-8s tasks %" PRIu64 ", forks refused %" PRIu64 "\n",
-		       r->limit[TOPO_LIMIT_PIDS] ? topo_limit_format(TOPO_LIMIT_PIDS, r->limit[TOPO_LIMIT_PIDS], a, sizeof(a)) : "-",
-		       r->tasks, r->pids_denied);
+		       limit(r, TOPO_LIMIT_PIDS, a, sizeof(a)), r->tasks, r->pids_denied);
 	}
 	printf("  uptime  %s\n",
-	       r->has_uptime ? topo_limit_format(TOPO_LIMIT_UPTIME, (uint64_t)r->uptime_s, a, sizeof(a))
-			     : "the host's");
+	       r->has_uptime
+		       ? topo_limit_format(TOPO_LIMIT_UPTIME, (uint64_t)r->uptime_s, a, sizeof(a))
+		       : "the host's");
 }
 
 static int node_show(const char *lab, const char *node, bool as_json)
@@ -119,9 +128,9 @@ static int node_show(const char *lab, const char *node, bool as_json)
 int verb_node(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "lab", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
+		{"lab", required_argument, NULL, 'l'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	const char *lab = NULL, *op;
@@ -166,5 +175,6 @@ int verb_node(int argc, char **argv)
 		return lab_node_set(chosen, argv[optind], &argv[optind + 2], (size_t)(n - 2)) < 0
 			       ? EXIT_FAIL
 			       : EXIT_OK;
-	return lab_node_stopstart(chosen, argv[optind], streq(op, "stop")) < 0 ? EXIT_FAIL : EXIT_OK;
+	return lab_node_stopstart(chosen, argv[optind], streq(op, "stop")) < 0 ? EXIT_FAIL
+									       : EXIT_OK;
 }

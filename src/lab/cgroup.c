@@ -66,10 +66,11 @@ int lab_cgroup_check(const struct topo *t)
 		if (!l->set[TOPO_LIMIT_UPTIME])
 			continue;
 		if (!timens_supported())
-			return log_error_errno(-EOPNOTSUPP,
-					       "%s:%u:%u: uptime= needs time namespaces, which this "
-					       "kernel does not have (Linux 5.6 and CONFIG_TIME_NS)",
-					       t->file, pos->line, pos->col);
+			return log_error_errno(
+				-EOPNOTSUPP,
+				"%s:%u:%u: uptime= needs time namespaces, which this "
+				"kernel does not have (Linux 5.6 and CONFIG_TIME_NS)",
+				t->file, pos->line, pos->col);
 		/* The kernel refuses an offset that takes a clock below zero; say it here, with
 		 * the place, rather than as a node's EINVAL. */
 		if (off < 0 && -off >= (int64_t)mono.tv_sec)
@@ -90,16 +91,18 @@ int lab_cgroup_check(const struct topo *t)
 			if (!l->set[k] || (root.usable & (1u << c)))
 				continue;
 			if (root.layout == CG_LAYOUT_NONE && geteuid() != 0)
-				return log_error_errno(-EPERM,
-						       "%s:%u:%u: %s= needs a cgroup netlab can write: "
-						       "%s; run as root, or remove the limits",
-						       t->file, l->pos[k].line, l->pos[k].col,
-						       topo_limit_keys[k].key, root.detail);
-			return log_error_errno(-EOPNOTSUPP,
-					       "%s:%u:%u: %s= needs the %s cgroup controller, which "
-					       "this machine does not offer (%s)",
-					       t->file, l->pos[k].line, l->pos[k].col,
-					       topo_limit_keys[k].key, cg_ctrl_name(c), root.detail);
+				return log_error_errno(
+					-EPERM,
+					"%s:%u:%u: %s= needs a cgroup netlab can write: "
+					"%s; run as root, or remove the limits",
+					t->file, l->pos[k].line, l->pos[k].col,
+					topo_limit_keys[k].key, root.detail);
+			return log_error_errno(
+				-EOPNOTSUPP,
+				"%s:%u:%u: %s= needs the %s cgroup controller, which "
+				"this machine does not offer (%s)",
+				t->file, l->pos[k].line, l->pos[k].col, topo_limit_keys[k].key,
+				cg_ctrl_name(c), root.detail);
 		}
 	return 0;
 }
@@ -116,7 +119,8 @@ int lab_cgroup_up_begin(const struct topo *t, const char *lab, struct lab_cgroup
 	if (r >= 0)
 		r = cg_create(&cg->root, rel, false);
 	if (r < 0)
-		return log_error_errno(r, "Cannot create cgroup '%s' (%s): %m", rel, cg->root.detail);
+		return log_error_errno(r, "Cannot create cgroup '%s' (%s): %m", rel,
+				       cg->root.detail);
 	cg->active = true; /* from here on, lab_remove_dir() has something to remove */
 	r = rel_path(rel, sizeof(rel), lab, CG_LAB_LEAF);
 	if (r >= 0)
@@ -200,34 +204,33 @@ int lab_cgroup_remove(const char *lab)
  * ours. */
 static void read_uptime(pid_t pid, struct lab_node_resources *ret)
 {
-	char dir[64], buf[256];
+	char dir[64], buf[256], theirs[64] = "", ours[64] = "";
 	const char *p;
 	long long mono;
 
+	snprintf(dir, sizeof(dir), "/proc/%d/ns/time_for_children", (int)pid);
+	if (readlink(dir, theirs, sizeof(theirs) - 1) < 0 ||
+	    readlink("/proc/self/ns/time", ours, sizeof(ours) - 1) < 0 || streq(theirs, ours))
+		return;
+	/* timens_offsets shows the holder's time_for_children, the node's. */
 	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
 	if (cg_read(dir, NULL, "timens_offsets", buf, sizeof(buf)) < 0)
 		return;
 	p = strstr(buf, "monotonic");
 	if (!p || sscanf(p, "monotonic %lld", &mono) != 1)
 		return;
-	char ns[64];
-	snprintf(ns, sizeof(ns), "/proc/%d/ns/time_for_children", (int)pid);
-	char a[64] = "", b[64] = "";
-	if (readlink(ns, a, sizeof(a) - 1) < 0 || readlink("/proc/self/ns/time", b, sizeof(b) - 1) < 0 ||
-	    streq(a, b))
-		return;
 	ret->has_uptime = true;
 	ret->uptime_s = mono;
 }
 
-static int node_resources(const struct cg_root *root, const char *lab, const char *node,
-			  pid_t pid, struct lab_node_resources *ret)
+static int node_resources(const struct cg_root *root, const char *lab, const char *node, pid_t pid,
+			  struct lab_node_resources *ret)
 {
 	struct cg_stats s;
 	char rel[320];
 	int r;
 
-	*ret = (struct lab_node_resources){ 0 };
+	*ret = (struct lab_node_resources){0};
 	read_uptime(pid, ret);
 	r = rel_path(rel, sizeof(rel), lab, node);
 	if (r < 0)
@@ -278,21 +281,23 @@ int lab_node_resources(const char *lab, const char *node, struct lab_node_resour
 /* KEY=VALUE words into limits, with the file's vocabulary and messages. */
 static int parse_set_words(char *const kv[], size_t n, struct topo_limits *l)
 {
-	*l = (struct topo_limits){ 0 };
+	*l = (struct topo_limits){0};
 	for (size_t i = 0; i < n; i++) {
 		const char *eq = strchr(kv[i], '='), *why;
 		int k = eq ? topo_limit_find(kv[i], (size_t)(eq - kv[i])) : -1;
 		int r;
 
 		if (k < 0)
-			return log_error_errno(-EINVAL, "'%s': expected cpu=, memory= or pids=", kv[i]);
+			return log_error_errno(-EINVAL,
+					       "'%s': expected cpu=, memory= or pids=", kv[i]);
 		if (!topo_limit_keys[k].runtime)
 			return log_error_errno(-EINVAL,
 					       "%s= cannot change while the node runs (it is fixed "
 					       "when the node starts)",
 					       topo_limit_keys[k].key);
 		if (l->set[k])
-			return log_error_errno(-EINVAL, "%s= is given twice", topo_limit_keys[k].key);
+			return log_error_errno(-EINVAL, "%s= is given twice",
+					       topo_limit_keys[k].key);
 		r = topo_limit_parse(k, eq + 1, &l->value[k], &why);
 		if (r < 0)
 			return log_error_errno(-EINVAL, "%s %s value '%s': expected %s",
@@ -324,11 +329,12 @@ int lab_node_set(const char *lab, const char *node, char *const kv[], size_t n)
 	if (r < 0)
 		return log_error_errno(r, "Lab name '%s' is too long: %m", lab);
 	if (root.layout == CG_LAYOUT_NONE || !cg_exists(&root, rel))
-		return log_error_errno(-EOPNOTSUPP,
-				       "lab '%s' has no cgroups: it was brought up without resource "
-				       "limits (give a node cpu=, memory= or pids=, or write "
-				       "`defaults cpu=max` in its file)",
-				       lab);
+		return log_error_errno(
+			-EOPNOTSUPP,
+			"lab '%s' has no cgroups: it was brought up without resource "
+			"limits (give a node cpu=, memory= or pids=, or write "
+			"`defaults cpu=max` in its file)",
+			lab);
 	for (int k = 0; k < TOPO_LIMIT_CGROUP_KEYS; k++) {
 		char v[32];
 		size_t len = strlen(words);
@@ -367,9 +373,9 @@ static int probe_timens(void *data, void *out, size_t size)
 
 void lab_cgroup_doctor(struct lab_feature *f)
 {
-	static const enum lab_feature_id ids[_CG_CTRL_MAX] = { LAB_FEAT_CPU, LAB_FEAT_MEMORY,
-							       LAB_FEAT_PIDS };
-	static const enum cg_v1_hier v1[_CG_CTRL_MAX] = { CG_V1_CPU, CG_V1_MEMORY, CG_V1_PIDS };
+	static const enum lab_feature_id ids[_CG_CTRL_MAX] = {LAB_FEAT_CPU, LAB_FEAT_MEMORY,
+							      LAB_FEAT_PIDS};
+	static const enum cg_v1_hier v1[_CG_CTRL_MAX] = {CG_V1_CPU, CG_V1_MEMORY, CG_V1_PIDS};
 	struct cg_root root;
 	int r;
 
@@ -380,11 +386,11 @@ void lab_cgroup_doctor(struct lab_feature *f)
 		x->name = cg_ctrl_name(c);
 		x->ok = root.usable & (1u << c);
 		if (x->ok && root.layout == CG_LAYOUT_V1)
-			snprintf(x->detail, sizeof(x->detail), "cgroup v1 at %.120s, labs in netlab-LAB/",
-				 root.v1[v1[c]]);
+			snprintf(x->detail, sizeof(x->detail),
+				 "cgroup v1 at %.120s, labs in netlab-LAB/", root.v1[v1[c]]);
 		else if (x->ok)
-			snprintf(x->detail, sizeof(x->detail), "cgroup v2 at %.120s, labs in netlab-LAB/",
-				 root.base);
+			snprintf(x->detail, sizeof(x->detail),
+				 "cgroup v2 at %.120s, labs in netlab-LAB/", root.base);
 		else
 			snprintf(x->detail, sizeof(x->detail), "%.159s", root.detail);
 	}

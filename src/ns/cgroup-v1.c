@@ -85,7 +85,7 @@ static int v1_stats(const struct cg_root *root, const char *rel, struct cg_stats
 {
 	const char *cpu = root->v1[CG_V1_CPU], *acct = root->v1[CG_V1_CPUACCT];
 	const char *mem = root->v1[CG_V1_MEMORY], *pids = root->v1[CG_V1_PIDS];
-	struct cg_stats s = { 0 };
+	struct cg_stats s = {0};
 	uint64_t v, period;
 	int64_t quota;
 	char buf[64];

@@ -46,7 +46,8 @@ static int v2_set(const struct cg_root *root, const char *rel, const struct cg_l
 		if (l->cpu == CG_MAX)
 			snprintf(v, sizeof(v), "max %d", PERIOD_US);
 		else
-			snprintf(v, sizeof(v), "%" PRIu64 " %d", l->cpu * PERIOD_US / 1000000, PERIOD_US);
+			snprintf(v, sizeof(v), "%" PRIu64 " %d", l->cpu * PERIOD_US / 1000000,
+				 PERIOD_US);
 		r = cg_write(root->base, rel, "cpu.max", v);
 		if (r < 0)
 			return r;
@@ -74,7 +75,7 @@ static int v2_set(const struct cg_root *root, const char *rel, const struct cg_l
 static int v2_stats(const struct cg_root *root, const char *rel, struct cg_stats *ret)
 {
 	const char *b = root->base;
-	struct cg_stats s = { 0 };
+	struct cg_stats s = {0};
 	char buf[128];
 	uint64_t v;
 

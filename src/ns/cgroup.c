@@ -23,8 +23,8 @@
 #include "macro.h"
 #include "ns.h"
 
-static const char *const ctrl_names[_CG_CTRL_MAX] = { "cpu", "memory", "pids" };
-static const char *const v1_names[_CG_V1_MAX] = { "cpu", "cpuacct", "memory", "pids" };
+static const char *const ctrl_names[_CG_CTRL_MAX] = {"cpu", "memory", "pids"};
+static const char *const v1_names[_CG_V1_MAX] = {"cpu", "cpuacct", "memory", "pids"};
 
 const char *cg_ctrl_name(enum cg_ctrl c)
 {
@@ -81,8 +81,7 @@ int cg_read(const char *dir, const char *rel, const char *file, char *buf, size_
 	return 0;
 }
 
-int cg_read_u64(const char *dir, const char *rel, const char *file, const char *key,
-		uint64_t *ret)
+int cg_read_u64(const char *dir, const char *rel, const char *file, const char *key, uint64_t *ret)
 {
 	char buf[4096], *p = buf;
 	int r = cg_read(dir, rel, file, buf, sizeof(buf));
@@ -210,7 +209,7 @@ static int remove_dir_tree(const char *dir, const char *rel, int depth)
 			return r;
 		if (errno != EBUSY || tries >= 100)
 			return r < 0 ? r : negative_errno();
-		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
 	}
 }
 
@@ -325,7 +324,7 @@ static int delegated_base(const char *mount, char *ret, size_t size)
 
 int cg_root_v2_at(const char *dir, struct cg_root *ret)
 {
-	*ret = (struct cg_root){ .layout = CG_LAYOUT_V2, .ops = &cg_backend_v2 };
+	*ret = (struct cg_root){.layout = CG_LAYOUT_V2, .ops = &cg_backend_v2};
 	if (snprintf(ret->base, sizeof(ret->base), "%s", dir) >= (int)sizeof(ret->base))
 		return -ENAMETOOLONG;
 	ret->usable = v2_usable(dir);
@@ -337,12 +336,12 @@ int cg_detect(struct cg_root *ret)
 {
 	struct mnt m[32];
 	size_t n = read_mounts(m, ELEMENTSOF(m));
-	struct cg_root v1 = { .layout = CG_LAYOUT_V1, .ops = &cg_backend_v1 }, v2 = { 0 };
+	struct cg_root v1 = {.layout = CG_LAYOUT_V1, .ops = &cg_backend_v1}, v2 = {0};
 	bool root = geteuid() == 0;
 	unsigned v1_usable = 0;
 	char what[200];
 
-	*ret = (struct cg_root){ .layout = CG_LAYOUT_NONE };
+	*ret = (struct cg_root){.layout = CG_LAYOUT_NONE};
 	for (size_t i = 0; i < n; i++) {
 		if (m[i].v2) {
 			char base[256];
@@ -373,7 +372,8 @@ int cg_detect(struct cg_root *ret)
 		ret->detail[0] = '\0';
 		for (int h = 0; h < _CG_V1_MAX; h++)
 			if (v1.v1[h][0]) {
-				snprintf(what, sizeof(what), "v1 %s at %.150s", v1_names[h], v1.v1[h]);
+				snprintf(what, sizeof(what), "v1 %s at %.150s", v1_names[h],
+					 v1.v1[h]);
 				describe(ret, what);
 			}
 		if (v2.layout == CG_LAYOUT_V2) {
@@ -386,7 +386,8 @@ int cg_detect(struct cg_root *ret)
 	if (v2.layout == CG_LAYOUT_V2) {
 		*ret = v2;
 		if (!v2.usable) {
-			snprintf(what, sizeof(what), "no cpu, memory or pids in %.120s/cgroup.subtree_control",
+			snprintf(what, sizeof(what),
+				 "no cpu, memory or pids in %.120s/cgroup.subtree_control",
 				 v2.base);
 			describe(ret, what);
 		}
@@ -394,7 +395,8 @@ int cg_detect(struct cg_root *ret)
 	}
 	snprintf(ret->detail, sizeof(ret->detail), "%s",
 		 root ? "no cgroup hierarchy with cpu, memory or pids is mounted"
-		      : "not root, and no delegated cgroup v2 subtree (user@UID.service) is writable");
+		      : "not root, and no delegated cgroup v2 subtree (user@UID.service) is "
+			"writable");
 	return 0;
 }
 
@@ -551,7 +553,8 @@ void cg_lab_init_exit(void)
 
 	if (cg_read("/proc/self", NULL, "cgroup", buf, sizeof(buf)) < 0)
 		return;
-	for (char *p = buf; p && *p && n < ELEMENTSOF(h); p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+	for (char *p = buf; p && *p && n < ELEMENTSOF(h);
+	     p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		char *c = strchr(p, ':'), *path = c ? strchr(c + 1, ':') : NULL;
 		size_t len, leaf = strlen("/" CG_LAB_LEAF);
 

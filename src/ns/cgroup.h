@@ -41,10 +41,10 @@ struct cg_backend;
 struct cg_root {
 	enum cg_layout layout;
 	const struct cg_backend *ops;
-	unsigned usable;             /* 1u << enum cg_ctrl: what this layout can enforce here */
-	char base[256];              /* v2: the directory labs go under */
-	char v1[_CG_V1_MAX][256];    /* v1: where each hierarchy is mounted ("" = nowhere) */
-	char detail[200];            /* for doctor: what was found, or why nothing is usable */
+	unsigned usable;	  /* 1u << enum cg_ctrl: what this layout can enforce here */
+	char base[256];		  /* v2: the directory labs go under */
+	char v1[_CG_V1_MAX][256]; /* v1: where each hierarchy is mounted ("" = nowhere) */
+	char detail[200];	  /* for doctor: what was found, or why nothing is usable */
 };
 
 /* Limits to write. 0 in a field: leave it as it is; CG_MAX: no limit. cpu in millionths of a
@@ -63,13 +63,13 @@ enum cg_stat_bit {
 };
 
 struct cg_stats {
-	unsigned has;           /* enum cg_stat_bit: what this machine reports */
+	unsigned has;		 /* enum cg_stat_bit: what this machine reports */
 	struct cg_limits limits; /* read back; 0 where the controller is missing */
 	uint64_t cpu_usage_ns;
 	uint64_t mem_current, mem_peak;
 	uint64_t tasks;
 	uint64_t oom_kills;
-	uint64_t pids_denied;   /* forks refused by pids.max */
+	uint64_t pids_denied; /* forks refused by pids.max */
 };
 
 /* What differs between the layouts. mkdir/rmdir/attach are the same in every hierarchy
@@ -131,8 +131,7 @@ int cg_write(const char *dir, const char *rel, const char *file, const char *val
 int cg_read(const char *dir, const char *rel, const char *file, char *buf, size_t size);
 /* The first number in file (or, with key, the number after "key " on its line). -ENOENT when
  * the file or the key is missing; "max" reads as CG_MAX. */
-int cg_read_u64(const char *dir, const char *rel, const char *file, const char *key,
-		uint64_t *ret);
+int cg_read_u64(const char *dir, const char *rel, const char *file, const char *key, uint64_t *ret);
 
 /* ---- time namespaces (timens.c) ---------------------------------------------------------- */
 

@@ -13,18 +13,19 @@
 #include "topo.h"
 
 const struct topo_limit_info topo_limit_keys[_TOPO_LIMIT_MAX] = {
-	[TOPO_LIMIT_CPU] = { "cpu", "cpu", "a fraction of one core from 0.01 to 1024 (0.5, 2), or max",
-			     true },
-	[TOPO_LIMIT_MEMORY] = { "memory", "memory",
-				"a size from 1M with K, M, G or T (256M, 1G), or max", true },
-	[TOPO_LIMIT_PIDS] = { "pids", "pids", "a number of tasks from 1 to 4194304, or max", true },
-	[TOPO_LIMIT_UPTIME] = { "uptime", "uptime",
-				"a signed offset with s, m, h or d (+30d, -2h), at most 36500d",
-				false },
+	[TOPO_LIMIT_CPU] = {"cpu", "cpu",
+			    "a fraction of one core from 0.01 to 1024 (0.5, 2), or max", true},
+	[TOPO_LIMIT_MEMORY] = {"memory", "memory",
+			       "a size from 1M with K, M, G or T (256M, 1G), or max", true},
+	[TOPO_LIMIT_PIDS] = {"pids", "pids", "a number of tasks from 1 to 4194304, or max", true},
+	[TOPO_LIMIT_UPTIME] = {"uptime", "uptime",
+			       "a signed offset with s, m, h or d (+30d, -2h), at most 36500d",
+			       false},
 };
 
 #define CPU_ONE ((uint64_t)1000000) /* millionths of a core */
-#define CPU_MIN ((uint64_t)10000)  /* 0.01: the kernel's smallest quota is 1 ms of a 100 ms period */
+#define CPU_MIN ((uint64_t)10000) /* 0.01: the kernel's smallest quota is 1 ms of a 100 ms period  \
+				   */
 #define CPU_MAX (1024ULL * CPU_ONE)
 #define MEM_MIN (1ULL << 20)
 #define MEM_MAX (1ULL << 60)
@@ -34,7 +35,8 @@ const struct topo_limit_info topo_limit_keys[_TOPO_LIMIT_MAX] = {
 int topo_limit_find(const char *key, size_t len)
 {
 	for (int i = 0; i < _TOPO_LIMIT_MAX; i++)
-		if (strlen(topo_limit_keys[i].key) == len && memcmp(topo_limit_keys[i].key, key, len) == 0)
+		if (strlen(topo_limit_keys[i].key) == len &&
+		    memcmp(topo_limit_keys[i].key, key, len) == 0)
 			return i;
 	return -1;
 }
@@ -120,7 +122,7 @@ static int parse_uptime(const char *s, uint64_t *ret)
 	static const struct {
 		char unit;
 		int64_t secs;
-	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
 	bool neg = s[0] == '-';
 	uint64_t v;
 

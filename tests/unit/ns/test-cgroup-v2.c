@@ -63,8 +63,8 @@ static void dir(const char *rel)
 /* What the kernel makes in every new v2 cgroup (those the backend touches). */
 static void cgroup_files(const char *rel)
 {
-	static const char *const files[] = { "cgroup.procs", "cgroup.subtree_control", "cpu.max",
-					     "memory.max", "memory.swap.max", "pids.max" };
+	static const char *const files[] = {"cgroup.procs", "cgroup.subtree_control", "cpu.max",
+					    "memory.max",   "memory.swap.max",	      "pids.max"};
 	char p[300];
 
 	dir(rel);
@@ -128,7 +128,7 @@ static void test_create_enables_controllers(void **state)
 static void test_set(void **state)
 {
 	struct cg_root root;
-	struct cg_limits l = { .cpu = 250000, .memory = 64 << 20, .pids = 100 };
+	struct cg_limits l = {.cpu = 250000, .memory = 64 << 20, .pids = 100};
 
 	assert_int_equal(cg_root_v2_at(base, &root), 0);
 	cgroup_files("netlab-t");
@@ -140,7 +140,7 @@ static void test_set(void **state)
 	assert_string_equal(get("netlab-t/r1/pids.max"), "100");
 
 	/* max lifts a limit; 0 leaves the others as they are. */
-	l = (struct cg_limits){ .cpu = CG_MAX, .pids = CG_MAX };
+	l = (struct cg_limits){.cpu = CG_MAX, .pids = CG_MAX};
 	assert_int_equal(root.ops->set(&root, "netlab-t/r1", &l), 0);
 	assert_string_equal(get("netlab-t/r1/cpu.max"), "max 100000");
 	assert_string_equal(get("netlab-t/r1/memory.max"), "67108864");
@@ -150,13 +150,13 @@ static void test_set(void **state)
 	char p[512];
 	snprintf(p, sizeof(p), "%s/netlab-t/r1/memory.swap.max", base);
 	assert_int_equal(unlink(p), 0);
-	l = (struct cg_limits){ .memory = 1 << 30 };
+	l = (struct cg_limits){.memory = 1 << 30};
 	assert_int_equal(root.ops->set(&root, "netlab-t/r1", &l), 0);
 	assert_string_equal(get("netlab-t/r1/memory.max"), "1073741824");
 	/* A missing controller file is an error, not silence. */
 	snprintf(p, sizeof(p), "%s/netlab-t/r1/pids.max", base);
 	assert_int_equal(unlink(p), 0);
-	l = (struct cg_limits){ .pids = 5 };
+	l = (struct cg_limits){.pids = 5};
 	assert_int_equal(root.ops->set(&root, "netlab-t/r1", &l), -ENOENT);
 }
 

@@ -17,7 +17,7 @@
 static struct topo *parse_ok(const char *text)
 {
 	struct topo *t = NULL;
-	struct topo_error err = { 0 };
+	struct topo_error err = {0};
 	int r = topo_parse_string("lim.conf", text, strlen(text), &t, &err);
 
 	if (r < 0)
@@ -28,7 +28,7 @@ static struct topo *parse_ok(const char *text)
 static void expect_error(const char *text, unsigned line, unsigned col, const char *message)
 {
 	struct topo *t = NULL;
-	struct topo_error err = { 0 };
+	struct topo_error err = {0};
 	int r = topo_parse_string("lim.conf", text, strlen(text), &t, &err);
 
 	if (r == 0) {
@@ -43,7 +43,8 @@ static void expect_error(const char *text, unsigned line, unsigned col, const ch
 
 static void test_node_limits(void **state)
 {
-	struct topo *t = parse_ok("node r1 router cpu=0.5 memory=256M pids=512 uptime=+30d\nnode r2\n");
+	struct topo *t =
+		parse_ok("node r1 router cpu=0.5 memory=256M pids=512 uptime=+30d\nnode r2\n");
 	const struct topo_limits *l = &t->nodes[0].limits;
 
 	assert_true(t->nodes[0].flags & TOPO_NODE_ROUTER);
@@ -98,32 +99,32 @@ static void test_values(void **state)
 		uint64_t v;
 		const char *out;
 	} cases[] = {
-		{ TOPO_LIMIT_CPU, "0.01", 0, 10000, "0.01" },
-		{ TOPO_LIMIT_CPU, "1.125", 0, 1125000, "1.125" },
-		{ TOPO_LIMIT_CPU, "1024", 0, 1024000000, "1024" },
-		{ TOPO_LIMIT_CPU, "max", 0, TOPO_LIMIT_INF, "max" },
-		{ TOPO_LIMIT_CPU, "0.001", -ERANGE, 0, NULL },
-		{ TOPO_LIMIT_CPU, "1025", -ERANGE, 0, NULL },
-		{ TOPO_LIMIT_CPU, "0.1234567", -EINVAL, 0, NULL },
-		{ TOPO_LIMIT_CPU, ".5", -EINVAL, 0, NULL },
-		{ TOPO_LIMIT_CPU, "50%", -EINVAL, 0, NULL },
-		{ TOPO_LIMIT_MEMORY, "1048576", 0, 1 << 20, "1M" },
-		{ TOPO_LIMIT_MEMORY, "1536k", 0, 1536 << 10, "1536K" },
-		{ TOPO_LIMIT_MEMORY, "2T", 0, 2ULL << 40, "2T" },
-		{ TOPO_LIMIT_MEMORY, "1000", -ERANGE, 0, NULL },
-		{ TOPO_LIMIT_MEMORY, "1MB", -EINVAL, 0, NULL },
-		{ TOPO_LIMIT_MEMORY, "99999999999999T", -ERANGE, 0, NULL },
-		{ TOPO_LIMIT_PIDS, "1", 0, 1, "1" },
-		{ TOPO_LIMIT_PIDS, "0", -ERANGE, 0, NULL },
-		{ TOPO_LIMIT_PIDS, "4194305", -ERANGE, 0, NULL },
-		{ TOPO_LIMIT_PIDS, "-1", -EINVAL, 0, NULL },
-		{ TOPO_LIMIT_UPTIME, "+90s", 0, 90, "+90s" },
-		{ TOPO_LIMIT_UPTIME, "+120m", 0, 7200, "+2h" },
-		{ TOPO_LIMIT_UPTIME, "-1d", 0, (uint64_t)-86400, "-1d" },
-		{ TOPO_LIMIT_UPTIME, "30d", -EINVAL, 0, NULL },
-		{ TOPO_LIMIT_UPTIME, "+1w", -EINVAL, 0, NULL },
-		{ TOPO_LIMIT_UPTIME, "max", -EINVAL, 0, NULL },
-		{ TOPO_LIMIT_UPTIME, "+36501d", -ERANGE, 0, NULL },
+		{TOPO_LIMIT_CPU, "0.01", 0, 10000, "0.01"},
+		{TOPO_LIMIT_CPU, "1.125", 0, 1125000, "1.125"},
+		{TOPO_LIMIT_CPU, "1024", 0, 1024000000, "1024"},
+		{TOPO_LIMIT_CPU, "max", 0, TOPO_LIMIT_INF, "max"},
+		{TOPO_LIMIT_CPU, "0.001", -ERANGE, 0, NULL},
+		{TOPO_LIMIT_CPU, "1025", -ERANGE, 0, NULL},
+		{TOPO_LIMIT_CPU, "0.1234567", -EINVAL, 0, NULL},
+		{TOPO_LIMIT_CPU, ".5", -EINVAL, 0, NULL},
+		{TOPO_LIMIT_CPU, "50%", -EINVAL, 0, NULL},
+		{TOPO_LIMIT_MEMORY, "1048576", 0, 1 << 20, "1M"},
+		{TOPO_LIMIT_MEMORY, "1536k", 0, 1536 << 10, "1536K"},
+		{TOPO_LIMIT_MEMORY, "2T", 0, 2ULL << 40, "2T"},
+		{TOPO_LIMIT_MEMORY, "1000", -ERANGE, 0, NULL},
+		{TOPO_LIMIT_MEMORY, "1MB", -EINVAL, 0, NULL},
+		{TOPO_LIMIT_MEMORY, "99999999999999T", -ERANGE, 0, NULL},
+		{TOPO_LIMIT_PIDS, "1", 0, 1, "1"},
+		{TOPO_LIMIT_PIDS, "0", -ERANGE, 0, NULL},
+		{TOPO_LIMIT_PIDS, "4194305", -ERANGE, 0, NULL},
+		{TOPO_LIMIT_PIDS, "-1", -EINVAL, 0, NULL},
+		{TOPO_LIMIT_UPTIME, "+90s", 0, 90, "+90s"},
+		{TOPO_LIMIT_UPTIME, "+120m", 0, 7200, "+2h"},
+		{TOPO_LIMIT_UPTIME, "-1d", 0, (uint64_t)-86400, "-1d"},
+		{TOPO_LIMIT_UPTIME, "30d", -EINVAL, 0, NULL},
+		{TOPO_LIMIT_UPTIME, "+1w", -EINVAL, 0, NULL},
+		{TOPO_LIMIT_UPTIME, "max", -EINVAL, 0, NULL},
+		{TOPO_LIMIT_UPTIME, "+36501d", -ERANGE, 0, NULL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t v = 0;
@@ -138,7 +139,8 @@ static void test_values(void **state)
 		if (r < 0)
 			continue;
 		assert_true(v == cases[i].v);
-		assert_string_equal(topo_limit_format(cases[i].k, v, buf, sizeof(buf)), cases[i].out);
+		assert_string_equal(topo_limit_format(cases[i].k, v, buf, sizeof(buf)),
+				    cases[i].out);
 	}
 }
 
@@ -153,9 +155,10 @@ static void test_errors(void **state)
 	expect_error("node r1 colour=red", 1, 9,
 		     "unknown option 'colour' (expected cpu=, memory=, pids= or uptime=)");
 	expect_error("node r1 pids=5 pids=6", 1, 16, "pids= is given twice (first at column 9)");
-	expect_error("node r1 uptime=30d", 1, 9,
-		     "invalid uptime value '30d': expected a signed offset with s, m, h or d (+30d, "
-		     "-2h), at most 36500d");
+	expect_error(
+		"node r1 uptime=30d", 1, 9,
+		"invalid uptime value '30d': expected a signed offset with s, m, h or d (+30d, "
+		"-2h), at most 36500d");
 	expect_error("defaults", 1, 9, "expected cpu=, memory=, pids= or uptime= after 'defaults'");
 	expect_error("defaults cpu", 1, 10, "expected KEY=VALUE, got 'cpu'");
 	expect_error("defaults cpu=1\nnode a\ndefaults cpu=2", 3, 10,

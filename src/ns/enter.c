@@ -343,7 +343,10 @@ int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int
 		close(report[0]);
 		close(hold[1]);
 		struct ns_node_extras extras;
-		if (ns_node_extras_join(pidfd, &extras) < 0 || setns(pidfd, (int)setns_flags) < 0)
+		int k = ns_node_extras_join(pidfd, &extras);
+		if (k < 0)
+			_exit(-k);
+		if (setns(pidfd, (int)setns_flags) < 0)
 			_exit(errno);
 		(void)chdir("/");
 		/* The daemon closes every inherited fd before it execs; `settled` reaches EOF when

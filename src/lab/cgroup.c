@@ -56,6 +56,8 @@ int lab_cgroup_check(const struct topo *t)
 	struct cg_root root;
 
 	struct timespec mono;
+	char msg[512];
+	int r;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &mono);
 	for (size_t i = 0; i < t->n_nodes; i++) {
@@ -83,26 +85,37 @@ int lab_cgroup_check(const struct topo *t)
 	if (!topo_wants_cgroups(t))
 		return 0;
 	(void)cg_detect(&root);
+	r = lab_cgroup_refusal(t, &root, geteuid() == 0, msg, sizeof(msg));
+	if (r < 0)
+		log_error("%s", msg);
+	return r;
+}
+
+int lab_cgroup_refusal(const struct topo *t, const struct cg_root *root, bool is_root, char *msg,
+		       size_t size)
+{
 	for (size_t i = 0; i < t->n_nodes; i++)
 		for (int k = 0; k < TOPO_LIMIT_CGROUP_KEYS; k++) {
 			const struct topo_limits *l = &t->nodes[i].limits;
 			enum cg_ctrl c = ctrl_of(k);
 
-			if (!l->set[k] || (root.usable & (1u << c)))
+			if (!l->set[k] || (root->usable & (1u << c)))
 				continue;
-			if (root.layout == CG_LAYOUT_NONE && geteuid() != 0)
-				return log_error_errno(
-					-EPERM,
-					"%s:%u:%u: %s= needs a cgroup netlab can write: "
-					"%s; run as root, or remove the limits",
+			if (root->layout == CG_LAYOUT_NONE && !is_root) {
+				snprintf(
+					msg, size,
+					"%s:%u:%u: %s= needs a cgroup netlab can write: %s; run as "
+					"root, or remove the limits",
 					t->file, l->pos[k].line, l->pos[k].col,
-					topo_limit_keys[k].key, root.detail);
-			return log_error_errno(
-				-EOPNOTSUPP,
-				"%s:%u:%u: %s= needs the %s cgroup controller, which "
-				"this machine does not offer (%s)",
-				t->file, l->pos[k].line, l->pos[k].col, topo_limit_keys[k].key,
-				cg_ctrl_name(c), root.detail);
+					topo_limit_keys[k].key, root->detail);
+				return -EPERM;
+			}
+			snprintf(msg, size,
+				 "%s:%u:%u: %s= needs the %s cgroup controller, which this machine "
+				 "does not offer (%s)",
+				 t->file, l->pos[k].line, l->pos[k].col, topo_limit_keys[k].key,
+				 cg_ctrl_name(c), root->detail);
+			return -EOPNOTSUPP;
 		}
 	return 0;
 }

@@ -19,6 +19,11 @@ struct lab_cgroup_up {
 /* Before anything is made: refuses a limit this machine cannot enforce, or uptime= without
  * time namespaces, with the file's position and the missing controller. */
 int lab_cgroup_check(const struct topo *t);
+/* The machine-independent part of the check: the first limit of t that root cannot enforce,
+ * as "file:line:col: KEY= needs the CTRL cgroup controller ..." in msg. 0, -EOPNOTSUPP (a
+ * controller is missing), -EPERM (not root and no delegated subtree). Does not log. */
+int lab_cgroup_refusal(const struct topo *t, const struct cg_root *root, bool is_root, char *msg,
+		       size_t size);
 /* netlab-LAB, netlab-LAB/_lab and one per node, with the file's limits (nothing when the file
  * has none). */
 int lab_cgroup_up_begin(const struct topo *t, const char *lab, struct lab_cgroup_up *cg);

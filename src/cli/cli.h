@@ -43,6 +43,10 @@ void cli_list_verbs(FILE *f);
 extern const char *const cli_wait_conditions[]; /* wait.c; indexed by enum lab_wait_kind */
 extern const char *const cli_link_ops[];        /* link.c */
 extern const char *const cli_node_ops[];        /* node.c */
+/* node.c: a node's limits, usage and clock as JSON (node show, status). */
+struct json;
+struct lab_node_resources;
+void cli_json_resources(struct json *j, const char *key, const struct lab_node_resources *r);
 
 /* The index of word in a NULL-terminated table, or -ENOENT. */
 static inline int cli_word_index(const char *const *table, const char *word)

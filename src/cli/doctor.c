@@ -17,7 +17,11 @@ static const char *const what[_LAB_FEAT_MAX] = {
 	[LAB_FEAT_TBF] = "sch_tbf (rate=)",
 	[LAB_FEAT_HTB] = "sch_htb",
 	[LAB_FEAT_USERNS] = "user namespaces (rootless labs, later)",
-	[LAB_FEAT_CGROUP2] = "cgroup v2 (per-node limits, later)",
+	[LAB_FEAT_CGROUP2] = "cgroup v2 mounted",
+	[LAB_FEAT_CPU] = "cgroup cpu controller (cpu=)",
+	[LAB_FEAT_MEMORY] = "cgroup memory controller (memory=)",
+	[LAB_FEAT_PIDS] = "cgroup pids controller (pids=)",
+	[LAB_FEAT_TIMENS] = "time namespaces (uptime=)",
 };
 
 int verb_doctor(int argc, char **argv)

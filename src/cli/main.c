@@ -50,8 +50,10 @@ static const struct verb {
 	{ "link", verb_link,
 	  "link [-l LAB] NODE:IF up|down|set KEY=VALUE...|reset|show [--json] [--egress]",
 	  "runtime faults and impairment of a link" },
-	{ "node", verb_node, "node [-l LAB] NODE stop|start",
-	  "freeze a node and take its links down, or resume" },
+	{ "node", verb_node,
+	  "node [-l LAB] NODE stop|start\nnode [-l LAB] NODE set KEY=VALUE...\n"
+	  "node [-l LAB] NODE show [--json]",
+	  "freeze a node (links down) or resume; change or show its cpu=, memory=, pids=" },
 	{ "doctor", verb_doctor, "doctor [--json]", "which kernel features this machine has" },
 };
 

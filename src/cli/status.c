@@ -119,6 +119,9 @@ static void json_lab(struct json *j, const char *name, bool detail)
 			json_array_end(j);
 		}
 		free(ifs);
+		struct lab_node_resources res;
+		if (ok && lab_node_resources_st(st, i, &res) >= 0) /* issue 14 */
+			cli_json_resources(j, "resources", &res);
 		json_object_end(j);
 	}
 	json_array_end(j);

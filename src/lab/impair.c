@@ -347,6 +347,7 @@ int lab_doctor(struct lab_feature f[_LAB_FEAT_MAX])
 
 	r = ns_probe_run(CLONE_NEWUSER, probe_nothing, NULL, NULL, 0);
 	feat(&f[LAB_FEAT_USERNS], "userns", r, NULL, NULL);
+	lab_cgroup_doctor(f);
 
 	f[LAB_FEAT_CGROUP2].name = "cgroup2";
 	if (statfs("/sys/fs/cgroup", &sfs) >= 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {

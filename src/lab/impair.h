@@ -43,5 +43,9 @@ int impair_iface(struct nl *nl, int ifindex, unsigned mtu, const struct topo_imp
 int impair_read(int ifindex, unsigned mtu, struct topo_impair *ret, struct nl_qdisc_info **qs,
 		size_t *n_qs);
 
+/* cgroup.c: LAB_FEAT_CPU, _MEMORY, _PIDS (usable controllers and where) and _TIMENS. */
+struct lab_feature;
+void lab_cgroup_doctor(struct lab_feature *f);
+
 /* Appends "TIMESTAMP MESSAGE" to the lab's events.log (best effort, logs on failure). */
 void lab_event(const char *lab, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -282,6 +282,10 @@ enum lab_feature_id {
 	LAB_FEAT_HTB,
 	LAB_FEAT_USERNS,
 	LAB_FEAT_CGROUP2,
+	LAB_FEAT_CPU, /* issue 14: the cgroup controllers netlab can use, then time namespaces */
+	LAB_FEAT_MEMORY,
+	LAB_FEAT_PIDS,
+	LAB_FEAT_TIMENS,
 	_LAB_FEAT_MAX,
 };
 struct lab_feature {
@@ -317,3 +321,32 @@ int lab_link_impair(const char *lab, const char *node, const char *ifname, bool 
 /* netlab node NODE stop|start: SIGSTOP/SIGCONT every process of the node and take its links
  * down / bring them back (restoring addresses and routes). */
 int lab_node_stopstart(const char *lab, const char *node, bool stop);
+
+/* ---- node resources and clocks (cgroup.c; issue 14) ------------------------------------ */
+
+enum lab_res_bit { /* the same bits as the ns layer's enum cg_stat_bit */
+	LAB_RES_CPU_USAGE = 1u << 0,
+	LAB_RES_MEM_CURRENT = 1u << 1,
+	LAB_RES_MEM_PEAK = 1u << 2,
+	LAB_RES_TASKS = 1u << 3,
+	LAB_RES_OOM_KILLS = 1u << 4,
+	LAB_RES_PIDS_DENIED = 1u << 5,
+};
+struct lab_node_resources {
+	bool has_cgroup;                     /* the lab has cgroups (any limit in its file) */
+	char layout[4];                      /* "v1", "v2" */
+	uint64_t limit[TOPO_LIMIT_CGROUP_KEYS]; /* by enum topo_limit_key; TOPO_LIMIT_INF = max,
+						   0 = the controller is missing */
+	unsigned has;                        /* enum lab_res_bit: what this machine reports */
+	uint64_t cpu_usage_ns, mem_current, mem_peak, tasks, oom_kills, pids_denied;
+	bool has_uptime;                     /* a time namespace */
+	int64_t uptime_s;
+};
+/* A running node's limits and usage. -ENOENT, -ESRCH as lab_node_open; logs. */
+int lab_node_resources(const char *lab, const char *node, struct lab_node_resources *ret);
+/* The same for node i of a lab the caller has found alive (status); does not log. */
+int lab_node_resources_st(const struct lab_state *st, size_t i, struct lab_node_resources *ret);
+/* netlab node NODE set KEY=VALUE...: cpu=, memory=, pids= changed on the running node, and
+ * written to the lab's events log. -EINVAL (bad words), -EOPNOTSUPP (no cgroups or controller),
+ * -EBUSY (memory below what the node uses and cannot reclaim); logs. */
+int lab_node_set(const char *lab, const char *node, char *const kv[], size_t n);

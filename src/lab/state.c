@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lab-cgroup.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -988,6 +989,7 @@ int lab_remove_dir(const char *name)
 	char lk[TOPO_NAME_MAX + sizeof(LOCK_SUFFIX) + 1];
 	int fd, r = 0;
 
+	(void)lab_cgroup_remove(name); /* issue 14: the lab's cgroups go with it */
 	r = run_dir_open(false, &runfd);
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
@@ -1019,6 +1021,9 @@ int lab_clear_dir(const char *name)
 	_cleanup_close_ int runfd = -EBADF;
 	int fd, r;
 
+	r = lab_cgroup_remove(name); /* a SIGKILLed lab of this name left its cgroups */
+	if (r < 0)
+		return r;
 	r = run_dir_open(false, &runfd);
 	if (r < 0)
 		return r;

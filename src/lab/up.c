@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lab-cgroup.h"
 #include "lab-internal.h"
 #include "fd-util.h"
 #include "lab.h"
@@ -226,6 +227,8 @@ static int prepare_specs(struct up *u)
 			u->specs[i].flags |= NS_NODE_IPC;
 		if (no_ipv6)
 			u->specs[i].flags |= NS_NODE_NO_IPV6;
+		u->specs[i].has_uptime = t->nodes[i].limits.set[TOPO_LIMIT_UPTIME];
+		u->specs[i].uptime_s = (int64_t)t->nodes[i].limits.value[TOPO_LIMIT_UPTIME];
 	}
 	/* Mounts are in file order; give each node a contiguous slice of them. */
 	size_t k = 0;
@@ -720,6 +723,7 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	struct lab_up_ctx ctx;
 	_cleanup_(nl_closep) struct nl *root = NULL;
 	struct bridges_job bridges = { .u = &u };
+	struct lab_cgroup_up cg = { 0 };
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_free_ char *hosts = NULL;
 	bool dir_ours = false;
@@ -746,6 +750,8 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	if (!topo_name_valid(u.lab))
 		return log_error_errno(-EINVAL, "'%s' is not a valid lab name", u.lab);
 	r = lab_impair_check(t);
+	if (r >= 0)
+		r = lab_cgroup_check(t);
 	if (r >= 0)
 		r = check_switch_ports(t);
 	if (r >= 0)
@@ -805,6 +811,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	r = prepare_specs(&u);
 	if (r < 0)
 		goto out;
+	r = lab_cgroup_up_begin(t, u.lab, &cg);
+	if (r < 0)
+		goto out;
 	PHASE_END(LAB_PHASE_PREPARE);
 
 	r = ns_lab_start(u.specs, t->n_nodes, &u.ns);
@@ -828,6 +837,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 			goto out;
 		}
 	}
+	r = lab_cgroup_up_started(&cg, u.lab, ns_lab_pid(u.ns));
+	if (r < 0)
+		goto out;
 	r = in_netns(&u, ns_lab_netns_fd(u.ns));
 	if (r >= 0) {
 		r = nl_open(&root);
@@ -849,6 +861,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 			goto out;
 		}
 	}
+	r = lab_cgroup_up_nodes(&cg, t, u.lab, u.nodes);
+	if (r < 0)
+		goto out;
 	/* Each node turns DAD (or IPv6) off itself before READY: its links must not exist yet. */
 	{
 		size_t bad = 0;

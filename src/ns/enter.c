@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "macro.h"
 #include "ns.h"
 
@@ -217,6 +218,7 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	char cwd[PATH_MAX];
 	bool have_cwd = false;
 	int saved[ELEMENTSOF(ns_kinds)];
+	struct ns_node_extras extras; /* the node's cgroups and clocks (issue 14) */
 	int status, e, r;
 	pid_t pid;
 
@@ -228,9 +230,11 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	r = save_namespaces(setns_flags, saved);
 	if (r < 0)
 		return r;
-	if (setns(pidfd, (int)setns_flags) < 0) {
-		r = negative_errno();
+	r = ns_node_extras_join(pidfd, &extras);
+	if (r < 0 || setns(pidfd, (int)setns_flags) < 0) {
+		r = r < 0 ? r : negative_errno();
 		close_saved(saved);
+		(void)ns_node_extras_leave(&extras);
 		return r;
 	}
 	/* Joining the mount namespace moved us to its root; come back to the same path if it
@@ -256,6 +260,11 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	 * leak check clones a tracer and reads /proc/self — must happen in our own PID and mount
 	 * namespaces, not in the node's, where /proc/self does not even resolve. */
 	r = restore_namespaces(saved);
+	{
+		int k = ns_node_extras_leave(&extras);
+		if (r == 0)
+			r = k;
+	}
 	if (e != 0) {
 		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		if (!is_exec_error(e))
@@ -327,6 +336,10 @@ int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int
 
 		close(report[0]);
 		close(hold[1]);
+		struct ns_node_extras extras;
+		int k = ns_node_extras_join(pidfd, &extras);
+		if (k < 0)
+			_exit(-k);
 		if (setns(pidfd, (int)setns_flags) < 0)
 			_exit(errno);
 		(void)chdir("/");

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "macro.h"
 #include "ns-internal.h"
 
@@ -322,8 +323,10 @@ static _noreturn_ void init_main(int ctl, const struct ns_node_spec *specs, size
 			if (r < 0) {
 				/* `up` is gone. Before the commit that ends the lab: exiting as PID 1
 				 * makes the kernel kill every process of the lab. */
-				if (!committed)
+				if (!committed) {
+					cg_lab_init_exit(); /* its cgroups too (issue 14) */
 					_exit(1);
+				}
 				close(ctl);
 				ctl = -1;
 				continue;

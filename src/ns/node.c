@@ -6,6 +6,7 @@
  * every orphan in the node.
  */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "macro.h"
 #include "ns-internal.h"
 
@@ -58,7 +60,13 @@ static int node_sysctls(const struct ns_node_spec *spec, char *msg, size_t size)
 
 static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 {
-	int r = node_sysctls(spec, msg, size);
+	int r;
+
+	/* Before the node's first process: its offsets are fixed once one has entered. */
+	if (spec->has_uptime && (r = timens_node_setup(spec->uptime_s)) < 0)
+		return fail(msg, size, r, "making a time namespace with uptime offset %+" PRId64 " s",
+			    spec->uptime_s);
+	r = node_sysctls(spec, msg, size);
 	if (r < 0)
 		return r;
 

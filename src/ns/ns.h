@@ -43,6 +43,8 @@ struct ns_node_spec {
 	const char *hosts_path; /* bind-mounted read-only over /etc/hosts; NULL = keep the host's */
 	const struct ns_mount *mounts;
 	size_t n_mounts;
+	bool has_uptime;   /* issue 14: a time namespace for the node's processes, */
+	int64_t uptime_s;  /* with CLOCK_MONOTONIC and CLOCK_BOOTTIME offset by this */
 };
 
 /* What a node looks like from `up`. */

@@ -151,6 +151,8 @@ struct parser {
 	size_t body_len;
 	unsigned body_line;
 	size_t cap_files;
+
+	struct topo_limits decl_limits; /* node: the KEY=VALUE options of the current statement */
 };
 
 static void parser_done(struct parser *p)
@@ -485,7 +487,8 @@ static int add_node(struct parser *p, const struct token *tk, const char *name, 
 	r = strmap_put(&p->node_names, name, t->n_nodes);
 	if (r < 0)
 		return r;
-	t->nodes[t->n_nodes] = (struct topo_node){.flags = flags, .pos = tk->pos};
+	t->nodes[t->n_nodes] = (struct topo_node){.flags = flags, .pos = tk->pos,
+						  .limits = p->decl_limits};
 	memcpy(t->nodes[t->n_nodes].name, name, strlen(name) + 1);
 	p->eth_next[t->n_nodes] = 0;
 	t->n_nodes++;
@@ -545,7 +548,70 @@ static int add_switch(struct parser *p, const struct token *tk, const char *name
 	return 0;
 }
 
-/* node NAME... [router] [pid] [ipc] and switch NAME... [stp]: each name expands on its own. */
+/* KEY=VALUE of the limits vocabulary (node and defaults statements) into *l. */
+static int parse_limit_opt(struct parser *p, const struct token *tk, struct topo_limits *l)
+{
+	const char *eq = strchr(tk->s, '='), *why;
+	int k = topo_limit_find(tk->s, (size_t)(eq - tk->s));
+	uint64_t v;
+	int r;
+
+	if (k < 0)
+		return fail(p, tk, "unknown option '%.*s' (expected cpu=, memory=, pids= or uptime=)",
+			    (int)(eq - tk->s), tk->s);
+	if (l->set[k])
+		return fail(p, tk, "%s= is given twice (first at column %u)", topo_limit_keys[k].key,
+			    l->pos[k].col);
+	r = topo_limit_parse(k, eq + 1, &v, &why);
+	if (r < 0)
+		return fail(p, tk, "%s %s value '%s': expected %s",
+			    r == -ERANGE ? "out of range" : "invalid", topo_limit_keys[k].key, eq + 1,
+			    why);
+	l->set[k] = true;
+	l->value[k] = v;
+	l->pos[k] = tk->pos;
+	return 0;
+}
+
+/* defaults KEY=VALUE...: for every node that does not give KEY itself (wherever it is
+ * declared); applied when the whole file is read. */
+static int parse_defaults(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo_limits *d = &p->t->defaults;
+	int r;
+
+	r = need(p, tv, n, 1, "cpu=, memory=, pids= or uptime=");
+	if (r < 0)
+		return r;
+	for (size_t i = 1; i < n; i++) {
+		const char *eq = strchr(tv[i].s, '=');
+		int k = eq ? topo_limit_find(tv[i].s, (size_t)(eq - tv[i].s)) : -1;
+
+		if (!eq)
+			return fail(p, &tv[i], "expected KEY=VALUE, got '%s'", tv[i].s);
+		if (k >= 0 && d->set[k])
+			return fail(p, &tv[i], "default %s= is already given at line %u",
+				    topo_limit_keys[k].key, d->pos[k].line);
+		r = parse_limit_opt(p, &tv[i], d);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void apply_defaults(struct topo *t)
+{
+	for (size_t i = 0; i < t->n_nodes; i++)
+		for (int k = 0; k < _TOPO_LIMIT_MAX; k++)
+			if (!t->nodes[i].limits.set[k] && t->defaults.set[k]) {
+				t->nodes[i].limits.set[k] = true;
+				t->nodes[i].limits.value[k] = t->defaults.value[k];
+				t->nodes[i].limits.pos[k] = t->defaults.pos[k];
+			}
+}
+
+/* node NAME... [router] [pid] [ipc] [KEY=VALUE...] and switch NAME... [stp]: each name expands
+ * on its own. */
 static int parse_decl(struct parser *p, bool is_node)
 {
 	struct token *tv = p->tok;
@@ -553,8 +619,13 @@ static int parse_decl(struct parser *p, bool is_node)
 	unsigned flags = 0;
 	int r;
 
+	p->decl_limits = (struct topo_limits){0};
 	for (size_t i = 1; i < n; i++) {
-		if (is_node && streq(tv[i].s, "router"))
+		if (is_node && strchr(tv[i].s, '=')) {
+			r = parse_limit_opt(p, &tv[i], &p->decl_limits);
+			if (r < 0)
+				return r;
+		} else if (is_node && streq(tv[i].s, "router"))
 			flags |= TOPO_NODE_ROUTER;
 		else if (is_node && streq(tv[i].s, "pid"))
 			flags |= TOPO_NODE_PID;
@@ -576,7 +647,8 @@ static int parse_decl(struct parser *p, bool is_node)
 			uint64_t count = 1;
 
 			if (streq(tv[i].s, is_node ? "router" : "stp") ||
-			    (is_node && (streq(tv[i].s, "pid") || streq(tv[i].s, "ipc"))))
+			    (is_node && (streq(tv[i].s, "pid") || streq(tv[i].s, "ipc") ||
+					 strchr(tv[i].s, '='))))
 				continue;
 
 			p->n_ranges = 0;
@@ -1461,6 +1533,7 @@ static const struct {
 	{"sysctl", parse_sysctl}, {"mount", parse_mount},	{"exec", parse_cmd},
 	{"start", parse_cmd},
 	{"file", parse_file},
+	{"defaults", parse_defaults},
 };
 
 /* Runs fn once per round of the statement's ranges, which all advance together. */
@@ -1597,8 +1670,10 @@ int topo_parse_statements(struct topo *t, const struct topo_src *src, struct top
 		r = lexer_next(&lx, &p.line, err);
 		if (r < 0)
 			return r;
-		if (r == 0)
+		if (r == 0) {
+			apply_defaults(t);
 			return 0;
+		}
 		r = tokenize(&p);
 		if (r < 0)
 			return r;

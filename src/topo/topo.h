@@ -99,6 +99,32 @@ int topo_impair_check(const struct topo_impair *im, char *msg, size_t size);
 
 /* A value as the parser takes it back ("50ms", "1%", "10mbit", "100"). */
 void topo_impair_format(const struct topo_impair_key *k, uint64_t v, char *buf, size_t size);
+/* Node resources and clocks (issue 14): see topo_limit_keys at the end of the file. */
+/*
+ * `node NAME... cpu=0.5 memory=256M pids=512 uptime=+30d` and `defaults KEY=VALUE...` (every
+ * node that does not give KEY itself). One table (topo_limit_keys) for the file, `netlab node
+ * set`, `node show`, the JSON and the man page. Values:
+ *   cpu     millionths of one core (a CFS quota), TOPO_LIMIT_INF for "max"
+ *   memory  bytes (hard limit; the node never swaps), TOPO_LIMIT_INF for "max"
+ *   pids    tasks, TOPO_LIMIT_INF for "max"
+ *   uptime  seconds added to CLOCK_MONOTONIC and CLOCK_BOOTTIME (an int64_t; not a cgroup
+ *           limit: a time namespace, fixed at up)
+ */
+enum topo_limit_key {
+	TOPO_LIMIT_CPU,
+	TOPO_LIMIT_MEMORY,
+	TOPO_LIMIT_PIDS,
+	TOPO_LIMIT_UPTIME,
+	_TOPO_LIMIT_MAX,
+};
+#define TOPO_LIMIT_INF UINT64_MAX
+#define TOPO_LIMIT_CGROUP_KEYS 3 /* cpu, memory, pids: the ones a cgroup enforces */
+
+struct topo_limits {
+	bool set[_TOPO_LIMIT_MAX];
+	uint64_t value[_TOPO_LIMIT_MAX];
+	struct topo_pos pos[_TOPO_LIMIT_MAX]; /* where it was written (the node's or defaults) */
+};
 
 enum topo_node_flags {
 	TOPO_NODE_ROUTER = 1u << 0, /* IPv4/IPv6 forwarding on */
@@ -114,6 +140,7 @@ struct topo_node {
 	bool has_lo4, has_lo6; /* from the `loopback` statement(s), routers only */
 	struct topo_addr lo4, lo6; /* /32 and /128 */
 	struct topo_pos pos;
+	struct topo_limits limits; /* issue 14: its own keys, then the file's `defaults` */
 };
 
 struct topo_switch {
@@ -224,6 +251,7 @@ struct topo {
 	size_t n_cmds;
 	struct topo_file *files; /* `file` statements, in file order */
 	size_t n_files;
+	struct topo_limits defaults; /* issue 14: the `defaults` statements */
 };
 
 /* The first error found in a file. */
@@ -307,3 +335,23 @@ struct topo_file {
 	struct topo_pos pos;      /* the statement */
 	unsigned body_line;       /* line of the template's first line */
 };
+
+/* ---- appended: node resources and clocks (issue 14) -------------------------------------- */
+
+struct topo_limit_info {
+	const char *key;     /* as written in the file and on the command line */
+	const char *json;    /* name in --json outputs */
+	const char *syntax;  /* for messages and --help */
+	bool runtime;        /* `netlab node NODE set` can change it */
+};
+extern const struct topo_limit_info topo_limit_keys[_TOPO_LIMIT_MAX];
+
+/* The key's index, or -1. */
+int topo_limit_find(const char *key, size_t len);
+/* Parses the value of key. Returns 0 and sets *ret, or -EINVAL/-ERANGE with *why (a static
+ * text saying what is expected). */
+int topo_limit_parse(enum topo_limit_key key, const char *value, uint64_t *ret, const char **why);
+/* "0.5", "256M", "512", "max", "+30d". buf at least 32 bytes. Returns buf. */
+const char *topo_limit_format(enum topo_limit_key key, uint64_t value, char *buf, size_t size);
+/* Any cpu, memory or pids key set on any node: the lab gets cgroups. */
+bool topo_wants_cgroups(const struct topo *t);

@@ -82,6 +82,7 @@ snapshot() {
 		echo "## mounts"; awk '{print $5}' /proc/self/mountinfo | sort
 		echo "## run"; [ -e "$RUN_DIR" ] && echo "($RUN_DIR exists)"; ls -A "$RUN_DIR" 2>/dev/null | sort
 		echo "## lab processes"; lab_procs
+		echo "## lab cgroups"; find /sys/fs/cgroup -maxdepth 3 -type d -name 'netlab-*' 2>/dev/null | sort
 	} >"$f"
 	held_namespaces >"$f.ns"
 }

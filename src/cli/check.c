@@ -2,8 +2,10 @@
 /* `check`: parse, validate and plan without root, and print the plan. */
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "lab.h"
 #include "json.h"
 #include "log.h"
 #include "macro.h"
@@ -191,6 +193,11 @@ int verb_check(int argc, char **argv)
 	r = cli_load_topology(argv[optind], &t);
 	if (r != EXIT_OK)
 		return r;
+	/* Mount points and owners are the host's: only root sees all of them as `up` will. */
+	if (geteuid() == 0 && lab_mounts_check(t) < 0) {
+		topo_free(t);
+		return EXIT_USAGE;
+	}
 	if (json)
 		plan_json(t);
 	else

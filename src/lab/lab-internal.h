@@ -40,6 +40,9 @@ void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node
 int lab_link_locals_settle(const struct lab_up_ctx *c);
 
 int lab_impair_check(const struct topo *t);
+/* mounts.c: a `mount` statement as the node mounts it (tmpfs owners resolved by name); -errno,
+ * logged as file:line:col. */
+int lab_mount_prepare(const struct topo *t, const struct topo_mount *m, struct ns_mount *out);
 int lab_impair_apply(const struct lab_up_ctx *c);
 int lab_files_write(const struct lab_up_ctx *c);
 int lab_daemons_start(const struct lab_up_ctx *c);

@@ -85,6 +85,9 @@ int lab_clear_dir(const char *name);
 /* Refuses (logged, -E2BIG) a topology with more nodes than this machine can hold: free pids,
  * network namespaces, kernel memory, open files. Cheap: reads a few /proc files. */
 int lab_check_capacity(const struct topo *t, const char *lab);
+/* Before anything is made (`up`, and `check` as root): every tmpfs owner exists and every mount
+ * point can be made without touching the host. -errno, logged as file:line:col. */
+int lab_mounts_check(const struct topo *t);
 
 /* Chooses the lab: explicit (-l), then $NETLAB_LAB, then the only running lab. Logs why not.
  * *ret is malloc'd. -ENOENT no lab, -EINVAL ambiguous. */

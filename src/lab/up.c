@@ -233,10 +233,9 @@ static int prepare_specs(struct up *u)
 		for (size_t m = 0; m < t->n_mounts; m++) {
 			if (t->mounts[m].node != i)
 				continue;
-			u->mounts[k].kind = t->mounts[m].kind == TOPO_MOUNT_TMPFS ? NS_MOUNT_TMPFS
-										   : NS_MOUNT_BIND;
-			u->mounts[k].src = t->mounts[m].src;
-			u->mounts[k].dir = t->mounts[m].dir;
+			int r = lab_mount_prepare(t, &t->mounts[m], &u->mounts[k]);
+			if (r < 0)
+				return r;
 			k++;
 			u->specs[i].n_mounts++;
 		}
@@ -712,6 +711,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	if (r < 0)
 		return r;
 	r = check_switch_ports(t);
+	if (r < 0)
+		return r;
+	r = lab_mounts_check(t);
 	if (r < 0)
 		return r;
 	r = lab_check_capacity(t, u.lab);

@@ -1325,41 +1325,108 @@ static int check_path(struct parser *p, const struct token *tk)
 	return 0;
 }
 
-static int parse_mount(struct parser *p, struct token *tv, size_t n)
+/* A user or group of owner=, uid=, gid=: a name as useradd(8) accepts it, or a number. */
+static bool owner_name_valid(const char *s, size_t len)
 {
-	struct topo *t = p->t;
-	struct topo_mount m = {.pos = tv[0].pos};
-	_cleanup_free_ char *src = NULL, *dir = NULL;
-	size_t i;
+	if (len == 0 || len > 32 || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!is_name_char(s[i]) && s[i] != '.' && !(s[i] == '$' && i == len - 1))
+			return false;
+	return true;
+}
+
+/* size= as tmpfs takes it: a number with an optional k, m, g suffix, or a percentage of RAM. */
+static bool tmpfs_size_valid(const char *s)
+{
+	size_t d = strspn(s, "0123456789");
+
+	if (d == 0 || d > 15)
+		return false;
+	return s[d] == '\0' || (strchr("kKmMgG%", s[d]) && s[d + 1] == '\0');
+}
+
+static int set_owner_part(struct parser *p, const struct token *tk, const char *s, size_t len,
+			  char **field, struct topo_pos *pos)
+{
+	if (!owner_name_valid(s, len))
+		return fail(p, tk, "invalid user or group '%.*s' in '%s'", (int)len, s, tk->s);
+	if (*field)
+		return fail(p, tk, "the owner is given twice");
+	*field = strndup(s, len);
+	if (!*field)
+		return -ENOMEM;
+	*pos = tk->pos;
+	return 0;
+}
+
+/* mode=OCTAL owner=USER[:GROUP] uid=USER gid=GROUP size=SIZE, after a tmpfs directory. */
+static int parse_tmpfs_option(struct parser *p, const struct token *tk, struct topo_mount *m)
+{
+	const char *s = tk->s, *v = strchr(s, '=');
+	size_t klen = v ? (size_t)(v - s) : 0;
+
+	if (!v)
+		return fail(p, tk, "unexpected '%s': expected mode=, owner=, uid=, gid= or size=", s);
+	v++;
+	if (klen == 4 && strncmp(s, "mode", 4) == 0) {
+		char *end;
+		unsigned long mode;
+
+		errno = 0;
+		mode = strtoul(v, &end, 8);
+		if (errno || *end || end == v || mode > 07777)
+			return fail(p, tk, "invalid mode '%s': expected octal permissions like 0755", v);
+		m->mode = (int)mode;
+	} else if (klen == 5 && strncmp(s, "owner", 5) == 0) {
+		const char *colon = strchr(v, ':');
+		int r = set_owner_part(p, tk, v, colon ? (size_t)(colon - v) : strlen(v), &m->user,
+				       &m->user_pos);
+		if (r < 0 || !colon)
+			return r;
+		return set_owner_part(p, tk, colon + 1, strlen(colon + 1), &m->group, &m->group_pos);
+	} else if (klen == 3 && strncmp(s, "uid", 3) == 0) {
+		return set_owner_part(p, tk, v, strlen(v), &m->user, &m->user_pos);
+	} else if (klen == 3 && strncmp(s, "gid", 3) == 0) {
+		return set_owner_part(p, tk, v, strlen(v), &m->group, &m->group_pos);
+	} else if (klen == 4 && strncmp(s, "size", 4) == 0) {
+		if (!tmpfs_size_valid(v))
+			return fail(p, tk, "invalid size '%s': expected a number of bytes with an "
+				    "optional k, m or g, or a percentage of RAM like 10%%", v);
+		free(m->size);
+		m->size = strdup(v);
+		if (!m->size)
+			return -ENOMEM;
+	} else {
+		return fail(p, tk, "unknown tmpfs option '%.*s' (expected mode=, owner=, uid=, "
+			    "gid= or size=)", (int)klen, s);
+	}
+	return 0;
+}
+
+static void mount_free(struct topo_mount *m)
+{
+	free(m->src);
+	free(m->dir);
+	free(m->user);
+	free(m->group);
+	free(m->size);
+}
+
+static int parse_mount_rest(struct parser *p, struct token *tv, size_t n, struct topo_mount *m)
+{
+	size_t i = 3;
 	int r;
 
-	r = need(p, tv, n, 1, "a node name");
-	if (r < 0)
-		return r;
-	r = lookup_node(p, &tv[1], &m.node);
-	if (r < 0)
-		return r;
-	r = need(p, tv, n, 2, "'tmpfs' or 'bind'");
-	if (r < 0)
-		return r;
-	if (streq(tv[2].s, "tmpfs"))
-		m.kind = TOPO_MOUNT_TMPFS;
-	else if (streq(tv[2].s, "bind"))
-		m.kind = TOPO_MOUNT_BIND;
-	else
-		return fail(p, &tv[2], "unknown mount type '%s' (expected 'tmpfs' or 'bind')",
-			    tv[2].s);
-
-	i = 3;
-	if (m.kind == TOPO_MOUNT_BIND) {
+	if (m->kind == TOPO_MOUNT_BIND) {
 		r = need(p, tv, n, i, "a source path");
 		if (r < 0)
 			return r;
 		r = check_path(p, &tv[i]);
 		if (r < 0)
 			return r;
-		src = strdup(tv[i].s);
-		if (!src)
+		m->src = strdup(tv[i].s);
+		if (!m->src)
 			return -ENOMEM;
 		i++;
 	}
@@ -1371,18 +1438,53 @@ static int parse_mount(struct parser *p, struct token *tv, size_t n)
 		return r;
 	if (tv[i].s[strspn(tv[i].s, "/")] == '\0')
 		return fail(p, &tv[i], "cannot mount over '/'");
-	dir = strdup(tv[i].s);
-	if (!dir)
+	m->dir = strdup(tv[i].s);
+	if (!m->dir)
 		return -ENOMEM;
-	r = no_more(p, tv, n, i + 1);
-	if (r < 0)
-		return r;
+	m->dir_pos = tv[i].pos;
+	if (m->kind != TOPO_MOUNT_TMPFS)
+		return no_more(p, tv, n, i + 1);
+	for (i++; i < n; i++) {
+		r = parse_tmpfs_option(p, &tv[i], m);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
 
-	r = GROW(p, mounts);
+static int parse_mount(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo *t = p->t;
+	struct topo_mount m = {.pos = tv[0].pos, .mode = -1};
+	int r;
+
+	r = need(p, tv, n, 1, "a node name");
 	if (r < 0)
 		return r;
-	m.src = TAKE_PTR(src);
-	m.dir = TAKE_PTR(dir);
+	r = lookup_node(p, &tv[1], &m.node);
+	if (r < 0)
+		return r;
+	r = need(p, tv, n, 2, "'tmpfs', 'bind' or 'private'");
+	if (r < 0)
+		return r;
+	if (streq(tv[2].s, "tmpfs"))
+		m.kind = TOPO_MOUNT_TMPFS;
+	else if (streq(tv[2].s, "bind"))
+		m.kind = TOPO_MOUNT_BIND;
+	else if (streq(tv[2].s, "private"))
+		m.kind = TOPO_MOUNT_PRIVATE;
+	else
+		return fail(p, &tv[2],
+			    "unknown mount type '%s' (expected 'tmpfs', 'bind' or 'private')",
+			    tv[2].s);
+
+	r = parse_mount_rest(p, tv, n, &m);
+	if (r >= 0)
+		r = GROW(p, mounts);
+	if (r < 0) {
+		mount_free(&m);
+		return r;
+	}
 	t->mounts[t->n_mounts++] = m;
 	return 0;
 }

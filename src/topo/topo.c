@@ -154,6 +154,9 @@ void topo_free(struct topo *t)
 	for (size_t i = 0; i < t->n_mounts; i++) {
 		free(t->mounts[i].src);
 		free(t->mounts[i].dir);
+		free(t->mounts[i].user);
+		free(t->mounts[i].group);
+		free(t->mounts[i].size);
 	}
 	free(t->mounts);
 	for (size_t i = 0; i < t->n_cmds; i++)

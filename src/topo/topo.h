@@ -128,7 +128,9 @@ struct topo_sysctl {
 	struct topo_pos pos;
 };
 
-enum topo_mount_kind { TOPO_MOUNT_TMPFS, TOPO_MOUNT_BIND };
+/* private: a copy-on-write view of the host's DIR (overlayfs, upper layer in a tmpfs of the
+ * node's own), discarded with the lab. */
+enum topo_mount_kind { TOPO_MOUNT_TMPFS, TOPO_MOUNT_BIND, TOPO_MOUNT_PRIVATE };
 
 struct topo_mount {
 	size_t node;
@@ -136,6 +138,12 @@ struct topo_mount {
 	char *src; /* bind only: absolute path */
 	char *dir; /* absolute path */
 	struct topo_pos pos;
+	/* tmpfs options (mount(8) names): mode= (-1: 0755), owner=USER[:GROUP] or uid=/gid=
+	 * (names or numbers as written, resolved at `up`; NULL: root), size= (as written,
+	 * validated; NULL: the kernel's default). */
+	int mode;
+	char *user, *group, *size;
+	struct topo_pos dir_pos, user_pos, group_pos;
 };
 
 struct topo_cmd {

@@ -595,40 +595,14 @@ static int early_sysctls(struct up *u)
 	return 0;
 }
 
-static int run_exec(struct up *u, const struct topo_cmd *c)
+static int run_exec(const struct lab_up_ctx *ctx, const struct topo_cmd *c)
 {
-	const struct topo *t = u->t;
-	char env_node[128];
-	const char *env[] = { u->env_lab, u->env_dir, env_node, NULL };
-	char *argv[] = { (char *)"sh", (char *)"-c", c->command, NULL };
-	int status;
-	pid_t pid;
+	const struct topo *t = ctx->t;
+	int code = lab_node_sh(ctx, c->node, c->command, -1);
 
-	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", t->nodes[c->node].name);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return negative_errno();
-	if (pid == 0) {
-		int pidfd = u->nodes[c->node].pidfd, null;
-
-		/* This child waits for the command: it must not keep `up`'s end of the control
-		 * socket open (the lab init watches it for EOF) nor outlive `up`. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (pidfd > 3)
-			syscall(SYS_close_range, 3, pidfd - 1, 0);
-		syscall(SYS_close_range, pidfd + 1, ~0U, 0);
-		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		struct ns_run_opts o = { .env_add = env, .stdin_fd = null, .stdout_fd = -1,
-					 .stderr_fd = -1 };
-		int r = ns_run(pidfd,
-			       ns_node_setns_flags(u->specs[c->node].flags), argv, &o);
-		_exit(r < 0 ? 125 : r);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
-	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (code < 0)
+		return log_error_errno(code, "%s:%u: Cannot run exec in node '%s': %m", t->file,
+				       c->pos.line, t->nodes[c->node].name);
 	if (code != 0) {
 		log_error("%s:%u: exec in node '%s' failed with status %d: %s", t->file, c->pos.line,
 			  t->nodes[c->node].name, code, c->command);
@@ -689,6 +663,7 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	struct bridges_job bridges = { .u = &u };
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_free_ char *hosts = NULL;
+	_cleanup_free_ char (*daemon_names)[64] = calloc(t->n_cmds ? t->n_cmds : 1, 64);
 	bool dir_ours = false;
 	char errmsg[256] = "";
 	uint64_t t0 = now_ns(), t1;
@@ -703,6 +678,8 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	} while (0)
 
 	u.lab = o->lab ? o->lab : t->lab;
+	if (!daemon_names)
+		return log_error_errno(-ENOMEM, "Out of memory");
 	if (o->progress)
 		o->progress(LAB_PHASE_PREPARE, t, o->progress_data);
 	if (!topo_name_valid(u.lab))
@@ -836,6 +813,7 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		.labroot_netns = ns_lab_netns_fd(u.ns),
 		.self_netns = u.self_netns,
 		.env = env,
+		.daemon_names = daemon_names,
 	};
 	r = configure_nodes(&u);
 	if (r < 0)
@@ -859,11 +837,13 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	for (size_t i = 0; i < t->n_cmds; i++) {
 		if (t->cmds[i].daemon)
 			continue;
-		r = run_exec(&u, &t->cmds[i]);
+		r = run_exec(&ctx, &t->cmds[i]);
 		if (r < 0)
 			goto out;
 	}
 	r = lab_daemons_start(&ctx);
+	if (r >= 0)
+		r = lab_daemons_ready(&ctx, now_ns());
 	if (r < 0)
 		goto out;
 	PHASE_END(LAB_PHASE_EXEC);

@@ -1517,10 +1517,127 @@ static char *substitute_node(const char *s, size_t len, const char *node)
 	return out;
 }
 
+/* One word of the raw command text at *pos: up to a blank, or a "..." after KEY=KIND: */
+static int cmd_word(const char *s, size_t len, size_t *pos, size_t *ret_start, size_t *ret_end,
+		    bool *ret_quoted)
+{
+	size_t i = *pos, start = i;
+	const char *colon;
+
+	while (i < len && !is_blank(s[i]) && s[i] != '"')
+		i++;
+	*ret_quoted = false;
+	colon = memchr(s + start, ':', i - start);
+	if (i < len && s[i] == '"' && colon && colon + 1 == s + i) {
+		size_t q = i + 1;
+		while (q < len && s[q] != '"')
+			q++;
+		if (q == len)
+			return -EINVAL;
+		*ret_quoted = true;
+		i = q + 1;
+	}
+	*ret_start = start;
+	*ret_end = i;
+	while (i < len && is_blank(s[i]))
+		i++;
+	*pos = i;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum topo_ready_kind kind;
+} ready_kinds[] = {
+	{"tcp", TOPO_READY_TCP},
+	{"socket", TOPO_READY_SOCKET},
+	{"log", TOPO_READY_LOG},
+	{"cmd", TOPO_READY_CMD},
+};
+
+static int parse_ready(struct parser *p, const struct token *tk, const char *v, size_t vlen,
+		       bool quoted, struct topo_cmd *c)
+{
+	const char *colon = memchr(v, ':', vlen);
+	const char *arg;
+	size_t alen;
+
+	for (size_t k = 0; colon && k < ELEMENTSOF(ready_kinds); k++) {
+		if (strlen(ready_kinds[k].name) != (size_t)(colon - v) ||
+		    strncmp(v, ready_kinds[k].name, (size_t)(colon - v)) != 0)
+			continue;
+		arg = colon + 1 + quoted;
+		alen = vlen - (size_t)(arg - v) - quoted;
+		if (alen == 0)
+			return fail(p, tk, "empty readiness condition after '%s:'", ready_kinds[k].name);
+		if (ready_kinds[k].kind == TOPO_READY_TCP) {
+			uint32_t port;
+			char buf[8];
+			snprintf(buf, sizeof(buf), "%.*s", (int)(alen < 7 ? alen : 7), arg);
+			if (alen > 5 || parse_uint32(buf, 1, 65535, &port) < 0)
+				return fail(p, tk, "invalid TCP port '%.*s'", (int)alen, arg);
+		}
+		if (ready_kinds[k].kind == TOPO_READY_SOCKET && arg[0] != '/')
+			return fail(p, tk, "socket path '%.*s' is not absolute", (int)alen, arg);
+		c->ready = ready_kinds[k].kind;
+		c->ready_pos = tk->pos;
+		free(c->ready_arg);
+		c->ready_arg = substitute_node(arg, alen, p->t->nodes[c->node].name);
+		return c->ready_arg ? 0 : -ENOMEM;
+	}
+	return fail(p, tk, "invalid readiness condition '%.*s': expected tcp:PORT, socket:PATH, "
+		    "log:TEXT or cmd:COMMAND (TEXT and COMMAND may be in \"...\")", (int)vlen, v);
+}
+
+/* start NODE [ready=KIND:ARG] [timeout=DURATION] COMMAND: the options are read from the raw
+ * command text, which is shell text and not tokenized. */
+static int parse_start_options(struct parser *p, struct topo_cmd *c, const char **cmd,
+			       size_t *cmd_len)
+{
+	const char *s = *cmd;
+	size_t len = *cmd_len, pos = 0;
+
+	c->ready_timeout_ns = TOPO_READY_DEFAULT_TIMEOUT_NS;
+	while (pos < len) {
+		size_t a = pos, b;
+		bool quoted;
+		struct token tk = {.pos = p->tok[2].pos};
+
+		tk.pos.col += (unsigned)pos;
+		if (strncmp(s + pos, "ready=", 6) != 0 && strncmp(s + pos, "timeout=", 8) != 0)
+			break;
+		if (cmd_word(s, len, &pos, &a, &b, &quoted) < 0) {
+			tk.len = (unsigned)(len - a);
+			return fail(p, &tk, "unterminated \" in '%.*s'", (int)(len - a), s + a);
+		}
+		tk.len = (unsigned)(b - a);
+		if (s[a] == 'r') {
+			int r = parse_ready(p, &tk, s + a + 6, b - a - 6, quoted, c);
+			if (r < 0)
+				return r;
+		} else {
+			char buf[32];
+			snprintf(buf, sizeof(buf), "%.*s", (int)(b - a - 8 < 31 ? b - a - 8 : 31),
+				 s + a + 8);
+			if (b - a - 8 > 31 || parse_duration_ns(buf, false, &c->ready_timeout_ns) < 0 ||
+			    c->ready_timeout_ns == 0)
+				return fail(p, &tk, "invalid timeout '%s': expected a duration like "
+					    "10s or 500ms", buf);
+		}
+		if (pos == len)
+			return fail_after(p, &tk, "missing command after '%.*s'", (int)tk.len, s + a);
+	}
+	*cmd = s + pos;
+	*cmd_len = len - pos;
+	return 0;
+}
+
 static int parse_cmd(struct parser *p, struct token *tv, size_t n)
 {
 	struct topo *t = p->t;
 	struct topo_cmd c = {.daemon = streq(tv[0].s, "start"), .pos = tv[0].pos};
+	const char *cmd = p->cmd;
+	size_t cmd_len = p->cmd_len;
 	int r;
 
 	r = need(p, tv, n, 1, "a node name");
@@ -1532,13 +1649,23 @@ static int parse_cmd(struct parser *p, struct token *tv, size_t n)
 	if (!p->cmd)
 		return fail_after(p, &tv[1], "missing command after the node name in '%s'",
 				  tv[0].s);
+	if (c.daemon) {
+		r = parse_start_options(p, &c, &cmd, &cmd_len);
+		if (r < 0) {
+			free(c.ready_arg);
+			return r;
+		}
+	}
 
 	r = GROW(p, cmds);
-	if (r < 0)
+	if (r >= 0) {
+		c.command = substitute_node(cmd, cmd_len, t->nodes[c.node].name);
+		r = c.command ? 0 : -ENOMEM;
+	}
+	if (r < 0) {
+		free(c.ready_arg);
 		return r;
-	c.command = substitute_node(p->cmd, p->cmd_len, t->nodes[c.node].name);
-	if (!c.command)
-		return -ENOMEM;
+	}
 	t->cmds[t->n_cmds++] = c;
 	return 0;
 }

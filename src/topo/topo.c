@@ -159,8 +159,10 @@ void topo_free(struct topo *t)
 		free(t->mounts[i].size);
 	}
 	free(t->mounts);
-	for (size_t i = 0; i < t->n_cmds; i++)
+	for (size_t i = 0; i < t->n_cmds; i++) {
 		free(t->cmds[i].command);
+		free(t->cmds[i].ready_arg);
+	}
 	free(t->cmds);
 	for (size_t i = 0; i < t->n_files; i++) {
 		free(t->files[i].path);

@@ -146,11 +146,25 @@ struct topo_mount {
 	struct topo_pos dir_pos, user_pos, group_pos;
 };
 
+/* `start NODE ready=KIND:ARG`: what `up` waits for before it goes on (issue 16.5). */
+enum topo_ready_kind {
+	TOPO_READY_NONE,
+	TOPO_READY_TCP,    /* ARG: a port something listens on in the node (IPv4 or IPv6) */
+	TOPO_READY_SOCKET, /* ARG: a path in the node that is a socket */
+	TOPO_READY_LOG,    /* ARG: text that a line of the daemon's log contains */
+	TOPO_READY_CMD,    /* ARG: sh -c text run in the node, which exits 0 */
+};
+#define TOPO_READY_DEFAULT_TIMEOUT_NS (10ull * 1000000000ull)
+
 struct topo_cmd {
 	size_t node;
 	bool daemon;   /* `start` (background, output to log) vs `exec` (waited for, in order) */
 	char *command; /* sh -c text, %NODE% already substituted */
 	struct topo_pos pos;
+	enum topo_ready_kind ready; /* start only */
+	char *ready_arg;            /* %NODE% substituted */
+	uint64_t ready_timeout_ns;  /* timeout=, default TOPO_READY_DEFAULT_TIMEOUT_NS */
+	struct topo_pos ready_pos;
 };
 
 struct topo {

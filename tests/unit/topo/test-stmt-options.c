@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Issue 16 in the file format: tmpfs options (mode=, owner=, uid=, gid=, size=), `private`
- * mounts.
+ * mounts, `start` readiness conditions.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -97,12 +97,54 @@ static void test_errors(void **state)
 		     "unknown mount type 'overlay' (expected 'tmpfs', 'bind' or 'private')");
 }
 
+static void test_start_ready(void **state)
+{
+	struct topo *t = parse("node r[1..2]\n"
+			       "start r[1..2] ready=socket:/run/frr/%NODE%.vty timeout=3s zebra -A 1\n"
+			       "start r1 ready=log:\"OSPF: ready now\" sh -c 'x'\n"
+			       "start r1 ready=tcp:179 bgpd\n"
+			       "start r1 ready=cmd:\"vtysh -c 'show version'\" x\n"
+			       "start r1 sleep 1\n"
+			       "exec r1 ready=x true\n");
+	(void)state;
+	assert_int_equal(t->n_cmds, 7);
+	assert_int_equal(t->cmds[1].ready, TOPO_READY_SOCKET);
+	assert_string_equal(t->cmds[1].ready_arg, "/run/frr/r2.vty");
+	assert_true(t->cmds[1].ready_timeout_ns == 3000000000ull);
+	assert_string_equal(t->cmds[1].command, "zebra -A 1");
+	assert_int_equal(t->cmds[1].ready_pos.col, 15);
+	assert_int_equal(t->cmds[2].ready, TOPO_READY_LOG);
+	assert_string_equal(t->cmds[2].ready_arg, "OSPF: ready now");
+	assert_string_equal(t->cmds[2].command, "sh -c 'x'");
+	assert_int_equal(t->cmds[3].ready, TOPO_READY_TCP);
+	assert_string_equal(t->cmds[3].ready_arg, "179");
+	assert_true(t->cmds[3].ready_timeout_ns == TOPO_READY_DEFAULT_TIMEOUT_NS);
+	assert_string_equal(t->cmds[4].ready_arg, "vtysh -c 'show version'");
+	assert_string_equal(t->cmds[4].command, "x");
+	assert_int_equal(t->cmds[5].ready, TOPO_READY_NONE);
+	/* exec has no options: its text is the command. */
+	assert_string_equal(t->cmds[6].command, "ready=x true");
+	topo_free(t);
+
+	expect_error("node a\nstart a ready=tcp:0 x\n", 2, 9, "invalid TCP port '0'");
+	expect_error("node a\nstart a ready=socket:run/x x\n", 2, 9,
+		     "socket path 'run/x' is not absolute");
+	expect_error("node a\nstart a ready=up x\n", 2, 9,
+		     "invalid readiness condition 'up': expected tcp:PORT, socket:PATH, log:TEXT or "
+		     "cmd:COMMAND (TEXT and COMMAND may be in \"...\")");
+	expect_error("node a\nstart a timeout=soon x\n", 2, 9,
+		     "invalid timeout 'soon': expected a duration like 10s or 500ms");
+	expect_error("node a\nstart a ready=log:\"x x\n", 2, 9, "unterminated \" in 'ready=log:\"x x'");
+	expect_error("node a\nstart a ready=tcp:1\n", 2, 20, "missing command after 'ready=tcp:1'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tmpfs_options),
 		cmocka_unit_test(test_private),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_start_ready),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -269,9 +269,14 @@ struct lab_link_end {
  * (no such lab, node or interface), -ESRCH (dead lab). All log their errors. */
 int lab_link_show(const char *lab, const char *node, const char *ifname,
 		  struct lab_link_end ends[2]);
-/* Both ends down (IFF_UP off; each sees its carrier go) or up again; up restores what the
+/* Which ends of a link `link up|down` changes: both, only the one named (its peer stays
+ * administratively up and sees its carrier go: connected routes stay, flagged linkdown), or
+ * only the named one's peer. */
+enum lab_link_ends { LAB_LINK_BOTH, LAB_LINK_ONLY, LAB_LINK_PEER };
+/* Ends down (IFF_UP off; the other end sees its carrier go) or up again; up restores what the
  * kernel dropped with the link (IPv6 addresses, routes through it). */
-int lab_link_updown(const char *lab, const char *node, const char *ifname, bool up);
+int lab_link_updown(const char *lab, const char *node, const char *ifname, bool up,
+		    enum lab_link_ends which);
 /* Changes the egress impairment of both ends (only NODE:IFNAME's when one_way): the keys of
  * set (parsed as in the topology file) replace the same keys now in force; unset lists keys to
  * clear (KEY=off). reset: remove all impairment. */

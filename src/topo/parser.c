@@ -751,6 +751,7 @@ struct endpoint {
 	struct topo_addr addrs[TOPO_MAX_IFADDRS];
 	struct topo_pos addr_pos[TOPO_MAX_IFADDRS];
 	size_t n_addrs;
+	bool none; /* `none`: no address at all */
 };
 
 static int parse_endpoint(struct parser *p, const struct token *tk, struct endpoint *ep)
@@ -804,6 +805,17 @@ static int parse_endpoint_addrs(struct parser *p, struct token *tv, size_t n, si
 		struct token *tk = &tv[*i];
 		struct topo_addr a;
 
+		if (streq(tk->s, "none")) {
+			if (ep->on_switch)
+				return fail(p, tk, "'none' is for a node's end: switch ports have no "
+					    "address");
+			if (ep->n_addrs > 0 || ep->none)
+				return fail(p, tk, "'none' cannot go with addresses on one end");
+			ep->none = true;
+			continue;
+		}
+		if (ep->none && !streq(tk->s, "--") && !strchr(tk->s, '='))
+			return fail(p, tk, "'none' cannot go with addresses on one end");
 		/* A bare address is taken as one too, so that the message can ask for its
 		 * prefix length instead of for a '--'. */
 		if (streq(tk->s, "--") || strchr(tk->s, '=') ||
@@ -1140,6 +1152,7 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 			.n_addrs = ep[e].n_addrs,
 			.n_user_addrs = ep[e].n_addrs,
 			.pos = ep[e].tk->pos,
+			.unaddressed = ep[e].none,
 		};
 		memcpy(f->name, ep[e].ifname, sizeof(f->name));
 		memcpy(f->addrs, ep[e].addrs, sizeof(f->addrs));

@@ -92,6 +92,8 @@ struct topo_iface {
 	size_t n_user_addrs;                        /* how many of addrs the file gave */
 	struct topo_pos addr_pos[TOPO_MAX_IFADDRS]; /* where each user-given one was written */
 	struct topo_pos pos; /* the endpoint token */
+	bool unaddressed;    /* `none` after the endpoint: no address, written or planned (a daemon
+				in the node configures its own) */
 };
 
 struct topo_link {

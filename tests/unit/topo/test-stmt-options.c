@@ -138,6 +138,45 @@ static void test_start_ready(void **state)
 	expect_error("node a\nstart a ready=tcp:1\n", 2, 20, "missing command after 'ready=tcp:1'");
 }
 
+static void test_unaddressed(void **state)
+{
+	struct topo *t = parse("pool fd00:1::/48\n"
+			       "node r1 r2 r3 router\nswitch sw1\n"
+			       "link r1 none -- r2 none\n"
+			       "link r1:lan0 none -- sw1\n"
+			       "link r2 -- sw1\n"
+			       "link r3 -- sw1\n"
+			       "routing static\n");
+	(void)state;
+	assert_true(t->ifaces[0].unaddressed);
+	assert_int_equal(t->ifaces[0].n_addrs, 0);
+	assert_int_equal(t->ifaces[1].n_addrs, 0);
+	assert_int_equal(t->ifaces[2].n_addrs, 0); /* r1:lan0 */
+	/* r2 and r3 keep their place in the segment's numbering: .2 and .3. */
+	char buf[TOPO_ADDRSTRLEN];
+	size_t r2 = topo_find_iface(t, 1, "eth1"), r3 = topo_find_iface(t, 2, "eth0");
+	assert_string_equal(topo_addr_str(&t->ifaces[r2].addrs[0], true, buf, sizeof(buf)),
+			    "10.0.0.2/24");
+	assert_string_equal(topo_addr_str(&t->ifaces[r3].addrs[0], true, buf, sizeof(buf)),
+			    "10.0.0.3/24");
+	/* The all-unaddressed r1--r2 link takes no subnet from the pool, and no static route
+	 * leaves through an unaddressed end. */
+	for (size_t i = 0; i < t->n_routes; i++)
+		assert_false(t->ifaces[t->routes[i].iface == TOPO_NONE ? 0 : t->routes[i].iface]
+				     .unaddressed &&
+			     t->routes[i].iface != TOPO_NONE);
+	for (size_t i = 0; i < t->n_routes; i++)
+		assert_int_not_equal(t->routes[i].node, 0);
+	topo_free(t);
+
+	expect_error("node a\nswitch s\nlink a -- s none\n", 3, 13,
+		     "'none' is for a node's end: switch ports have no address");
+	expect_error("node a b\nlink a 10.0.0.1/24 none -- b\n", 2, 20,
+		     "'none' cannot go with addresses on one end");
+	expect_error("node a b\nlink a none 10.0.0.1/24 -- b\n", 2, 13,
+		     "'none' cannot go with addresses on one end");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_private),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_start_ready),
+		cmocka_unit_test(test_unaddressed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,8 +79,11 @@ int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, in
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close_except(pidfd, out_fd);
 		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		/* Commands run in the topology file's directory, so relative paths in them are the
+		 * topology's (as docker-compose and containerlab do). */
+		bool in_dir = c->t->dir && chdir(c->t->dir) == 0;
 		struct ns_run_opts o = { .env_add = env, .stdin_fd = null, .stdout_fd = out_fd,
-					 .stderr_fd = out_fd };
+					 .stderr_fd = out_fd, .keep_cwd = in_dir };
 		int r = ns_run(pidfd, ns_node_setns_flags(c->specs[node].flags), argv, &o);
 		_exit(r < 0 ? 125 : r);
 	}

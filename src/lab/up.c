@@ -133,19 +133,22 @@ static int write_file_at(const char *dir, const char *name, const char *content,
 	return 0;
 }
 
-static int copy_topology(const char *file, const char *dir)
+/* The copy of the topology the lab keeps: self-contained (`file ... from` inlined), so that
+ * what re-reads it later needs nothing of the user's tree. */
+static int copy_topology(const struct topo *t, const char *dir)
 {
-	_cleanup_close_ int in = -EBADF, out = -EBADF;
-	char path[4300];
+	_cleanup_free_ char *text = NULL, *copy = NULL;
+	size_t len, copy_len;
+	int r;
 
-	in = open(file, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return negative_errno();
-	snprintf(path, sizeof(path), "%s/%s", dir, LAB_TOPOLOGY_FILE);
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (out < 0)
-		return negative_errno();
-	return copy_fd(in, out);
+	r = topo_read_file(t->file, &text, &len);
+	if (r < 0)
+		return r;
+	copy = topo_self_contained(t, text, len, &copy_len);
+	if (!copy)
+		return -ENOMEM;
+	copy[copy_len] = '\0';
+	return write_file_at(dir, LAB_TOPOLOGY_FILE, copy, 0600);
 }
 
 /* Names a link end for messages: "r1:eth0" or "sw1:sw1-1". */
@@ -611,6 +614,21 @@ static int run_exec(const struct lab_up_ctx *ctx, const struct topo_cmd *c)
 	return 0;
 }
 
+/* The `start` statements, in the topology file's directory (ns_spawn_daemon keeps the caller's
+ * working directory), then their readiness. */
+static int start_daemons(const struct lab_up_ctx *ctx)
+{
+	_cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	bool moved = here >= 0 && ctx->t->dir && chdir(ctx->t->dir) == 0;
+	int r = lab_daemons_start(ctx);
+
+	if (moved && fchdir(here) < 0)
+		return log_error_errno(negative_errno(), "Cannot return to our working directory: %m");
+	if (r >= 0)
+		r = lab_daemons_ready(ctx, now_ns());
+	return r;
+}
+
 static int write_state(struct up *u)
 {
 	const struct topo *t = u->t;
@@ -732,7 +750,7 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	}
 	/* The plan's source, kept with the lab: runtime verbs (link, node, wait...) re-plan from
 	 * exactly this text, whatever happens to the user's file meanwhile. */
-	r = copy_topology(t->file, u.dir);
+	r = copy_topology(t, u.dir);
 	if (r < 0) {
 		log_error_errno(r, "Cannot keep a copy of '%s' in %s: %m", t->file, u.dir);
 		goto out;
@@ -841,9 +859,7 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		if (r < 0)
 			goto out;
 	}
-	r = lab_daemons_start(&ctx);
-	if (r >= 0)
-		r = lab_daemons_ready(&ctx, now_ns());
+	r = start_daemons(&ctx);
 	if (r < 0)
 		goto out;
 	PHASE_END(LAB_PHASE_EXEC);

@@ -1338,6 +1338,27 @@ static int check_path(struct parser *p, const struct token *tk)
 	return 0;
 }
 
+/* A path on the host (a bind source, a `from` file): absolute, or relative to the topology
+ * file's directory, as docker-compose and containerlab take them. */
+static int host_path(struct parser *p, const struct token *tk, const char *s, char **ret)
+{
+	if (s[0] == '\0')
+		return fail(p, tk, "empty path");
+	if (s[0] == '/') {
+		int r = check_path(p, tk);
+		if (r < 0)
+			return r;
+		*ret = strdup(s);
+	} else {
+		if (!p->t->dir)
+			return fail(p, tk, "relative path '%s' needs a topology file (it is taken "
+				    "from the file's directory)", s);
+		if (asprintf(ret, "%s/%s", p->t->dir, s[0] == '.' && s[1] == '/' ? s + 2 : s) < 0)
+			*ret = NULL;
+	}
+	return *ret ? 0 : -ENOMEM;
+}
+
 /* A user or group of owner=, uid=, gid=: a name as useradd(8) accepts it, or a number. */
 static bool owner_name_valid(const char *s, size_t len)
 {
@@ -1435,12 +1456,9 @@ static int parse_mount_rest(struct parser *p, struct token *tv, size_t n, struct
 		r = need(p, tv, n, i, "a source path");
 		if (r < 0)
 			return r;
-		r = check_path(p, &tv[i]);
+		r = host_path(p, &tv[i], tv[i].s, &m->src);
 		if (r < 0)
 			return r;
-		m->src = strdup(tv[i].s);
-		if (!m->src)
-			return -ENOMEM;
 		i++;
 	}
 	r = need(p, tv, n, i, "a directory");
@@ -1683,12 +1701,14 @@ static int parse_cmd(struct parser *p, struct token *tv, size_t n)
 	return 0;
 }
 
-/* file NODE PATH [mode=OCTAL] <<TAG: the here-document is already in p->body. */
+/* file NODE PATH [mode=OCTAL] <<TAG | from SRC: the here-document is already in p->body. */
 static int parse_file(struct parser *p, struct token *tv, size_t n)
 {
 	struct topo *t = p->t;
 	struct topo_file f = {.pos = tv[0].pos, .mode = 0644, .mount = TOPO_NONE,
 			      .body_line = p->body_line};
+	_cleanup_free_ char *text = NULL;
+	const struct token *from_tk = NULL;
 	int r;
 
 	r = need(p, tv, n, 1, "a node name");
@@ -1707,32 +1727,81 @@ static int parse_file(struct parser *p, struct token *tv, size_t n)
 		char *end;
 		unsigned long v;
 
-		if (strncmp(tv[i].s, "mode=", 5) != 0)
-			return fail(p, &tv[i], "unexpected '%s': expected mode=OCTAL or <<TAG",
-				    tv[i].s);
+		if (streq(tv[i].s, "from") && !f.from) {
+			_cleanup_free_ char *src = NULL;
+			r = need(p, tv, n, i + 1, "a file to take the text from");
+			if (r >= 0)
+				src = substitute_node(tv[i + 1].s, strlen(tv[i + 1].s),
+						      t->nodes[f.node].name);
+			if (r >= 0 && !src)
+				r = -ENOMEM;
+			if (r >= 0)
+				r = host_path(p, &tv[i + 1], src, &f.from);
+			if (r < 0)
+				return r;
+			from_tk = &tv[++i];
+			continue;
+		}
+		if (strncmp(tv[i].s, "mode=", 5) != 0) {
+			free(f.from);
+			return fail(p, &tv[i], "unexpected '%s': expected mode=OCTAL, from FILE or "
+				    "<<TAG", tv[i].s);
+		}
 		errno = 0;
 		v = strtoul(tv[i].s + 5, &end, 8);
-		if (errno || *end || end == tv[i].s + 5 || v > 07777)
+		if (errno || *end || end == tv[i].s + 5 || v > 07777) {
+			free(f.from);
 			return fail(p, &tv[i], "invalid mode '%s': expected octal permissions like "
 				    "0644", tv[i].s + 5);
+		}
 		f.mode = (unsigned)v;
 	}
-	if (!p->body)
+	if (f.from && p->body) {
+		free(f.from);
+		return fail(p, from_tk, "a file takes its text from a file or a here-document, "
+			    "not both");
+	}
+	if (f.from) {
+		size_t len;
+		r = topo_read_file(f.from, &text, &len);
+		if (r < 0) {
+			r = fail(p, from_tk, "cannot read '%s': %s", f.from, strerror(-r));
+			free(f.from);
+			return r;
+		}
+		/* Lines end in '\n', as those of a here-document do. */
+		if (len > 0 && text[len - 1] != '\n') {
+			char *nt = realloc(text, len + 2);
+			if (!nt) {
+				free(f.from);
+				return -ENOMEM;
+			}
+			text = nt;
+			memcpy(text + len, "\n", 2);
+		}
+		f.body_line = 1;
+	} else if (!p->body)
 		return fail_after(p, &tv[n - 1],
-				  "expected <<TAG and the file's text on the lines that follow");
+				  "expected <<TAG and the file's text on the lines that follow, or "
+				  "from FILE");
 	for (size_t i = 0; i < t->n_files; i++)
-		if (t->files[i].node == f.node && streq(t->files[i].path, tv[2].s))
+		if (t->files[i].node == f.node && streq(t->files[i].path, tv[2].s)) {
+			free(f.from);
 			return fail(p, &tv[2], "file '%s' of node '%s' is already written at line %u",
 				    tv[2].s, t->nodes[f.node].name, t->files[i].pos.line);
+		}
 
 	r = grow((void **)&t->files, t->n_files, &p->cap_files, sizeof(*t->files));
-	if (r < 0)
+	if (r < 0) {
+		free(f.from);
 		return r;
+	}
 	f.path = strdup(tv[2].s);
-	f.text = strndup(p->body, p->body_len);
+	f.text = text ? TAKE_PTR(text) : strndup(p->body, p->body_len);
 	if (!f.path || !f.text) {
 		free(f.path);
 		free(f.text);
+		free(f.from);
 		return -ENOMEM;
 	}
 	t->files[t->n_files++] = f;

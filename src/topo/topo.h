@@ -171,6 +171,8 @@ struct topo_cmd {
 
 struct topo {
 	char *file;  /* path as given */
+	char *dir;   /* the file's directory, absolute: relative paths in the file are taken from
+			here (NULL for a topology given as text: then they are an error) */
 	char *lab;   /* `lab NAME`, else the file name without .conf */
 	bool has_pool6, has_lo4, has_lo6;
 	struct topo_addr pool4, pool6, loopback4, loopback6;
@@ -230,6 +232,18 @@ void topo_free(struct topo *t);
  * Returns the length it wanted to write, like snprintf. */
 int topo_error_format(const struct topo_error *err, char *buf, size_t size);
 
+/*
+ * The topology's text made self-contained, for the copy a lab keeps: every `file ... from SRC`
+ * statement commented out, and each file it made appended as a here-document (the same template,
+ * so the same rendering), so that re-reading the copy needs nothing of the user's tree. text is
+ * the file t was parsed from. Returns a malloc'd string (NULL on ENOMEM) and its length.
+ */
+char *topo_self_contained(const struct topo *t, const char *text, size_t len, size_t *ret_len);
+
+/* Reads a whole file (as topo_parse_file() does, with its size limit) into a malloc'd,
+ * NUL-terminated buffer. -errno (-EFBIG, -EISDIR, ...). */
+int topo_read_file(const char *path, char **ret, size_t *ret_len);
+
 /* Look-ups by name; TOPO_NONE when there is no such one. */
 size_t topo_find_node(const struct topo *t, const char *name);
 size_t topo_find_switch(const struct topo *t, const char *name);
@@ -273,6 +287,8 @@ struct topo_file {
 	char *text;         /* the template, as written (lines end in '\n') */
 	char *content;      /* rendered */
 	unsigned mode;      /* permission bits; default 0644 */
+	char *from;         /* `from SRC`: the file the template was read from (absolute), or NULL
+			       for a here-document */
 	size_t mount;       /* index into topo.mounts of the directory that holds it */
 	struct topo_pos pos;      /* the statement */
 	unsigned body_line;       /* line of the template's first line */

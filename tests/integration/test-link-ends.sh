@@ -1,10 +1,11 @@
 #!/bin/bash
 # `netlab link` on one end (issue 16.1): down --only / --peer take down one end, and the end
 # that stays up sees its carrier go, keeping its connected route (flagged linkdown); switch
-# ports are named like node ports; options an operation does not use are refused.
+# ports are named like node ports; options an operation does not use are refused; `exec
+# SWITCH` runs in the lab-root namespace where the switches are (issue 16.2).
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 14
+plan 16
 snapshot before
 
 L=t-ends-$$
@@ -35,6 +36,9 @@ for args in "h1:eth0 down --egress" "h1:eth0 show --only" "h1:eth0 set delay=1ms
 	codes="$codes $?"
 done
 is "options an operation does not use are refused (status 2)" " 2 2 2 2" "$codes"
+ok "exec SWITCH runs where the switches are: the bridge and its ports" \
+	sh -c "'$NETLAB' exec -l '$L' sw1 ip -o link show master sw1 | grep -q 'sw1-3'"
+ok "... bridge fdb there knows h1's MAC" sh -c "'$NETLAB' exec -l '$L' sw1 bridge fdb show br sw1 | grep -q \"\$('$NETLAB' exec -l '$L' h1 cat /sys/class/net/eth0/address)\""
 ok "down" "$NETLAB" down "$L"
 host_unchanged
 done_testing

@@ -2,8 +2,10 @@
 /* `check`: parse, validate and plan without root, and print the plan. */
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "lab.h"
 #include "json.h"
 #include "log.h"
 #include "macro.h"
@@ -64,6 +66,7 @@ static void plan_json(const struct topo *t)
 			json_string(&j, "mac", topo_mac_str(f->mac, buf, sizeof(buf)));
 			json_uint(&j, "mtu", f->mtu);
 			json_string(&j, "peer", end_name(t, f->peer, a, sizeof(a)));
+			json_bool(&j, "unaddressed", f->unaddressed);
 			json_array_begin(&j, "addresses");
 			for (size_t x = 0; x < f->n_addrs; x++)
 				json_string(&j, NULL, topo_addr_str(&f->addrs[x], true, buf, sizeof(buf)));
@@ -118,6 +121,20 @@ static void plan_json(const struct topo *t)
 	json_finish(&j);
 }
 
+/* The ends written `none`: their addresses are someone else's business (a daemon's). */
+static void print_unaddressed(const struct topo *t)
+{
+	char a[96];
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n_ifaces; i++)
+		if (t->ifaces[i].unaddressed)
+			printf("%s%s", n++ ? " " : "unaddressed (none): ",
+			       end_name(t, i, a, sizeof(a)));
+	if (n)
+		printf("\n");
+}
+
 static void plan_text(const struct topo *t)
 {
 	char buf[TOPO_ADDRSTRLEN], a[96];
@@ -129,6 +146,7 @@ static void plan_text(const struct topo *t)
 	       t->lab, t->n_nodes, t->n_nodes == 1 ? "" : "s", t->n_switches,
 	       t->n_switches == 1 ? "" : "es", t->n_links, t->n_links == 1 ? "" : "s", t->n_routes,
 	       t->n_routes == 1 ? "" : "s", n_auto);
+	print_unaddressed(t);
 	for (size_t i = 0; i < t->n_nodes; i++) {
 		const struct topo_node *n = &t->nodes[i];
 		printf("%s%s\n", n->name, n->flags & TOPO_NODE_ROUTER ? " (router)" : "");
@@ -145,6 +163,8 @@ static void plan_text(const struct topo *t)
 			printf("  %-15s", f->name);
 			for (size_t x = 0; x < f->n_addrs; x++)
 				printf(" %s", topo_addr_str(&f->addrs[x], true, buf, sizeof(buf)));
+			if (f->unaddressed)
+				printf(" (unaddressed)");
 			printf("  -> %s\n", end_name(t, f->peer, a, sizeof(a)));
 		}
 		for (size_t r = 0; r < t->n_routes; r++) {
@@ -191,6 +211,11 @@ int verb_check(int argc, char **argv)
 	r = cli_load_topology(argv[optind], &t);
 	if (r != EXIT_OK)
 		return r;
+	/* Mount points and owners are the host's: only root sees all of them as `up` will. */
+	if (geteuid() == 0 && lab_mounts_check(t) < 0) {
+		topo_free(t);
+		return EXIT_USAGE;
+	}
 	if (json)
 		plan_json(t);
 	else

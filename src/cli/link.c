@@ -12,7 +12,8 @@
 #include "macro.h"
 
 #define USAGE                                                                                      \
-	"netlab link [-l LAB] NODE:IF up|down|set KEY=VALUE...|reset|show [--json] [--egress]"
+	"netlab link [-l LAB] NODE:IF up|down [--only|--peer] | set KEY=VALUE... [--egress] | "     \
+	"reset [--egress] | show [--json]"
 
 const char *const cli_link_ops[] = { "up", "down", "set", "reset", "show", NULL };
 
@@ -89,12 +90,15 @@ int verb_link(int argc, char **argv)
 		{ "lab", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "egress", no_argument, NULL, 'e' },
+		{ "only", no_argument, NULL, 'o' },
+		{ "peer", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const char *lab = NULL, *op;
 	_cleanup_free_ char *chosen = NULL, *node = NULL;
 	bool as_json = false, one_way = false;
+	enum lab_link_ends which = LAB_LINK_BOTH;
 	char *colon;
 	int c, r;
 
@@ -108,6 +112,12 @@ int verb_link(int argc, char **argv)
 			break;
 		case 'e':
 			one_way = true;
+			break;
+		case 'o':
+		case 'p':
+			if (which != LAB_LINK_BOTH)
+				return cli_usage_error(USAGE, "--only and --peer: one end at a time");
+			which = c == 'o' ? LAB_LINK_ONLY : LAB_LINK_PEER;
 			break;
 		case 'h':
 			printf("usage: %s\n", USAGE);
@@ -138,6 +148,15 @@ int verb_link(int argc, char **argv)
 				       TOPO_IMPAIR_KEY_LIST);
 	if (!is_set && n_rest > 0)
 		return cli_usage_error(USAGE, "unexpected '%s' after %s", rest[0], op);
+	/* An option the operation does not use is a mistake, not something to ignore. */
+	bool is_updown = streq(op, "up") || streq(op, "down");
+	if (one_way && (is_updown || streq(op, "show")))
+		return cli_usage_error(USAGE, "--egress is for set and reset, not %s (%s takes "
+				       "--only or --peer)", op, is_updown ? op : "show");
+	if (which != LAB_LINK_BOTH && !is_updown)
+		return cli_usage_error(USAGE, "--only and --peer are for up and down, not %s", op);
+	if (as_json && !streq(op, "show"))
+		return cli_usage_error(USAGE, "--json is for show, not %s", op);
 	if (!cli_check_root("link"))
 		return EXIT_FAIL;
 	int sel = cli_select_lab(lab, &chosen);
@@ -146,8 +165,8 @@ int verb_link(int argc, char **argv)
 
 	if (streq(op, "show"))
 		return show(chosen, node, colon + 1, as_json);
-	if (streq(op, "up") || streq(op, "down"))
-		r = lab_link_updown(chosen, node, colon + 1, streq(op, "up"));
+	if (is_updown)
+		r = lab_link_updown(chosen, node, colon + 1, streq(op, "up"), which);
 	else
 		r = lab_link_impair(chosen, node, colon + 1, one_way, !is_set,
 				    (const char *const *)rest, n_rest);

@@ -84,9 +84,7 @@ static int read_pidfile(int dirfd, const char *name, pid_t *ret_pid, uint64_t *r
 	return 0;
 }
 
-/* 0 and a pidfd when the daemon recorded in dirfd/NAME.pid runs; -ESRCH when it has exited;
- * -ENOENT when there is no such daemon. */
-static int daemon_pidfd(int dirfd, const char *name, int *ret_pidfd)
+int lab_daemon_pidfd(int dirfd, const char *name, int *ret_pidfd)
 {
 	pid_t pid;
 	uint64_t st;
@@ -115,7 +113,7 @@ static int reserve(int dirfd, const char *name)
 		if (errno != EEXIST)
 			return negative_errno();
 		_cleanup_close_ int pidfd = -EBADF;
-		int r = daemon_pidfd(dirfd, name, &pidfd);
+		int r = lab_daemon_pidfd(dirfd, name, &pidfd);
 		if (r >= 0)
 			return -EEXIST;
 		/* An empty pid file is a start in progress only for a moment; one that is still
@@ -310,7 +308,7 @@ int lab_daemons_start(const struct lab_up_ctx *c)
 		};
 		/* Two daemons of one name in a node get NAME, NAME-2... in file order. */
 		daemon_name(cmd->command, base, sizeof(base));
-		int r = launch(&l, NULL, base, argv, NULL, 0);
+		int r = launch(&l, NULL, base, argv, c->daemon_names[i], sizeof(c->daemon_names[i]));
 		if (r < 0)
 			return log_error_errno(r, "%s:%u: Cannot start daemon in node '%s': %m",
 					       t->file, cmd->pos.line, l.node);
@@ -427,7 +425,7 @@ int lab_daemon_stop(const char *lab, const char *node, const char *name, uint64_
 		return r;
 	r = node_dir_open(lab, node, &dirfd);
 	if (r >= 0)
-		r = daemon_pidfd(dirfd, name, &pidfd);
+		r = lab_daemon_pidfd(dirfd, name, &pidfd);
 	if (r == -ENOENT)
 		return log_error_errno(r, "node '%s' has no daemon '%s'", node, name);
 	snprintf(path, sizeof(path), "%s.pid", name);
@@ -514,7 +512,7 @@ int lab_daemon_list(const char *lab, const char *node, struct lab_daemon_info **
 		qsort(v, n, sizeof(*v), cmp_info);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_close_ int pidfd = -EBADF;
-		if (daemon_pidfd(dirfd, v[i].name, &pidfd) >= 0) {
+		if (lab_daemon_pidfd(dirfd, v[i].name, &pidfd) >= 0) {
 			v[i].running = true;
 			(void)pidfd_get_pid(pidfd, &v[i].pid);
 		}

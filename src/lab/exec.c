@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <sched.h>
 #include <stdio.h>
 
 #include "lab-internal.h"
@@ -24,6 +25,54 @@ void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node
 	e->env[3] = NULL;
 }
 
+/* Whether `node` names a switch of lab `name` rather than a node: then `exec` runs in the
+ * lab-root namespace, where every switch (bridge) and its ports are. */
+static bool is_switch(const char *name, const char *node)
+{
+	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	struct topo *t = NULL;
+	bool yes;
+
+	if (lab_state_load(name, &st) < 0 || lab_state_find_node(st, node) != TOPO_NONE)
+		return false;
+	if (lab_load_topology(name, &t) < 0)
+		return false;
+	yes = topo_find_switch(t, node) != TOPO_NONE;
+	topo_free(t);
+	return yes;
+}
+
+/* The lab init's namespaces: lab-root's network (the switches), the lab's mounts (its /proc and
+ * /sys) and PID namespace (the command ends with the lab). */
+static int exec_in_labroot(const char *name, const char *sw, char *const argv[],
+			   const struct lab_exec_io *io, int *exec_errno)
+{
+	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	_cleanup_close_ int pidfd = -EBADF;
+	struct lab_node_env e;
+	int r;
+
+	r = lab_state_load(name, &st);
+	if (r >= 0)
+		r = lab_state_check_alive(st, &pidfd);
+	if (r < 0)
+		return log_error_errno(-ESRCH, "lab '%s' is not running", name);
+	lab_node_env_init(&e, name, sw);
+	struct ns_run_opts o = {
+		.env_add = e.env,
+		.stdin_fd = io ? io->stdin_fd : -1,
+		.stdout_fd = io ? io->stdout_fd : -1,
+		.stderr_fd = io ? io->stderr_fd : -1,
+		.keep_cwd = true,
+		.exec_errno = exec_errno,
+	};
+	r = ns_run(pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID, argv, &o);
+	if (r < 0)
+		return log_error_errno(r, "Cannot enter the switches' namespace of lab '%s': %m",
+				       name);
+	return r;
+}
+
 int lab_exec_io(const char *name, const char *node, char *const argv[],
 		const struct lab_exec_io *io, int *exec_errno)
 {
@@ -33,6 +82,8 @@ int lab_exec_io(const char *name, const char *node, char *const argv[],
 	size_t i;
 	int r;
 
+	if (is_switch(name, node))
+		return exec_in_labroot(name, node, argv, io, exec_errno);
 	r = lab_node_open(name, node, &st, &i, &pidfd);
 	if (r < 0)
 		return r;

@@ -24,6 +24,7 @@ struct lab_up_ctx {
 	int labroot_netns;                 /* the lab-root network namespace (bridges) */
 	int self_netns;                    /* ours, to come back to after a setns() */
 	const char *const *env;            /* NETLAB_LAB=, NETLAB_DIR= for started commands */
+	char (*daemon_names)[64];          /* per t->cmds[i]: the name `start` gave it */
 };
 
 /* The environment of a command netlab runs in a node on a user's behalf (exec, wait's cmd and
@@ -40,6 +41,20 @@ void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node
 int lab_link_locals_settle(const struct lab_up_ctx *c);
 
 int lab_impair_check(const struct topo *t);
+/* mounts.c: a `mount` statement as the node mounts it (tmpfs owners resolved by name); -errno,
+ * logged as file:line:col. */
+int lab_mount_prepare(const struct topo *t, const struct topo_mount *m, struct ns_mount *out);
 int lab_impair_apply(const struct lab_up_ctx *c);
 int lab_files_write(const struct lab_up_ctx *c);
 int lab_daemons_start(const struct lab_up_ctx *c);
+/* ready.c: after lab_daemons_start(): waits for each daemon's `ready=` condition, watching every
+ * daemon for an exit meanwhile and until 100 ms after last_start_ns (CLOCK_MONOTONIC). A daemon
+ * that exits or is not ready in time: logged with its log's last lines, -ECHILD/-ETIMEDOUT. */
+int lab_daemons_ready(const struct lab_up_ctx *c, uint64_t last_start_ns);
+/* `sh -c command` in node, as `exec` runs it (stdin /dev/null, output to out_fd, or up's with
+ * -1), from a child that dies with `up`. Returns its exit status (0-255, 128+N by signal N) or
+ * -errno. */
+int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, int out_fd);
+/* daemons.c: 0 and a pidfd when the daemon recorded in dirfd/NAME.pid runs; -ESRCH when it has
+ * exited; -ENOENT when there is no such daemon. */
+int lab_daemon_pidfd(int dirfd, const char *name, int *ret_pidfd);

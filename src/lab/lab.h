@@ -118,6 +118,9 @@ int lab_clear_dir(const char *name);
 /* Refuses (logged, -E2BIG) a topology with more nodes than this machine can hold: free pids,
  * network namespaces, kernel memory, open files. Cheap: reads a few /proc files. */
 int lab_check_capacity(const struct topo *t, const char *lab);
+/* Before anything is made (`up`, and `check` as root): every tmpfs owner exists and every mount
+ * point can be made without touching the host. -errno, logged as file:line:col. */
+int lab_mounts_check(const struct topo *t);
 
 /* Chooses the lab: explicit (-l), then $NETLAB_LAB, then the only running lab. Logs why not.
  * *ret is malloc'd. -EINVAL an invalid name, -ENOENT no lab, -ENOTUNIQ ambiguous. */
@@ -310,9 +313,14 @@ struct lab_link_end {
  * (no such lab, node or interface), -ESRCH (dead lab). All log their errors. */
 int lab_link_show(const char *lab, const char *node, const char *ifname,
 		  struct lab_link_end ends[2]);
-/* Both ends down (IFF_UP off; each sees its carrier go) or up again; up restores what the
+/* Which ends of a link `link up|down` changes: both, only the one named (its peer stays
+ * administratively up and sees its carrier go: connected routes stay, flagged linkdown), or
+ * only the named one's peer. */
+enum lab_link_ends { LAB_LINK_BOTH, LAB_LINK_ONLY, LAB_LINK_PEER };
+/* Ends down (IFF_UP off; the other end sees its carrier go) or up again; up restores what the
  * kernel dropped with the link (IPv6 addresses, routes through it). */
-int lab_link_updown(const char *lab, const char *node, const char *ifname, bool up);
+int lab_link_updown(const char *lab, const char *node, const char *ifname, bool up,
+		    enum lab_link_ends which);
 /* Changes the egress impairment of both ends (only NODE:IFNAME's when one_way): the keys of
  * set (parsed as in the topology file) replace the same keys now in force; unset lists keys to
  * clear (KEY=off). reset: remove all impairment. */

@@ -228,7 +228,8 @@ int rt_restore_node(struct rt *rt, size_t node)
 	return 0;
 }
 
-int lab_link_updown(const char *lab, const char *node, const char *ifname, bool up)
+int lab_link_updown(const char *lab, const char *node, const char *ifname, bool up,
+		    enum lab_link_ends which)
 {
 	struct rt rt;
 	size_t i, ends[2];
@@ -242,6 +243,8 @@ int lab_link_updown(const char *lab, const char *node, const char *ifname, bool 
 	ends[0] = i;
 	ends[1] = rt.t->ifaces[i].peer;
 	for (int k = 0; k < 2; k++) {
+		if ((which == LAB_LINK_ONLY && k == 1) || (which == LAB_LINK_PEER && k == 0))
+			continue;
 		r = rt_set_iface_up(&rt, ends[k], up);
 		if (r < 0)
 			goto out;
@@ -253,9 +256,10 @@ int lab_link_updown(const char *lab, const char *node, const char *ifname, bool 
 				if (r < 0)
 					goto out;
 			}
-	lab_event(lab, "link %s:%s -- %s:%s %s", rt_owner(&rt, ends[0]),
+	lab_event(lab, "link %s:%s -- %s:%s %s%s", rt_owner(&rt, ends[0]),
 		  rt.t->ifaces[ends[0]].name, rt_owner(&rt, ends[1]), rt.t->ifaces[ends[1]].name,
-		  up ? "up" : "down");
+		  up ? "up" : "down",
+		  which == LAB_LINK_ONLY ? " (left end only)" : which == LAB_LINK_PEER ? " (right end only)" : "");
 out:
 	rt_done(&rt);
 	return r;

@@ -135,19 +135,22 @@ static int write_file_at(const char *dir, const char *name, const char *content,
 	return 0;
 }
 
-static int copy_topology(const char *file, const char *dir)
+/* The copy of the topology the lab keeps: self-contained (`file ... from` inlined), so that
+ * what re-reads it later needs nothing of the user's tree. */
+static int copy_topology(const struct topo *t, const char *dir)
 {
-	_cleanup_close_ int in = -EBADF, out = -EBADF;
-	char path[4300];
+	_cleanup_free_ char *text = NULL, *copy = NULL;
+	size_t len, copy_len;
+	int r;
 
-	in = open(file, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return negative_errno();
-	snprintf(path, sizeof(path), "%s/%s", dir, LAB_TOPOLOGY_FILE);
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (out < 0)
-		return negative_errno();
-	return copy_fd(in, out);
+	r = topo_read_file(t->file, &text, &len);
+	if (r < 0)
+		return r;
+	copy = topo_self_contained(t, text, len, &copy_len);
+	if (!copy)
+		return -ENOMEM;
+	copy[copy_len] = '\0';
+	return write_file_at(dir, LAB_TOPOLOGY_FILE, copy, 0600);
 }
 
 /* Names a link end for messages: "r1:eth0" or "sw1:sw1-1". */
@@ -237,10 +240,9 @@ static int prepare_specs(struct up *u)
 		for (size_t m = 0; m < t->n_mounts; m++) {
 			if (t->mounts[m].node != i)
 				continue;
-			u->mounts[k].kind = t->mounts[m].kind == TOPO_MOUNT_TMPFS ? NS_MOUNT_TMPFS
-										   : NS_MOUNT_BIND;
-			u->mounts[k].src = t->mounts[m].src;
-			u->mounts[k].dir = t->mounts[m].dir;
+			int r = lab_mount_prepare(t, &t->mounts[m], &u->mounts[k]);
+			if (r < 0)
+				return r;
 			k++;
 			u->specs[i].n_mounts++;
 		}
@@ -607,40 +609,14 @@ static int early_sysctls(struct up *u)
 	return 0;
 }
 
-static int run_exec(struct up *u, const struct topo_cmd *c)
+static int run_exec(const struct lab_up_ctx *ctx, const struct topo_cmd *c)
 {
-	const struct topo *t = u->t;
-	char env_node[128];
-	const char *env[] = { u->env_lab, u->env_dir, env_node, NULL };
-	char *argv[] = { (char *)"sh", (char *)"-c", c->command, NULL };
-	int status;
-	pid_t pid;
+	const struct topo *t = ctx->t;
+	int code = lab_node_sh(ctx, c->node, c->command, -1);
 
-	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", t->nodes[c->node].name);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return negative_errno();
-	if (pid == 0) {
-		int pidfd = u->nodes[c->node].pidfd, null;
-
-		/* This child waits for the command: it must not keep `up`'s end of the control
-		 * socket open (the lab init watches it for EOF) nor outlive `up`. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (pidfd > 3)
-			syscall(SYS_close_range, 3, pidfd - 1, 0);
-		syscall(SYS_close_range, pidfd + 1, ~0U, 0);
-		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		struct ns_run_opts o = { .env_add = env, .stdin_fd = null, .stdout_fd = -1,
-					 .stderr_fd = -1 };
-		int r = ns_run(pidfd,
-			       ns_node_setns_flags(u->specs[c->node].flags), argv, &o);
-		_exit(r < 0 ? 125 : r);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
-	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (code < 0)
+		return log_error_errno(code, "%s:%u: Cannot run exec in node '%s': %m", t->file,
+				       c->pos.line, t->nodes[c->node].name);
 	if (code != 0) {
 		log_error("%s:%u: exec in node '%s' failed with status %d: %s", t->file, c->pos.line,
 			  t->nodes[c->node].name, code, c->command);
@@ -664,6 +640,21 @@ static int init_ident(struct up *u, struct lab_state *st)
 	st->init_netns = fd_ino(ns_lab_netns_fd(u->ns));
 	int r = proc_ns_ino(st->init_pid, "pid", &st->init_pidns);
 	return r < 0 ? r : st->init_netns ? 0 : -EIO;
+}
+
+/* The `start` statements, in the topology file's directory (ns_spawn_daemon keeps the caller's
+ * working directory), then their readiness. */
+static int start_daemons(const struct lab_up_ctx *ctx)
+{
+	_cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	bool moved = here >= 0 && ctx->t->dir && chdir(ctx->t->dir) == 0;
+	int r = lab_daemons_start(ctx);
+
+	if (moved && fchdir(here) < 0)
+		return log_error_errno(negative_errno(), "Cannot return to our working directory: %m");
+	if (r >= 0)
+		r = lab_daemons_ready(ctx, now_ns());
+	return r;
 }
 
 static int write_state(struct up *u)
@@ -726,6 +717,7 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	struct lab_cgroup_up cg = { 0 };
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_free_ char *hosts = NULL;
+	_cleanup_free_ char (*daemon_names)[64] = calloc(t->n_cmds ? t->n_cmds : 1, 64);
 	bool dir_ours = false;
 	char errmsg[256] = "";
 	uint64_t t0 = now_ns(), t1;
@@ -745,6 +737,8 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	} while (0)
 
 	u.lab = o->lab ? o->lab : t->lab;
+	if (!daemon_names)
+		return log_error_errno(-ENOMEM, "Out of memory");
 	if (o->progress)
 		o->progress(LAB_PHASE_PREPARE, t, o->progress_data);
 	if (!topo_name_valid(u.lab))
@@ -754,6 +748,8 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		r = lab_cgroup_check(t);
 	if (r >= 0)
 		r = check_switch_ports(t);
+	if (r >= 0)
+		r = lab_mounts_check(t);
 	if (r >= 0)
 		r = lab_check_capacity(t, u.lab);
 	if (r < 0) {
@@ -798,7 +794,7 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	}
 	/* The plan's source, kept with the lab: runtime verbs (link, node, wait...) re-plan from
 	 * exactly this text, whatever happens to the user's file meanwhile. */
-	r = copy_topology(t->file, u.dir);
+	r = copy_topology(t, u.dir);
 	if (r < 0) {
 		log_error_errno(r, "Cannot keep a copy of '%s' in %s: %m", t->file, u.dir);
 		goto out;
@@ -900,6 +896,7 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		.labroot_netns = ns_lab_netns_fd(u.ns),
 		.self_netns = u.self_netns,
 		.env = env,
+		.daemon_names = daemon_names,
 	};
 	r = configure_nodes(&u);
 	if (r < 0)
@@ -923,11 +920,11 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	for (size_t i = 0; i < t->n_cmds; i++) {
 		if (t->cmds[i].daemon)
 			continue;
-		r = run_exec(&u, &t->cmds[i]);
+		r = run_exec(&ctx, &t->cmds[i]);
 		if (r < 0)
 			goto out;
 	}
-	r = lab_daemons_start(&ctx);
+	r = start_daemons(&ctx);
 	if (r < 0)
 		goto out;
 	PHASE_END(LAB_PHASE_EXEC);

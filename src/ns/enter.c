@@ -340,9 +340,13 @@ int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int
 		int k = ns_node_extras_join(pidfd, &extras);
 		if (k < 0)
 			_exit(-k);
+		/* Joining a mount namespace moves us to its root: the daemon gets the caller's
+		 * working directory back when the node sees it (`up` runs in the topology's). */
+		char *cwd = getcwd(NULL, 0);
 		if (setns(pidfd, (int)setns_flags) < 0)
 			_exit(errno);
-		(void)chdir("/");
+		if (!cwd || chdir(cwd) < 0)
+			(void)chdir("/");
 		/* The daemon closes every inherited fd before it execs; `settled` reaches EOF when
 		 * it has, and only then do we report. Until then it still holds copies of the
 		 * caller's fds (a lab's lock, `up`'s control socket), which a busy machine can

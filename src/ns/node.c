@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,8 +59,57 @@ static int node_sysctls(const struct ns_node_spec *spec, char *msg, size_t size)
 	return 0;
 }
 
+static size_t path_depth(const char *p)
+{
+	size_t d = 0;
+
+	for (; *p; p++)
+		if (p[0] == '/' && p[1] != '/' && p[1] != '\0')
+			d++;
+	return d;
+}
+
+/* The private views first (see overlay.c): every other mount lands on top of them. */
+static int node_views(const struct ns_node_spec *spec, struct ns_private_devs *devs, char *msg,
+		      size_t size)
+{
+	struct ns_overlay_set views = { 0 };
+	size_t bad;
+	int r = ns_overlay_plan(spec->mounts, spec->n_mounts, &views, &bad, msg, size);
+
+	for (size_t i = 0; r >= 0 && i < views.n; i++)
+		r = ns_overlay_private(views.dirs[i], devs, msg, size);
+	ns_overlay_set_clear(&views);
+	return r;
+}
+
+static int node_mount(const struct ns_mount *m, struct ns_private_devs *devs, char *msg,
+		      size_t size)
+{
+	struct stat st;
+	int r = ns_mkdir_private(m->dir, devs, msg, size);
+
+	if (r < 0)
+		return r;
+	if (m->kind == NS_MOUNT_TMPFS)
+		r = mount("tmpfs", m->dir, "tmpfs", MS_NOSUID | MS_NODEV,
+			  m->data[0] ? m->data : "mode=0755");
+	else
+		r = mount(m->src, m->dir, NULL, MS_BIND | MS_REC, NULL);
+	if (r < 0) {
+		r = negative_errno();
+		if (m->kind == NS_MOUNT_TMPFS)
+			return fail(msg, size, r, "mounting tmpfs on '%s'", m->dir);
+		return fail(msg, size, r, "bind-mounting '%s' on '%s'", m->src, m->dir);
+	}
+	if (m->kind == NS_MOUNT_TMPFS && stat(m->dir, &st) == 0)
+		(void)ns_private_devs_add(devs, st.st_dev);
+	return 0;
+}
+
 static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 {
+	struct ns_private_devs devs = { 0 };
 	int r;
 
 	/* Before the node's first process: its offsets are fixed once one has entered. */
@@ -84,6 +134,10 @@ static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 			return fail(msg, size, negative_errno(), "mounting proc on /proc");
 	}
 
+	r = node_views(spec, &devs, msg, size);
+	if (r < 0)
+		return r;
+
 	if (spec->hosts_path) {
 		if (mount(spec->hosts_path, "/etc/hosts", NULL, MS_BIND, NULL) < 0)
 			return fail(msg, size, negative_errno(), "bind-mounting '%s' on /etc/hosts",
@@ -93,18 +147,17 @@ static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 			return fail(msg, size, negative_errno(), "making /etc/hosts read-only");
 	}
 
-	for (size_t i = 0; i < spec->n_mounts; i++) {
-		const struct ns_mount *m = &spec->mounts[i];
-
-		if (m->kind == NS_MOUNT_TMPFS)
-			r = mount("tmpfs", m->dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
-		else
-			r = mount(m->src, m->dir, NULL, MS_BIND | MS_REC, NULL);
-		if (r < 0) {
-			r = negative_errno();
-			if (m->kind == NS_MOUNT_TMPFS)
-				return fail(msg, size, r, "mounting tmpfs on '%s'", m->dir);
-			return fail(msg, size, r, "bind-mounting '%s' on '%s'", m->src, m->dir);
+	/* Outer directories first, so that a mount inside another one lands on it. */
+	for (size_t depth = 1, more = 1; more; depth++) {
+		more = 0;
+		for (size_t i = 0; i < spec->n_mounts; i++) {
+			size_t d = path_depth(spec->mounts[i].dir);
+			more |= d > depth;
+			if (d == depth && spec->mounts[i].kind != NS_MOUNT_PRIVATE) {
+				r = node_mount(&spec->mounts[i], &devs, msg, size);
+				if (r < 0)
+					return r;
+			}
 		}
 	}
 

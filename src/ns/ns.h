@@ -29,12 +29,13 @@ enum ns_node_flags {
 	NS_NODE_NO_IPV6 = 1u << 2,
 };
 
-enum ns_mount_kind { NS_MOUNT_TMPFS, NS_MOUNT_BIND };
+enum ns_mount_kind { NS_MOUNT_TMPFS, NS_MOUNT_BIND, NS_MOUNT_PRIVATE };
 
 struct ns_mount {
 	enum ns_mount_kind kind;
 	const char *src; /* bind only */
 	const char *dir;
+	char data[96];   /* tmpfs only: mount(2) data, "mode=0755,uid=N,gid=N,size=S" */
 };
 
 struct ns_node_spec {
@@ -167,6 +168,44 @@ int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int
  */
 int ns_spawn_log_pump(int pidfd, int dirfd, const char *name, int log_fd, uint64_t max_bytes,
 		      int *ret_write_fd);
+/* ---- private views and mount points (overlay.c) ---------------------------------------- */
+
+/* Host directories that get a copy-on-write view in a node: the outermost of nested ones. */
+struct ns_overlay_set {
+	char *dirs[16];
+	size_t n;
+};
+void ns_overlay_set_clear(struct ns_overlay_set *s);
+
+/*
+ * Which directories of the host a node with these mounts needs a private view of: every
+ * `private` one, and for a mount point that does not exist (and is not inside another of the
+ * node's tmpfs or views) its deepest existing ancestor, so that the mount point can be made in
+ * the view. Only looks (lstat), so `check` can call it too. Returns 0 and fills *ret (free with
+ * ns_overlay_set_clear), or -errno with *ret_bad the index of the mount and msg why (-EINVAL:
+ * the ancestor is '/', -ENOTDIR, -E2BIG).
+ */
+int ns_overlay_plan(const struct ns_mount *m, size_t n, struct ns_overlay_set *ret,
+		    size_t *ret_bad, char *msg, size_t size);
+
+/* Filesystems a node made for itself (its views and tmpfs): where a mount point may be made. */
+struct ns_private_devs {
+	dev_t dev[64];
+	size_t n;
+};
+int ns_private_devs_add(struct ns_private_devs *devs, dev_t dev);
+
+/*
+ * In the caller's mount namespace (never the host's): mounts over dir a copy-on-write view of
+ * it (overlayfs: lower the directory as it is, upper in a tmpfs mounted under the view, so not
+ * reachable by any path) and records it in devs. Everything written there is gone with the
+ * mount namespace. Mounts below dir are not seen through the view. Returns 0 or -errno, msg why.
+ */
+int ns_overlay_private(const char *dir, struct ns_private_devs *devs, char *msg, size_t size);
+
+/* mkdir -p dir, each missing component only in a filesystem of devs (-EPERM otherwise, with
+ * nothing made): a mount point is never made on the host. */
+int ns_mkdir_private(const char *dir, const struct ns_private_devs *devs, char *msg, size_t size);
 
 /* ---- feature probes (probe.c) ----------------------------------------------------------- */
 

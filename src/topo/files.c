@@ -349,7 +349,9 @@ static int find_mount(const struct topo *t, const struct topo_file *f, size_t *r
 static int render(const struct topo *t, const struct topo_src *src, struct topo_error *err,
 		  struct topo_file *f)
 {
-	struct ctx c = {.t = t, .src = src, .err = err, .f = f};
+	/* A template read from a file: errors point into that file. */
+	struct topo_src from = {.name = f->from, .text = f->text, .len = strlen(f->text)};
+	struct ctx c = {.t = t, .src = f->from ? &from : src, .err = err, .f = f};
 	struct buf b = {0};
 	size_t len = strlen(f->text);
 	int r;

@@ -14,6 +14,7 @@ void topo_free(struct topo *t)
 	if (!t)
 		return;
 	free(t->file);
+	free(t->dir);
 	free(t->lab);
 	for (size_t i = 0; i < t->n_nodes; i++)
 		free(t->nodes[i].ifaces);
@@ -33,15 +34,21 @@ void topo_free(struct topo *t)
 	for (size_t i = 0; i < t->n_mounts; i++) {
 		free(t->mounts[i].src);
 		free(t->mounts[i].dir);
+		free(t->mounts[i].user);
+		free(t->mounts[i].group);
+		free(t->mounts[i].size);
 	}
 	free(t->mounts);
-	for (size_t i = 0; i < t->n_cmds; i++)
+	for (size_t i = 0; i < t->n_cmds; i++) {
 		free(t->cmds[i].command);
+		free(t->cmds[i].ready_arg);
+	}
 	free(t->cmds);
 	for (size_t i = 0; i < t->n_files; i++) {
 		free(t->files[i].path);
 		free(t->files[i].text);
 		free(t->files[i].content);
+		free(t->files[i].from);
 	}
 	free(t->files);
 	free(t);

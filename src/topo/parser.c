@@ -844,6 +844,7 @@ struct endpoint {
 	struct topo_addr addrs[TOPO_MAX_IFADDRS];
 	struct topo_pos addr_pos[TOPO_MAX_IFADDRS];
 	size_t n_addrs;
+	bool none; /* `none`: no address at all */
 };
 
 static int parse_endpoint(struct parser *p, const struct token *tk, struct endpoint *ep)
@@ -897,6 +898,17 @@ static int parse_endpoint_addrs(struct parser *p, struct token *tv, size_t n, si
 		struct token *tk = &tv[*i];
 		struct topo_addr a;
 
+		if (streq(tk->s, "none")) {
+			if (ep->on_switch)
+				return fail(p, tk, "'none' is for a node's end: switch ports have no "
+					    "address");
+			if (ep->n_addrs > 0 || ep->none)
+				return fail(p, tk, "'none' cannot go with addresses on one end");
+			ep->none = true;
+			continue;
+		}
+		if (ep->none && !streq(tk->s, "--") && !strchr(tk->s, '='))
+			return fail(p, tk, "'none' cannot go with addresses on one end");
 		/* A bare address is taken as one too, so that the message can ask for its
 		 * prefix length instead of for a '--'. */
 		if (streq(tk->s, "--") || strchr(tk->s, '=') ||
@@ -1163,6 +1175,7 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 			.n_addrs = ep[e].n_addrs,
 			.n_user_addrs = ep[e].n_addrs,
 			.pos = ep[e].tk->pos,
+			.unaddressed = ep[e].none,
 		};
 		memcpy(f->name, ep[e].ifname, sizeof(f->name));
 		memcpy(f->addrs, ep[e].addrs, sizeof(f->addrs));
@@ -1348,42 +1361,127 @@ static int check_path(struct parser *p, const struct token *tk)
 	return 0;
 }
 
-static int parse_mount(struct parser *p, struct token *tv, size_t n)
+/* A path on the host (a bind source, a `from` file): absolute, or relative to the topology
+ * file's directory, as docker-compose and containerlab take them. */
+static int host_path(struct parser *p, const struct token *tk, const char *s, char **ret)
 {
-	struct topo *t = p->t;
-	struct topo_mount m = {.pos = tv[0].pos};
-	_cleanup_free_ char *src = NULL, *dir = NULL;
-	size_t i;
+	if (s[0] == '\0')
+		return fail(p, tk, "empty path");
+	if (s[0] == '/') {
+		int r = check_path(p, tk);
+		if (r < 0)
+			return r;
+		*ret = strdup(s);
+	} else {
+		if (!p->t->dir)
+			return fail(p, tk, "relative path '%s' needs a topology file (it is taken "
+				    "from the file's directory)", s);
+		if (asprintf(ret, "%s/%s", p->t->dir, s[0] == '.' && s[1] == '/' ? s + 2 : s) < 0)
+			*ret = NULL;
+	}
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* A user or group of owner=, uid=, gid=: a name as useradd(8) accepts it, or a number. */
+static bool owner_name_valid(const char *s, size_t len)
+{
+	if (len == 0 || len > 32 || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!is_name_char(s[i]) && s[i] != '.' && !(s[i] == '$' && i == len - 1))
+			return false;
+	return true;
+}
+
+/* size= as tmpfs takes it: a number with an optional k, m, g suffix, or a percentage of RAM. */
+static bool tmpfs_size_valid(const char *s)
+{
+	size_t d = strspn(s, "0123456789");
+
+	if (d == 0 || d > 15)
+		return false;
+	return s[d] == '\0' || (strchr("kKmMgG%", s[d]) && s[d + 1] == '\0');
+}
+
+static int set_owner_part(struct parser *p, const struct token *tk, const char *s, size_t len,
+			  char **field, struct topo_pos *pos)
+{
+	if (!owner_name_valid(s, len))
+		return fail(p, tk, "invalid user or group '%.*s' in '%s'", (int)len, s, tk->s);
+	if (*field)
+		return fail(p, tk, "the owner is given twice");
+	*field = strndup(s, len);
+	if (!*field)
+		return -ENOMEM;
+	*pos = tk->pos;
+	return 0;
+}
+
+/* mode=OCTAL owner=USER[:GROUP] uid=USER gid=GROUP size=SIZE, after a tmpfs directory. */
+static int parse_tmpfs_option(struct parser *p, const struct token *tk, struct topo_mount *m)
+{
+	const char *s = tk->s, *v = strchr(s, '=');
+	size_t klen = v ? (size_t)(v - s) : 0;
+
+	if (!v)
+		return fail(p, tk, "unexpected '%s': expected mode=, owner=, uid=, gid= or size=", s);
+	v++;
+	if (klen == 4 && strncmp(s, "mode", 4) == 0) {
+		char *end;
+		unsigned long mode;
+
+		errno = 0;
+		mode = strtoul(v, &end, 8);
+		if (errno || *end || end == v || mode > 07777)
+			return fail(p, tk, "invalid mode '%s': expected octal permissions like 0755", v);
+		m->mode = (int)mode;
+	} else if (klen == 5 && strncmp(s, "owner", 5) == 0) {
+		const char *colon = strchr(v, ':');
+		int r = set_owner_part(p, tk, v, colon ? (size_t)(colon - v) : strlen(v), &m->user,
+				       &m->user_pos);
+		if (r < 0 || !colon)
+			return r;
+		return set_owner_part(p, tk, colon + 1, strlen(colon + 1), &m->group, &m->group_pos);
+	} else if (klen == 3 && strncmp(s, "uid", 3) == 0) {
+		return set_owner_part(p, tk, v, strlen(v), &m->user, &m->user_pos);
+	} else if (klen == 3 && strncmp(s, "gid", 3) == 0) {
+		return set_owner_part(p, tk, v, strlen(v), &m->group, &m->group_pos);
+	} else if (klen == 4 && strncmp(s, "size", 4) == 0) {
+		if (!tmpfs_size_valid(v))
+			return fail(p, tk, "invalid size '%s': expected a number of bytes with an "
+				    "optional k, m or g, or a percentage of RAM like 10%%", v);
+		free(m->size);
+		m->size = strdup(v);
+		if (!m->size)
+			return -ENOMEM;
+	} else {
+		return fail(p, tk, "unknown tmpfs option '%.*s' (expected mode=, owner=, uid=, "
+			    "gid= or size=)", (int)klen, s);
+	}
+	return 0;
+}
+
+static void mount_free(struct topo_mount *m)
+{
+	free(m->src);
+	free(m->dir);
+	free(m->user);
+	free(m->group);
+	free(m->size);
+}
+
+static int parse_mount_rest(struct parser *p, struct token *tv, size_t n, struct topo_mount *m)
+{
+	size_t i = 3;
 	int r;
 
-	r = need(p, tv, n, 1, "a node name");
-	if (r < 0)
-		return r;
-	r = lookup_node(p, &tv[1], &m.node);
-	if (r < 0)
-		return r;
-	r = need(p, tv, n, 2, "'tmpfs' or 'bind'");
-	if (r < 0)
-		return r;
-	if (streq(tv[2].s, "tmpfs"))
-		m.kind = TOPO_MOUNT_TMPFS;
-	else if (streq(tv[2].s, "bind"))
-		m.kind = TOPO_MOUNT_BIND;
-	else
-		return fail(p, &tv[2], "unknown mount type '%s' (expected 'tmpfs' or 'bind')",
-			    tv[2].s);
-
-	i = 3;
-	if (m.kind == TOPO_MOUNT_BIND) {
+	if (m->kind == TOPO_MOUNT_BIND) {
 		r = need(p, tv, n, i, "a source path");
 		if (r < 0)
 			return r;
-		r = check_path(p, &tv[i]);
+		r = host_path(p, &tv[i], tv[i].s, &m->src);
 		if (r < 0)
 			return r;
-		src = strdup(tv[i].s);
-		if (!src)
-			return -ENOMEM;
 		i++;
 	}
 	r = need(p, tv, n, i, "a directory");
@@ -1394,18 +1492,53 @@ static int parse_mount(struct parser *p, struct token *tv, size_t n)
 		return r;
 	if (tv[i].s[strspn(tv[i].s, "/")] == '\0')
 		return fail(p, &tv[i], "cannot mount over '/'");
-	dir = strdup(tv[i].s);
-	if (!dir)
+	m->dir = strdup(tv[i].s);
+	if (!m->dir)
 		return -ENOMEM;
-	r = no_more(p, tv, n, i + 1);
-	if (r < 0)
-		return r;
+	m->dir_pos = tv[i].pos;
+	if (m->kind != TOPO_MOUNT_TMPFS)
+		return no_more(p, tv, n, i + 1);
+	for (i++; i < n; i++) {
+		r = parse_tmpfs_option(p, &tv[i], m);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
 
-	r = GROW(p, mounts);
+static int parse_mount(struct parser *p, struct token *tv, size_t n)
+{
+	struct topo *t = p->t;
+	struct topo_mount m = {.pos = tv[0].pos, .mode = -1};
+	int r;
+
+	r = need(p, tv, n, 1, "a node name");
 	if (r < 0)
 		return r;
-	m.src = TAKE_PTR(src);
-	m.dir = TAKE_PTR(dir);
+	r = lookup_node(p, &tv[1], &m.node);
+	if (r < 0)
+		return r;
+	r = need(p, tv, n, 2, "'tmpfs', 'bind' or 'private'");
+	if (r < 0)
+		return r;
+	if (streq(tv[2].s, "tmpfs"))
+		m.kind = TOPO_MOUNT_TMPFS;
+	else if (streq(tv[2].s, "bind"))
+		m.kind = TOPO_MOUNT_BIND;
+	else if (streq(tv[2].s, "private"))
+		m.kind = TOPO_MOUNT_PRIVATE;
+	else
+		return fail(p, &tv[2],
+			    "unknown mount type '%s' (expected 'tmpfs', 'bind' or 'private')",
+			    tv[2].s);
+
+	r = parse_mount_rest(p, tv, n, &m);
+	if (r >= 0)
+		r = GROW(p, mounts);
+	if (r < 0) {
+		mount_free(&m);
+		return r;
+	}
 	t->mounts[t->n_mounts++] = m;
 	return 0;
 }
@@ -1438,10 +1571,127 @@ static char *substitute_node(const char *s, size_t len, const char *node)
 	return out;
 }
 
+/* One word of the raw command text at *pos: up to a blank, or a "..." after KEY=KIND: */
+static int cmd_word(const char *s, size_t len, size_t *pos, size_t *ret_start, size_t *ret_end,
+		    bool *ret_quoted)
+{
+	size_t i = *pos, start = i;
+	const char *colon;
+
+	while (i < len && !is_blank(s[i]) && s[i] != '"')
+		i++;
+	*ret_quoted = false;
+	colon = memchr(s + start, ':', i - start);
+	if (i < len && s[i] == '"' && colon && colon + 1 == s + i) {
+		size_t q = i + 1;
+		while (q < len && s[q] != '"')
+			q++;
+		if (q == len)
+			return -EINVAL;
+		*ret_quoted = true;
+		i = q + 1;
+	}
+	*ret_start = start;
+	*ret_end = i;
+	while (i < len && is_blank(s[i]))
+		i++;
+	*pos = i;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum topo_ready_kind kind;
+} ready_kinds[] = {
+	{"tcp", TOPO_READY_TCP},
+	{"socket", TOPO_READY_SOCKET},
+	{"log", TOPO_READY_LOG},
+	{"cmd", TOPO_READY_CMD},
+};
+
+static int parse_ready(struct parser *p, const struct token *tk, const char *v, size_t vlen,
+		       bool quoted, struct topo_cmd *c)
+{
+	const char *colon = memchr(v, ':', vlen);
+	const char *arg;
+	size_t alen;
+
+	for (size_t k = 0; colon && k < ELEMENTSOF(ready_kinds); k++) {
+		if (strlen(ready_kinds[k].name) != (size_t)(colon - v) ||
+		    strncmp(v, ready_kinds[k].name, (size_t)(colon - v)) != 0)
+			continue;
+		arg = colon + 1 + quoted;
+		alen = vlen - (size_t)(arg - v) - quoted;
+		if (alen == 0)
+			return fail(p, tk, "empty readiness condition after '%s:'", ready_kinds[k].name);
+		if (ready_kinds[k].kind == TOPO_READY_TCP) {
+			uint32_t port;
+			char buf[8];
+			snprintf(buf, sizeof(buf), "%.*s", (int)(alen < 7 ? alen : 7), arg);
+			if (alen > 5 || parse_uint32(buf, 1, 65535, &port) < 0)
+				return fail(p, tk, "invalid TCP port '%.*s'", (int)alen, arg);
+		}
+		if (ready_kinds[k].kind == TOPO_READY_SOCKET && arg[0] != '/')
+			return fail(p, tk, "socket path '%.*s' is not absolute", (int)alen, arg);
+		c->ready = ready_kinds[k].kind;
+		c->ready_pos = tk->pos;
+		free(c->ready_arg);
+		c->ready_arg = substitute_node(arg, alen, p->t->nodes[c->node].name);
+		return c->ready_arg ? 0 : -ENOMEM;
+	}
+	return fail(p, tk, "invalid readiness condition '%.*s': expected tcp:PORT, socket:PATH, "
+		    "log:TEXT or cmd:COMMAND (TEXT and COMMAND may be in \"...\")", (int)vlen, v);
+}
+
+/* start NODE [ready=KIND:ARG] [timeout=DURATION] COMMAND: the options are read from the raw
+ * command text, which is shell text and not tokenized. */
+static int parse_start_options(struct parser *p, struct topo_cmd *c, const char **cmd,
+			       size_t *cmd_len)
+{
+	const char *s = *cmd;
+	size_t len = *cmd_len, pos = 0;
+
+	c->ready_timeout_ns = TOPO_READY_DEFAULT_TIMEOUT_NS;
+	while (pos < len) {
+		size_t a = pos, b;
+		bool quoted;
+		struct token tk = {.pos = p->tok[2].pos};
+
+		tk.pos.col += (unsigned)pos;
+		if (strncmp(s + pos, "ready=", 6) != 0 && strncmp(s + pos, "timeout=", 8) != 0)
+			break;
+		if (cmd_word(s, len, &pos, &a, &b, &quoted) < 0) {
+			tk.len = (unsigned)(len - a);
+			return fail(p, &tk, "unterminated \" in '%.*s'", (int)(len - a), s + a);
+		}
+		tk.len = (unsigned)(b - a);
+		if (s[a] == 'r') {
+			int r = parse_ready(p, &tk, s + a + 6, b - a - 6, quoted, c);
+			if (r < 0)
+				return r;
+		} else {
+			char buf[32];
+			snprintf(buf, sizeof(buf), "%.*s", (int)(b - a - 8 < 31 ? b - a - 8 : 31),
+				 s + a + 8);
+			if (b - a - 8 > 31 || parse_duration_ns(buf, false, &c->ready_timeout_ns) < 0 ||
+			    c->ready_timeout_ns == 0)
+				return fail(p, &tk, "invalid timeout '%s': expected a duration like "
+					    "10s or 500ms", buf);
+		}
+		if (pos == len)
+			return fail_after(p, &tk, "missing command after '%.*s'", (int)tk.len, s + a);
+	}
+	*cmd = s + pos;
+	*cmd_len = len - pos;
+	return 0;
+}
+
 static int parse_cmd(struct parser *p, struct token *tv, size_t n)
 {
 	struct topo *t = p->t;
 	struct topo_cmd c = {.daemon = streq(tv[0].s, "start"), .pos = tv[0].pos};
+	const char *cmd = p->cmd;
+	size_t cmd_len = p->cmd_len;
 	int r;
 
 	r = need(p, tv, n, 1, "a node name");
@@ -1453,23 +1703,35 @@ static int parse_cmd(struct parser *p, struct token *tv, size_t n)
 	if (!p->cmd)
 		return fail_after(p, &tv[1], "missing command after the node name in '%s'",
 				  tv[0].s);
+	if (c.daemon) {
+		r = parse_start_options(p, &c, &cmd, &cmd_len);
+		if (r < 0) {
+			free(c.ready_arg);
+			return r;
+		}
+	}
 
 	r = GROW(p, cmds);
-	if (r < 0)
+	if (r >= 0) {
+		c.command = substitute_node(cmd, cmd_len, t->nodes[c.node].name);
+		r = c.command ? 0 : -ENOMEM;
+	}
+	if (r < 0) {
+		free(c.ready_arg);
 		return r;
-	c.command = substitute_node(p->cmd, p->cmd_len, t->nodes[c.node].name);
-	if (!c.command)
-		return -ENOMEM;
+	}
 	t->cmds[t->n_cmds++] = c;
 	return 0;
 }
 
-/* file NODE PATH [mode=OCTAL] <<TAG: the here-document is already in p->body. */
+/* file NODE PATH [mode=OCTAL] <<TAG | from SRC: the here-document is already in p->body. */
 static int parse_file(struct parser *p, struct token *tv, size_t n)
 {
 	struct topo *t = p->t;
 	struct topo_file f = {.pos = tv[0].pos, .mode = 0644, .mount = TOPO_NONE,
 			      .body_line = p->body_line};
+	_cleanup_free_ char *text = NULL;
+	const struct token *from_tk = NULL;
 	int r;
 
 	r = need(p, tv, n, 1, "a node name");
@@ -1488,32 +1750,81 @@ static int parse_file(struct parser *p, struct token *tv, size_t n)
 		char *end;
 		unsigned long v;
 
-		if (strncmp(tv[i].s, "mode=", 5) != 0)
-			return fail(p, &tv[i], "unexpected '%s': expected mode=OCTAL or <<TAG",
-				    tv[i].s);
+		if (streq(tv[i].s, "from") && !f.from) {
+			_cleanup_free_ char *src = NULL;
+			r = need(p, tv, n, i + 1, "a file to take the text from");
+			if (r >= 0)
+				src = substitute_node(tv[i + 1].s, strlen(tv[i + 1].s),
+						      t->nodes[f.node].name);
+			if (r >= 0 && !src)
+				r = -ENOMEM;
+			if (r >= 0)
+				r = host_path(p, &tv[i + 1], src, &f.from);
+			if (r < 0)
+				return r;
+			from_tk = &tv[++i];
+			continue;
+		}
+		if (strncmp(tv[i].s, "mode=", 5) != 0) {
+			free(f.from);
+			return fail(p, &tv[i], "unexpected '%s': expected mode=OCTAL, from FILE or "
+				    "<<TAG", tv[i].s);
+		}
 		errno = 0;
 		v = strtoul(tv[i].s + 5, &end, 8);
-		if (errno || *end || end == tv[i].s + 5 || v > 07777)
+		if (errno || *end || end == tv[i].s + 5 || v > 07777) {
+			free(f.from);
 			return fail(p, &tv[i], "invalid mode '%s': expected octal permissions like "
 				    "0644", tv[i].s + 5);
+		}
 		f.mode = (unsigned)v;
 	}
-	if (!p->body)
+	if (f.from && p->body) {
+		free(f.from);
+		return fail(p, from_tk, "a file takes its text from a file or a here-document, "
+			    "not both");
+	}
+	if (f.from) {
+		size_t len;
+		r = topo_read_file(f.from, &text, &len);
+		if (r < 0) {
+			r = fail(p, from_tk, "cannot read '%s': %s", f.from, strerror(-r));
+			free(f.from);
+			return r;
+		}
+		/* Lines end in '\n', as those of a here-document do. */
+		if (len > 0 && text[len - 1] != '\n') {
+			char *nt = realloc(text, len + 2);
+			if (!nt) {
+				free(f.from);
+				return -ENOMEM;
+			}
+			text = nt;
+			memcpy(text + len, "\n", 2);
+		}
+		f.body_line = 1;
+	} else if (!p->body)
 		return fail_after(p, &tv[n - 1],
-				  "expected <<TAG and the file's text on the lines that follow");
+				  "expected <<TAG and the file's text on the lines that follow, or "
+				  "from FILE");
 	for (size_t i = 0; i < t->n_files; i++)
-		if (t->files[i].node == f.node && streq(t->files[i].path, tv[2].s))
+		if (t->files[i].node == f.node && streq(t->files[i].path, tv[2].s)) {
+			free(f.from);
 			return fail(p, &tv[2], "file '%s' of node '%s' is already written at line %u",
 				    tv[2].s, t->nodes[f.node].name, t->files[i].pos.line);
+		}
 
 	r = grow((void **)&t->files, t->n_files, &p->cap_files, sizeof(*t->files));
-	if (r < 0)
+	if (r < 0) {
+		free(f.from);
 		return r;
+	}
 	f.path = strdup(tv[2].s);
-	f.text = strndup(p->body, p->body_len);
+	f.text = text ? TAKE_PTR(text) : strndup(p->body, p->body_len);
 	if (!f.path || !f.text) {
 		free(f.path);
 		free(f.text);
+		free(f.from);
 		return -ENOMEM;
 	}
 	t->files[t->n_files++] = f;

@@ -433,6 +433,8 @@ static int check_segment_family(struct topo *t, const struct topo_src *src, stru
 		size_t k;
 		const struct topo_addr *a = plan_first_addr(f, family, &k);
 
+		if (f->unaddressed)
+			continue;
 		if (!a || k >= f->n_user_addrs) {
 			if (missing == TOPO_NONE)
 				missing = seg->ifaces[j];
@@ -607,9 +609,13 @@ static int plan_addrs(struct topo *t, const struct topo_src *src, struct topo_er
 
 	for (size_t s = 0; s < t->n_segments; s++) {
 		struct topo_segment *seg = &t->segments[s];
+		size_t n_addressed = 0;
 		uint64_t unit;
 
-		if (seg->n_ifaces == 0)
+		for (size_t j = 0; j < seg->n_ifaces; j++)
+			n_addressed += !t->ifaces[seg->ifaces[j]].unaddressed;
+		/* Nothing to number: no subnet is taken from the pool. */
+		if (n_addressed == 0)
 			continue;
 
 		if (!user4[s]) {
@@ -631,6 +637,8 @@ static int plan_addrs(struct topo *t, const struct topo_src *src, struct topo_er
 				struct topo_addr a =
 					unit_addr(AF_INET, unit, j + 1, (uint8_t)(32 - bits));
 
+				if (t->ifaces[seg->ifaces[j]].unaddressed)
+					continue;
 				r = append_addr(t, src, err, seg->ifaces[j], &a);
 				if (r < 0)
 					return r;
@@ -645,6 +653,8 @@ static int plan_addrs(struct topo *t, const struct topo_src *src, struct topo_er
 			for (size_t j = 0; j < seg->n_ifaces; j++) {
 				struct topo_addr a = unit_addr(AF_INET6, unit, j + 1, 64);
 
+				if (t->ifaces[seg->ifaces[j]].unaddressed)
+					continue;
 				r = append_addr(t, src, err, seg->ifaces[j], &a);
 				if (r < 0)
 					return r;

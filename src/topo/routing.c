@@ -168,7 +168,9 @@ static void search(struct route_plan *p, size_t src_node, int family)
 			size_t s = t->ifaces[un->ifaces[k]].segment;
 			const struct topo_segment *seg;
 
-			if (s == TOPO_NONE || p->seg_mark[s] == p->epoch)
+			/* An unaddressed end carries no route of ours (its daemon's own, if any). */
+			if (s == TOPO_NONE || p->seg_mark[s] == p->epoch ||
+			    t->ifaces[un->ifaces[k]].unaddressed)
 				continue;
 			seg = &t->segments[s];
 			if (!seg_has(seg, family))
@@ -179,7 +181,7 @@ static void search(struct route_plan *p, size_t src_node, int family)
 			for (size_t j = 0; j < seg->n_ifaces; j++) {
 				size_t vi = seg->ifaces[j], v = t->ifaces[vi].owner;
 
-				if (p->node_mark[v] == p->epoch)
+				if (p->node_mark[v] == p->epoch || t->ifaces[vi].unaddressed)
 					continue;
 				p->node_mark[v] = p->epoch;
 				if (u == src_node) {
@@ -237,7 +239,7 @@ static int default_route(struct route_plan *p, size_t n, int family)
 	const struct topo_segment *seg;
 	struct topo_addr dst = { .family = family };
 
-	if (s == TOPO_NONE)
+	if (s == TOPO_NONE || t->ifaces[i].unaddressed)
 		return 0;
 	seg = &t->segments[s];
 	if (!seg_has(seg, family))
@@ -245,7 +247,7 @@ static int default_route(struct route_plan *p, size_t n, int family)
 	for (size_t j = 0; j < seg->n_ifaces; j++) {
 		size_t v = t->ifaces[seg->ifaces[j]].owner;
 
-		if (v != n && is_router(t, v))
+		if (v != n && is_router(t, v) && !t->ifaces[seg->ifaces[j]].unaddressed)
 			return add_route(p, n, &dst, seg->ifaces[j], i);
 	}
 	return 0;

@@ -43,8 +43,17 @@ static int default_lab_name(const struct topo_src *src, char **ret, struct topo_
 	return 0;
 }
 
+static int topo_parse_text(const char *name, const char *dir, const char *text, size_t len,
+			   struct topo **ret, struct topo_error *err);
+
 int topo_parse_string(const char *name, const char *text, size_t len, struct topo **ret,
 		      struct topo_error *err)
+{
+	return topo_parse_text(name, NULL, text, len, ret, err);
+}
+
+static int topo_parse_text(const char *name, const char *dir, const char *text, size_t len,
+			   struct topo **ret, struct topo_error *err)
 {
 	_cleanup_(topo_freep) struct topo *t = NULL;
 	struct topo_src src = {
@@ -57,6 +66,11 @@ int topo_parse_string(const char *name, const char *text, size_t len, struct top
 	t->file = strdup(src.name);
 	if (!t->file)
 		goto oom;
+	if (dir) {
+		t->dir = strdup(dir);
+		if (!t->dir)
+			goto oom;
+	}
 
 	r = topo_parse_statements(t, &src, err);
 	if (r == -ENOMEM)
@@ -95,59 +109,170 @@ oom:
 	return -ENOMEM;
 }
 
-int topo_parse_file(const char *path, struct topo **ret, struct topo_error *err)
+int topo_read_file(const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
-	struct topo_src src = {.name = path};
 	size_t len = 0, cap = 0;
 	struct stat st;
-	int r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		goto fail;
-	if (fstat(fd, &st) < 0)
-		goto fail;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto fail;
-	}
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return negative_errno();
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
 
 	/* Read to the end rather than trusting st_size: pipes and /proc files report 0. */
 	for (;;) {
 		ssize_t n;
 
-		if (len == cap) {
+		if (len + 1 >= cap) {
 			char *nb;
 
-			if (cap >= TOPO_FILE_MAX) {
-				errno = EFBIG;
-				goto fail;
-			}
+			if (cap >= TOPO_FILE_MAX)
+				return -EFBIG;
 			cap = cap ? cap * 2 : 16384;
 			nb = realloc(buf, cap);
-			if (!nb) {
-				errno = ENOMEM;
-				goto fail;
-			}
+			if (!nb)
+				return -ENOMEM;
 			buf = nb;
 		}
-		n = read(fd, buf + len, cap - len);
+		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			goto fail;
+			return negative_errno();
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
 
-	return topo_parse_string(path, buf, len, ret, err);
-fail:
-	r = negative_errno();
-	topo_fail(err, &src, (struct topo_pos){0, 0}, 0, "cannot read '%s': %s", path,
-		  strerror(-r));
-	return r;
+/* The directory of path, absolute (the working directory's for a bare name). */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	_cleanup_free_ char *cwd = NULL;
+	char *d;
+
+	if (slash == path)
+		return strdup("/");
+	if (slash && path[0] == '/')
+		return strndup(path, (size_t)(slash - path));
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return NULL;
+	if (!slash)
+		return TAKE_PTR(cwd);
+	if (asprintf(&d, "%s/%.*s", cwd, (int)(slash - path), path) < 0)
+		return NULL;
+	return d;
+}
+
+int topo_parse_file(const char *path, struct topo **ret, struct topo_error *err)
+{
+	_cleanup_free_ char *buf = NULL, *dir = NULL;
+	struct topo_src src = {.name = path};
+	size_t len = 0;
+	int r;
+
+	r = topo_read_file(path, &buf, &len);
+	if (r < 0) {
+		topo_fail(err, &src, (struct topo_pos){0, 0}, 0, "cannot read '%s': %s", path,
+			  strerror(-r));
+		return r;
+	}
+	dir = dir_of(path);
+	if (!dir)
+		return -ENOMEM;
+	return topo_parse_text(path, dir, buf, len, ret, err);
+}
+
+/* A here-document tag that is no line of text. */
+static void unique_tag(const char *text, unsigned k, char *buf, size_t size)
+{
+	for (unsigned extra = 0;; extra++) {
+		size_t tl;
+		const char *p;
+		bool clash = false;
+
+		snprintf(buf, size, "NETLAB_FROM_%u_%u", k, extra);
+		tl = strlen(buf);
+		for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+			const char *q = p + strspn(p, " \t");
+			if (strncmp(q, buf, tl) == 0 && strchr("\n \t", q[tl] ? q[tl] : '\n')) {
+				clash = true;
+				break;
+			}
+		}
+		if (!clash)
+			return;
+	}
+}
+
+static bool line_commented_out(const struct topo *t, const char *text, size_t len,
+			       unsigned line)
+{
+	for (size_t i = 0; i < t->n_files; i++) {
+		unsigned l = t->files[i].pos.line;
+		const char *p = text, *end = text + len;
+
+		if (!t->files[i].from || line < l)
+			continue;
+		/* The statement's physical lines: its first, and each after a trailing '\'. */
+		for (unsigned cur = 1; p < end; cur++) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			if (cur == line)
+				return true;
+			if (cur >= l && !(n > 0 && p[n - 1] == '\\'))
+				break;
+			p = nl ? nl + 1 : end;
+		}
+	}
+	return false;
+}
+
+char *topo_self_contained(const struct topo *t, const char *text, size_t len, size_t *ret_len)
+{
+	FILE *out;
+	char *buf = NULL;
+	size_t size = 0;
+	const char *p = text, *end = text + len;
+	unsigned line = 1;
+
+	out = open_memstream(&buf, &size);
+	if (!out)
+		return NULL;
+	for (; p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (line_commented_out(t, text, len, line))
+			fputs("# (inlined below by netlab up) ", out);
+		fwrite(p, 1, n, out);
+		fputc('\n', out);
+		p = nl ? nl + 1 : end;
+	}
+	for (size_t i = 0; i < t->n_files; i++) {
+		const struct topo_file *f = &t->files[i];
+		char tag[48];
+
+		if (!f->from)
+			continue;
+		unique_tag(f->text, (unsigned)i, tag, sizeof(tag));
+		fprintf(out, "\n# from %s\nfile %s %s mode=%04o <<%s\n%s%s\n", f->from,
+			t->nodes[f->node].name, f->path, f->mode, tag, f->text, tag);
+	}
+	if (fclose(out) != 0) {
+		free(buf);
+		return NULL;
+	}
+	*ret_len = size;
+	return buf;
 }

@@ -170,6 +170,8 @@ struct topo_iface {
 	size_t n_user_addrs;                        /* how many of addrs the file gave */
 	struct topo_pos addr_pos[TOPO_MAX_IFADDRS]; /* where each user-given one was written */
 	struct topo_pos pos; /* the endpoint token */
+	bool unaddressed;    /* `none` after the endpoint: no address, written or planned (a daemon
+				in the node configures its own) */
 };
 
 struct topo_link {
@@ -206,7 +208,9 @@ struct topo_sysctl {
 	struct topo_pos pos; /* of KEY=VALUE */
 };
 
-enum topo_mount_kind { TOPO_MOUNT_TMPFS, TOPO_MOUNT_BIND };
+/* private: a copy-on-write view of the host's DIR (overlayfs, upper layer in a tmpfs of the
+ * node's own), discarded with the lab. */
+enum topo_mount_kind { TOPO_MOUNT_TMPFS, TOPO_MOUNT_BIND, TOPO_MOUNT_PRIVATE };
 
 struct topo_mount {
 	size_t node;
@@ -214,17 +218,39 @@ struct topo_mount {
 	char *src; /* bind only: absolute path */
 	char *dir; /* absolute path */
 	struct topo_pos pos;
+	/* tmpfs options (mount(8) names): mode= (-1: 0755), owner=USER[:GROUP] or uid=/gid=
+	 * (names or numbers as written, resolved at `up`; NULL: root), size= (as written,
+	 * validated; NULL: the kernel's default). */
+	int mode;
+	char *user, *group, *size;
+	struct topo_pos dir_pos, user_pos, group_pos;
 };
+
+/* `start NODE ready=KIND:ARG`: what `up` waits for before it goes on (issue 16.5). */
+enum topo_ready_kind {
+	TOPO_READY_NONE,
+	TOPO_READY_TCP,    /* ARG: a port something listens on in the node (IPv4 or IPv6) */
+	TOPO_READY_SOCKET, /* ARG: a path in the node that is a socket */
+	TOPO_READY_LOG,    /* ARG: text that a line of the daemon's log contains */
+	TOPO_READY_CMD,    /* ARG: sh -c text run in the node, which exits 0 */
+};
+#define TOPO_READY_DEFAULT_TIMEOUT_NS (10ull * 1000000000ull)
 
 struct topo_cmd {
 	size_t node;
 	bool daemon;   /* `start` (background, output to log) vs `exec` (waited for, in order) */
 	char *command; /* sh -c text, %NODE% already substituted */
 	struct topo_pos pos;
+	enum topo_ready_kind ready; /* start only */
+	char *ready_arg;            /* %NODE% substituted */
+	uint64_t ready_timeout_ns;  /* timeout=, default TOPO_READY_DEFAULT_TIMEOUT_NS */
+	struct topo_pos ready_pos;
 };
 
 struct topo {
 	char *file;  /* path as given */
+	char *dir;   /* the file's directory, absolute: relative paths in the file are taken from
+			here (NULL for a topology given as text: then they are an error) */
 	char *lab;   /* `lab NAME`, else the file name without .conf */
 	bool has_pool6, has_lo4, has_lo6;
 	struct topo_addr pool4, pool6, loopback4, loopback6;
@@ -285,6 +311,18 @@ void topo_free(struct topo *t);
  * Returns the length it wanted to write, like snprintf. */
 int topo_error_format(const struct topo_error *err, char *buf, size_t size);
 
+/*
+ * The topology's text made self-contained, for the copy a lab keeps: every `file ... from SRC`
+ * statement commented out, and each file it made appended as a here-document (the same template,
+ * so the same rendering), so that re-reading the copy needs nothing of the user's tree. text is
+ * the file t was parsed from. Returns a malloc'd string (NULL on ENOMEM) and its length.
+ */
+char *topo_self_contained(const struct topo *t, const char *text, size_t len, size_t *ret_len);
+
+/* Reads a whole file (as topo_parse_file() does, with its size limit) into a malloc'd,
+ * NUL-terminated buffer. -errno (-EFBIG, -EISDIR, ...). */
+int topo_read_file(const char *path, char **ret, size_t *ret_len);
+
 /* Look-ups by name; TOPO_NONE when there is no such one. */
 size_t topo_find_node(const struct topo *t, const char *name);
 size_t topo_find_switch(const struct topo *t, const char *name);
@@ -331,6 +369,8 @@ struct topo_file {
 	char *text;         /* the template, as written (lines end in '\n') */
 	char *content;      /* rendered */
 	unsigned mode;      /* permission bits; default 0644 */
+	char *from;         /* `from SRC`: the file the template was read from (absolute), or NULL
+			       for a here-document */
 	size_t mount;       /* index into topo.mounts of the directory that holds it */
 	struct topo_pos pos;      /* the statement */
 	unsigned body_line;       /* line of the template's first line */

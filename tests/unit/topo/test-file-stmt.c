@@ -135,7 +135,7 @@ static void test_errors(void **state)
 	expect_error("node a\nmount a tmpfs /etc/x\nfile a /etc/x/f <<EOF\nline\n", 3, 17,
 		     "here-document is not closed: no line 'EOF' after it");
 	expect_error("node a\nmount a tmpfs /etc/x\nfile a /etc/x/f\n", 3, 16,
-		     "expected <<TAG and the file's text on the lines that follow");
+		     "expected <<TAG and the file's text on the lines that follow, or from FILE");
 	expect_error("node a\nfile a etc/f <<EOF\nEOF\n", 2, 8, "path 'etc/f' is not absolute");
 	expect_error("node a\nfile b /etc/f <<EOF\nEOF\n", 2, 6, "unknown node 'b'");
 	expect_error("node a\nmount a tmpfs /etc/x\nfile a /etc/x/f mode=999 <<EOF\nEOF\n", 3, 17,

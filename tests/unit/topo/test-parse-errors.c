@@ -196,7 +196,7 @@ ERROR_TEST(path_relative, "test.conf", "node a\nmount a tmpfs tmp", 2, 15,
 ERROR_TEST(path_dotdot, "test.conf", "node a\nmount a bind /srv/../etc /etc", 2, 14,
 	   "path '/srv/../etc' must not contain '..'")
 ERROR_TEST(mount_type, "test.conf", "node a\nmount a nfs /x", 2, 9,
-	   "unknown mount type 'nfs' (expected 'tmpfs' or 'bind')")
+	   "unknown mount type 'nfs' (expected 'tmpfs', 'bind' or 'private')")
 ERROR_TEST(mount_root, "test.conf", "node a\nmount a tmpfs //", 2, 15, "cannot mount over '/'")
 ERROR_TEST(missing_command, "test.conf", "node a\nexec a   # nothing", 2, 7,
 	   "missing command after the node name in 'exec'")

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lab-image.h"
 #include "lab-internal.h"
 #include "fd-util.h"
 #include "lab.h"
@@ -79,6 +80,8 @@ struct up {
 	struct ns_node_handle *nodes;
 	char env_lab[128];
 	char env_dir[4200];
+	const struct lab_nodefs *fs; /* issue 13: each node's root file system */
+	char rootfs_tmp[4200];
 };
 
 static void up_done(struct up *u)
@@ -225,6 +228,12 @@ static int prepare_specs(struct up *u)
 			u->specs[i].flags |= NS_NODE_IPC;
 		if (no_ipv6)
 			u->specs[i].flags |= NS_NODE_NO_IPV6;
+		if (u->fs->lower[i]) {
+			u->specs[i].rootfs_lower = u->fs->lower[i];
+			u->specs[i].rootfs_tmp = u->rootfs_tmp;
+			if (t->nodes[i].rootfs && streq(t->nodes[i].rootfs, TOPO_ROOTFS_HOST_COW))
+				u->specs[i].flags |= NS_NODE_HOST_COW;
+		}
 	}
 	/* Mounts are in file order; give each node a contiguous slice of them. */
 	size_t k = 0;
@@ -690,6 +699,7 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	struct bridges_job bridges = { .u = &u };
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_free_ char *hosts = NULL;
+	_cleanup_(lab_nodefs_freep) struct lab_nodefs *fs = NULL;
 	bool dir_ours = false;
 	char errmsg[256] = "";
 	uint64_t t0 = now_ns(), t1;
@@ -717,6 +727,11 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	r = lab_check_capacity(t, u.lab);
 	if (r < 0)
 		return r;
+	/* Before anything is made: a missing rootfs or a bad image fails here. */
+	r = lab_nodefs_resolve(t, &fs);
+	if (r < 0)
+		return r;
+	u.fs = fs;
 
 	ns_raise_nofile();
 	r = lab_lock(u.lab, &lock);
@@ -756,6 +771,13 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	r = copy_topology(t->file, u.dir);
 	if (r < 0) {
 		log_error_errno(r, "Cannot keep a copy of '%s' in %s: %m", t->file, u.dir);
+		goto out;
+	}
+	/* The mount point of each node's private tmpfs (its upper layer): mounted in the node's
+	 * own mount namespace, so the host only ever sees this empty directory. */
+	snprintf(u.rootfs_tmp, sizeof(u.rootfs_tmp), "%s/rootfs", u.dir);
+	if (u.fs->any && mkdir(u.rootfs_tmp, 0700) < 0) {
+		r = log_error_errno(negative_errno(), "Cannot make %s: %m", u.rootfs_tmp);
 		goto out;
 	}
 	u.self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);

@@ -27,6 +27,8 @@ enum ns_node_flags {
 	/* The lab has no IPv6 at all: the node turns IPv6 off before its links exist (no
 	 * link-local addresses, DAD, MLD or IPv6 routes per link). */
 	NS_NODE_NO_IPV6 = 1u << 2,
+	/* rootfs_lower is the host's own / (rootfs=host-cow): its other mounts handled too. */
+	NS_NODE_HOST_COW = 1u << 3,
 };
 
 enum ns_mount_kind { NS_MOUNT_TMPFS, NS_MOUNT_BIND };
@@ -43,6 +45,11 @@ struct ns_node_spec {
 	const char *hosts_path; /* bind-mounted read-only over /etc/hosts; NULL = keep the host's */
 	const struct ns_mount *mounts;
 	size_t n_mounts;
+	/* A root of its own (rootfs.c; NULL = the host's tree): overlayfs's lowerdir= value (top
+	 * layer first), and an empty host directory on which the node mounts, in its own mount
+	 * namespace only, the tmpfs of its upper layer. */
+	const char *rootfs_lower;
+	const char *rootfs_tmp;
 };
 
 /* What a node looks like from `up`. */

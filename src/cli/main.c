@@ -29,6 +29,7 @@ static const struct {
 	{ "link", verb_link },
 	{ "node", verb_node },
 	{ "doctor", verb_doctor },
+	{ "image", verb_image },
 };
 
 void cli_list_verbs(FILE *f)
@@ -66,6 +67,8 @@ static void help(FILE *f)
 	      "                                   runtime faults and impairment of a link\n"
 	      "  node [-l LAB] NODE stop|start    freeze a node and take its links down, or resume\n"
 	      "  doctor [--json]                  which kernel features this machine has\n"
+	      "  image import REF [NAME] | ls | rm NAME... | prune\n"
+	      "                                   the store of node images (image=REF)\n"
 	      "\n"
 	      "A lab is chosen by -l, then $NETLAB_LAB, then the only lab that is up.\n"
 	      "Options: -v/--verbose, -q/--quiet, -h/--help, --version.\n"

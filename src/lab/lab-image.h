@@ -60,6 +60,12 @@ struct lab_nodefs {
 	struct lab_image **image;  /* per node: its image, or NULL */
 };
 
+/* At `up`: NETLAB_DIR/NODE/image for each image node (lab_image_defaults_read() reads it). */
+int lab_nodefs_write_defaults(const struct lab_nodefs *fs, const struct topo *t, const char *dir);
+struct lab_up_ctx;
+/* At `up`, after the `start` statements: each image's Entrypoint+Cmd as daemon `main`. */
+int lab_nodefs_start_mains(const struct lab_up_ctx *c, const struct lab_nodefs *fs);
+
 int lab_nodefs_resolve(const struct topo *t, struct lab_nodefs **ret);
 void lab_nodefs_free(struct lab_nodefs *fs);
 static inline void lab_nodefs_freep(struct lab_nodefs **p)

@@ -608,13 +608,13 @@ static int early_sysctls(struct up *u)
 static int run_exec(struct up *u, const struct topo_cmd *c)
 {
 	const struct topo *t = u->t;
-	char env_node[128];
-	const char *env[] = { u->env_lab, u->env_dir, env_node, NULL };
+	struct lab_node_env e;
 	char *argv[] = { (char *)"sh", (char *)"-c", c->command, NULL };
 	int status;
 	pid_t pid;
 
-	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", t->nodes[c->node].name);
+	/* The same environment (and, in an image node, working directory) as `netlab exec`. */
+	lab_node_env_init(&e, u->lab, t->nodes[c->node].name);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -629,8 +629,8 @@ static int run_exec(struct up *u, const struct topo_cmd *c)
 			syscall(SYS_close_range, 3, pidfd - 1, 0);
 		syscall(SYS_close_range, pidfd + 1, ~0U, 0);
 		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		struct ns_run_opts o = { .env_add = env, .stdin_fd = null, .stdout_fd = -1,
-					 .stderr_fd = -1 };
+		struct ns_run_opts o = { .env_add = e.env, .stdin_fd = null, .stdout_fd = -1,
+					 .stderr_fd = -1, .cwd = e.cwd };
 		int r = ns_run(pidfd,
 			       ns_node_setns_flags(u->specs[c->node].flags), argv, &o);
 		_exit(r < 0 ? 125 : r);
@@ -780,6 +780,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		r = log_error_errno(negative_errno(), "Cannot make %s: %m", u.rootfs_tmp);
 		goto out;
 	}
+	r = lab_nodefs_write_defaults(u.fs, t, u.dir);
+	if (r < 0)
+		goto out;
 	u.self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (u.self_netns < 0) {
 		r = log_error_errno(negative_errno(), "Cannot open our own netns: %m");
@@ -884,6 +887,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 			goto out;
 	}
 	r = lab_daemons_start(&ctx);
+	if (r < 0)
+		goto out;
+	r = lab_nodefs_start_mains(&ctx, u.fs);
 	if (r < 0)
 		goto out;
 	PHASE_END(LAB_PHASE_EXEC);

@@ -235,7 +235,10 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	}
 	/* Joining the mount namespace moved us to its root; come back to the same path if it
 	 * exists there, like `ip netns exec` does by keeping it. */
-	if (!have_cwd || chdir(cwd) < 0)
+	if (o && o->cwd) {
+		if (chdir(o->cwd) < 0)
+			(void)chdir("/");
+	} else if (!have_cwd || chdir(cwd) < 0)
 		(void)chdir("/");
 
 	/* From the moment the command runs, a SIGTERM for us is its: held back from here until
@@ -310,6 +313,14 @@ int ns_spawn_daemon(int pidfd, unsigned setns_flags, char *const argv[], int log
 int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
 			const char *const *env_add, pid_t *ret_pid, uint64_t *ret_starttime)
 {
+	return ns_spawn_daemon_at(pidfd, setns_flags, argv, log_fd, env_add, NULL, ret_pid,
+				  ret_starttime);
+}
+
+int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
+		       const char *const *env_add, const char *cwd, pid_t *ret_pid,
+		       uint64_t *ret_starttime)
+{
 	/* report: intermediate -> us, the daemon's pid. hold: us -> intermediate; it exits when
 	 * we close our end. Until then the daemon is its child and cannot be reaped, so the pid
 	 * we read still names the daemon (or its zombie) while we pin it with a pidfd. */
@@ -335,7 +346,8 @@ int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int
 		close(hold[1]);
 		if (setns(pidfd, (int)setns_flags) < 0)
 			_exit(errno);
-		(void)chdir("/");
+		if (!cwd || chdir(cwd) < 0)
+			(void)chdir("/");
 		/* The daemon closes every inherited fd before it execs; `settled` reaches EOF when
 		 * it has, and only then do we report. Until then it still holds copies of the
 		 * caller's fds (a lab's lock, `up`'s control socket), which a busy machine can

@@ -114,6 +114,8 @@ struct ns_run_opts {
 	bool keep_cwd;              /* chdir to our cwd after entering (best effort) */
 	int *exec_errno;            /* if not NULL: set to errno when argv could not be executed,
 				       else 0 */
+	const char *cwd;            /* chdir here after entering ("/" if it fails); wins over
+				       keep_cwd (an image's WorkingDir, issue 13) */
 };
 
 /* Raise RLIMIT_NOFILE to the hard limit (a lab holds a few fds per node); commands started
@@ -138,6 +140,11 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
  */
 int ns_spawn_daemon(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
 		    const char *const *env_add);
+
+/* ns_spawn_daemon_pid, with the daemon's working directory (NULL = "/"). */
+int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
+		       const char *const *env_add, const char *cwd, pid_t *ret_pid,
+		       uint64_t *ret_starttime);
 
 /* ---- /proc helpers (proc.c) ------------------------------------------------------------- */
 

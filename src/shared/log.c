@@ -65,6 +65,9 @@ int log_internal(enum log_level level, int error, const char *fmt, ...)
 		      stderr);
 	else
 		fputs("netlab: ", stderr);
+	/* Again: log_use_color()'s isatty() may have left ENOTTY in errno. */
+	if (error != 0)
+		errno = error < 0 ? -error : error;
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

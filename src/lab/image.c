@@ -544,6 +544,7 @@ struct import {
 	char what[1024];       /* "where: image 'REF'", the start of every message */
 	struct lab_image *img; /* being filled */
 	char **hexes;          /* its layers' names, bottom first */
+	size_t n_hexes;
 	char tmp[4200];        /* a temporary directory to remove at the end, or "" */
 	struct stat src;       /* the source's stamp */
 };
@@ -552,7 +553,7 @@ static void import_done(struct import *imp)
 {
 	if (imp->tmp[0])
 		(void)rm_rf(imp->tmp);
-	for (size_t i = 0; imp->img && i < imp->img->n_layers; i++)
+	for (size_t i = 0; i < imp->n_hexes; i++)
 		free(imp->hexes[i]);
 	free(imp->hexes);
 	lab_image_free(imp->img);
@@ -575,6 +576,7 @@ static int add_layer(struct import *imp, const char *path, const char *want)
 	if (!h || !l)
 		return -ENOMEM;
 	h[imp->img->n_layers] = strdup(hex);
+	imp->n_hexes++;
 	if (asprintf(&l[imp->img->n_layers], "%s/layers/%s", lab_image_dir(), hex) < 0)
 		l[imp->img->n_layers] = NULL;
 	imp->img->n_layers++;
@@ -832,8 +834,10 @@ static void split_tag(const char *s, char *path, size_t size, const char **ret_t
 		      char *tag, size_t tag_size)
 {
 	const char *colon = strrchr(s, ':');
+	size_t n = strnlen(s, size - 1);
 
-	snprintf(path, size, "%s", s);
+	memcpy(path, s, n);
+	path[n] = '\0';
 	*ret_tag = NULL;
 	if (!colon || access(s, F_OK) == 0 || strchr(colon, '/'))
 		return;

@@ -34,6 +34,7 @@ int verb_logs(int argc, char **argv);  /* daemon.c */
 int verb_link(int argc, char **argv);
 int verb_node(int argc, char **argv);
 int verb_doctor(int argc, char **argv);
+int verb_image(int argc, char **argv);
 
 /* The verbs, one per line, without hidden ones (main.c; for `netlab complete verbs`). */
 void cli_list_verbs(FILE *f);

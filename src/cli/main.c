@@ -55,6 +55,8 @@ static const struct verb {
 	  "node [-l LAB] NODE show [--json]",
 	  "freeze a node (links down) or resume; change or show its cpu=, memory=, pids=" },
 	{ "doctor", verb_doctor, "doctor [--json]", "which kernel features this machine has" },
+	{ "image", verb_image, "image import REF [NAME]\nimage ls\nimage rm NAME...\nimage prune",
+	  "the store of node images (image=REF)" },
 };
 
 /* The options before the verb, for the parser below and for --help. */

@@ -190,7 +190,8 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 		  char *ret_name, size_t name_size)
 {
 	char dir[4400], chosen[80], path[96], env_node[128], line[64];
-	const char *env[8];
+	const char *env[8 + LAB_IMAGE_ENV_MAX];
+	struct lab_image_defaults *img = NULL;
 	_cleanup_close_ int dirfd = -EBADF, pidfile = -EBADF, logfd = -EBADF, outfd = -EBADF;
 	pid_t pid = 0;
 	uint64_t st = 0;
@@ -233,6 +234,15 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 		goto fail;
 	}
 
+	/* An image node's Env first (NETLAB_* win), and its WorkingDir (issue 13). */
+	img = malloc(sizeof(*img));
+	if (!img) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	lab_image_defaults_read(l->dir, l->node, img);
+	for (const char *const *e = img->env; *e; e++)
+		env[k++] = *e;
 	for (const char *const *e = l->env; e && *e && k < ELEMENTSOF(env) - 2; e++)
 		env[k++] = *e;
 	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", l->node);
@@ -255,7 +265,10 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 				l->node);
 		goto fail;
 	}
-	r = ns_spawn_daemon_pid(l->node_pidfd, l->setns_flags, argv, outfd, env, &pid, &st);
+	r = ns_spawn_daemon_at(l->node_pidfd, l->setns_flags, argv, outfd, env, img->cwd, &pid,
+			       &st);
+	free(img);
+	img = NULL;
 	/* The daemon has its copy; with ours closed, the pump ends when the daemon does. */
 	outfd = safe_close(outfd);
 	if (r < 0) {
@@ -276,6 +289,7 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 	return 0;
 
 fail:
+	free(img);
 	snprintf(path, sizeof(path), "%s.pid", chosen);
 	(void)unlinkat(dirfd, path, 0);
 	return r;
@@ -314,6 +328,19 @@ int lab_daemons_start(const struct lab_up_ctx *c)
 					       t->file, cmd->pos.line, l.node);
 	}
 	return 0;
+}
+
+int lab_daemon_launch(const struct lab_up_ctx *c, size_t node, const char *name,
+		      char *const argv[])
+{
+	struct launch l = {
+		.dir = c->dir,
+		.node = c->t->nodes[node].name,
+		.node_pidfd = c->nodes[node].pidfd,
+		.setns_flags = ns_node_setns_flags(c->specs[node].flags),
+		.env = c->env,
+	};
+	return launch(&l, name, name, argv, NULL, 0);
 }
 
 /* ---- run time ---------------------------------------------------------------------------- */

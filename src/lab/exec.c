@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lab-internal.h"
 #include "lab.h"
@@ -17,12 +18,18 @@ void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node
 {
 	/* Not NETLAB_LAB: inside a node it would choose this lab for a netlab run there, which
 	 * sees only its own (nested) labs. The lab is the last part of NETLAB_DIR. */
+	size_t k = 0;
+
 	snprintf(e->node, sizeof(e->node), "NETLAB_NODE=%s", node);
 	snprintf(e->dir, sizeof(e->dir), "NETLAB_DIR=%s/%s", lab_run_dir(), lab);
-	e->env[0] = "NETLAB_LAB"; /* a bare name: removed */
-	e->env[1] = e->node;
-	e->env[2] = e->dir;
-	e->env[3] = NULL;
+	lab_image_defaults_read(e->dir + strlen("NETLAB_DIR="), node, &e->img);
+	for (const char *const *i = e->img.env; *i; i++)
+		e->env[k++] = *i;
+	e->cwd = e->img.cwd;
+	e->env[k++] = "NETLAB_LAB"; /* a bare name: removed */
+	e->env[k++] = e->node;
+	e->env[k++] = e->dir;
+	e->env[k] = NULL;
 }
 
 /* Whether `node` names a switch of lab `name` rather than a node: then `exec` runs in the
@@ -95,6 +102,7 @@ int lab_exec_io(const char *name, const char *node, char *const argv[],
 		.stderr_fd = io ? io->stderr_fd : -1,
 		.keep_cwd = true,
 		.exec_errno = exec_errno,
+		.cwd = e.cwd,
 	};
 	r = ns_run(pidfd, ns_node_setns_flags(st->nodes[i].flags), argv, &o);
 	if (r < 0) {

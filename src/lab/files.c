@@ -25,7 +25,8 @@
 /* In the child, inside the node's mount namespace. Returns 0 or -errno. */
 static int write_one(const struct topo *t, const struct topo_file *f)
 {
-	const char *dir = t->mounts[f->mount].dir;
+	/* No mount: a node with a root of its own, whose / is private (issue 13). */
+	const char *dir = f->mount == TOPO_NONE ? "/" : t->mounts[f->mount].dir;
 	size_t dl = strlen(dir);
 	char rest[4096];
 	_cleanup_close_ int fd = -EBADF;

@@ -27,12 +27,31 @@ struct lab_up_ctx {
 	char (*daemon_names)[64];          /* per t->cmds[i]: the name `start` gave it */
 };
 
+/* An image node's process defaults, as `up` recorded them in NETLAB_DIR/NODE/image (nodefs.c):
+ * env "KEY=VALUE" strings (NULL-terminated) and cwd, pointing into buf. Empty for other nodes. */
+#define LAB_IMAGE_ENV_MAX 64
+struct lab_image_defaults {
+	char buf[16384];
+	const char *env[LAB_IMAGE_ENV_MAX + 1];
+	const char *cwd;
+};
+void lab_image_defaults_read(const char *labdir, const char *node, struct lab_image_defaults *d);
+
+/* Starts argv as daemon NAME of node `node` during `up` (daemons.c), with the node's image
+ * defaults. Logs; -errno. */
+int lab_daemon_launch(const struct lab_up_ctx *c, size_t node, const char *name,
+		      char *const argv[]);
+
 /* The environment of a command netlab runs in a node on a user's behalf (exec, wait's cmd and
  * reach): NETLAB_NODE and NETLAB_DIR set, NETLAB_LAB removed. `env` points into the struct:
  * fill it where it is used, do not copy it. */
 struct lab_node_env {
 	char node[128], dir[4200];
-	const char *env[4];
+	const char *env[4 + LAB_IMAGE_ENV_MAX];
+	/* The node's image defaults (issue 13): its Env comes first in env, so that NETLAB_*
+	 * win; cwd is its WorkingDir, or NULL. */
+	struct lab_image_defaults img;
+	const char *cwd;
 };
 void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node);
 

@@ -56,17 +56,13 @@ static void close_except(int a, int b)
 
 int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, int out_fd)
 {
-	char env_node[128];
-	const char *env[4] = { NULL };
+	struct lab_node_env e;
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)command, NULL };
-	size_t k = 0;
 	int status;
 	pid_t pid;
 
-	for (const char *const *e = c->env; e && *e && k < 2; e++)
-		env[k++] = *e;
-	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", c->t->nodes[node].name);
-	env[k] = env_node;
+	/* The same environment (and, in an image node, working directory) as `netlab exec`. */
+	lab_node_env_init(&e, c->lab, c->t->nodes[node].name);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -82,8 +78,8 @@ int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, in
 		/* Commands run in the topology file's directory, so relative paths in them are the
 		 * topology's (as docker-compose and containerlab do). */
 		bool in_dir = c->t->dir && chdir(c->t->dir) == 0;
-		struct ns_run_opts o = { .env_add = env, .stdin_fd = null, .stdout_fd = out_fd,
-					 .stderr_fd = out_fd, .keep_cwd = in_dir };
+		struct ns_run_opts o = { .env_add = e.env, .stdin_fd = null, .stdout_fd = out_fd,
+					 .stderr_fd = out_fd, .keep_cwd = in_dir, .cwd = e.cwd };
 		int r = ns_run(pidfd, ns_node_setns_flags(c->specs[node].flags), argv, &o);
 		_exit(r < 0 ? 125 : r);
 	}

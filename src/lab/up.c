@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "lab-cgroup.h"
+#include "lab-image.h"
 #include "lab-internal.h"
 #include "fd-util.h"
 #include "lab.h"
@@ -81,6 +82,8 @@ struct up {
 	char env_lab[128];
 	char env_dir[4200];
 	int lock; /* the lab's lock, which also records its init */
+	const struct lab_nodefs *fs; /* issue 13: each node's root file system */
+	char rootfs_tmp[4200];
 };
 
 static void up_done(struct up *u)
@@ -232,6 +235,12 @@ static int prepare_specs(struct up *u)
 			u->specs[i].flags |= NS_NODE_NO_IPV6;
 		u->specs[i].has_uptime = t->nodes[i].limits.set[TOPO_LIMIT_UPTIME];
 		u->specs[i].uptime_s = (int64_t)t->nodes[i].limits.value[TOPO_LIMIT_UPTIME];
+		if (u->fs->lower[i]) {
+			u->specs[i].rootfs_lower = u->fs->lower[i];
+			u->specs[i].rootfs_tmp = u->rootfs_tmp;
+			if (t->nodes[i].rootfs && streq(t->nodes[i].rootfs, TOPO_ROOTFS_HOST_COW))
+				u->specs[i].flags |= NS_NODE_HOST_COW;
+		}
 	}
 	/* Mounts are in file order; give each node a contiguous slice of them. */
 	size_t k = 0;
@@ -718,6 +727,7 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_free_ char *hosts = NULL;
 	_cleanup_free_ char (*daemon_names)[64] = calloc(t->n_cmds ? t->n_cmds : 1, 64);
+	_cleanup_(lab_nodefs_freep) struct lab_nodefs *fs = NULL;
 	bool dir_ours = false;
 	char errmsg[256] = "";
 	uint64_t t0 = now_ns(), t1;
@@ -757,6 +767,11 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 			log_error_errno(r, "Cannot bring up lab '%s': %m", u.lab);
 		return r;
 	}
+	/* Before anything is made: a missing rootfs or a bad image fails here. */
+	r = lab_nodefs_resolve(t, &fs);
+	if (r < 0)
+		return r;
+	u.fs = fs;
 
 	ns_raise_nofile();
 	r = lab_lock(u.lab, &lock);
@@ -799,6 +814,16 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		log_error_errno(r, "Cannot keep a copy of '%s' in %s: %m", t->file, u.dir);
 		goto out;
 	}
+	/* The mount point of each node's private tmpfs (its upper layer): mounted in the node's
+	 * own mount namespace, so the host only ever sees this empty directory. */
+	snprintf(u.rootfs_tmp, sizeof(u.rootfs_tmp), "%s/rootfs", u.dir);
+	if (u.fs->any && mkdir(u.rootfs_tmp, 0700) < 0) {
+		r = log_error_errno(negative_errno(), "Cannot make %s: %m", u.rootfs_tmp);
+		goto out;
+	}
+	r = lab_nodefs_write_defaults(u.fs, t, u.dir);
+	if (r < 0)
+		goto out;
 	u.self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (u.self_netns < 0) {
 		r = log_error_errno(negative_errno(), "Cannot open our own netns: %m");
@@ -925,6 +950,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 			goto out;
 	}
 	r = start_daemons(&ctx);
+	if (r < 0)
+		goto out;
+	r = lab_nodefs_start_mains(&ctx, u.fs);
 	if (r < 0)
 		goto out;
 	PHASE_END(LAB_PHASE_EXEC);

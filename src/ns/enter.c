@@ -239,7 +239,10 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	}
 	/* Joining the mount namespace moved us to its root; come back to the same path if it
 	 * exists there, like `ip netns exec` does by keeping it. */
-	if (!have_cwd || chdir(cwd) < 0)
+	if (o && o->cwd) {
+		if (chdir(o->cwd) < 0)
+			(void)chdir("/");
+	} else if (!have_cwd || chdir(cwd) < 0)
 		(void)chdir("/");
 
 	/* From the moment the command runs, a SIGTERM for us is its: held back from here until
@@ -313,6 +316,14 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
 			const char *const *env_add, pid_t *ret_pid, uint64_t *ret_starttime)
 {
+	return ns_spawn_daemon_at(pidfd, setns_flags, argv, log_fd, env_add, NULL, ret_pid,
+				  ret_starttime);
+}
+
+int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
+		       const char *const *env_add, const char *cwd, pid_t *ret_pid,
+		       uint64_t *ret_starttime)
+{
 	/* report: intermediate -> us, the daemon's pid. hold: us -> intermediate; it exits when
 	 * we close our end. Until then the daemon is its child and cannot be reaped, so the pid
 	 * we read still names the daemon (or its zombie) while we pin it with a pidfd. */
@@ -340,12 +351,13 @@ int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int
 		int k = ns_node_extras_join(pidfd, &extras);
 		if (k < 0)
 			_exit(-k);
-		/* Joining a mount namespace moves us to its root: the daemon gets the caller's
-		 * working directory back when the node sees it (`up` runs in the topology's). */
-		char *cwd = getcwd(NULL, 0);
+		/* Joining a mount namespace moves us to its root: the daemon gets cwd (an image's
+		 * WorkingDir) or else the caller's working directory back when the node sees it
+		 * (`up` runs in the topology's). */
+		const char *dir = cwd ? cwd : getcwd(NULL, 0);
 		if (setns(pidfd, (int)setns_flags) < 0)
 			_exit(errno);
-		if (!cwd || chdir(cwd) < 0)
+		if (!dir || chdir(dir) < 0)
 			(void)chdir("/");
 		/* The daemon closes every inherited fd before it execs; `settled` reaches EOF when
 		 * it has, and only then do we report. Until then it still holds copies of the

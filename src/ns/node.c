@@ -119,6 +119,12 @@ static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 	r = node_sysctls(spec, msg, size);
 	if (r < 0)
 		return r;
+	if (spec->rootfs_lower) {
+		r = ns_rootfs_setup(spec, msg, size);
+		if (r < 0)
+			return r;
+		goto hostname;
+	}
 
 	/* The mount namespace was copied from the lab init's, where / is already a recursive
 	 * slave: nothing mounted here propagates to the host. */
@@ -161,6 +167,7 @@ static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 		}
 	}
 
+hostname:
 	if (sethostname(spec->name, strlen(spec->name)) < 0)
 		return fail(msg, size, negative_errno(), "setting hostname '%s'", spec->name);
 	return 0;

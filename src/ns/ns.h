@@ -27,6 +27,8 @@ enum ns_node_flags {
 	/* The lab has no IPv6 at all: the node turns IPv6 off before its links exist (no
 	 * link-local addresses, DAD, MLD or IPv6 routes per link). */
 	NS_NODE_NO_IPV6 = 1u << 2,
+	/* rootfs_lower is the host's own / (rootfs=host-cow): its other mounts handled too. */
+	NS_NODE_HOST_COW = 1u << 3,
 };
 
 enum ns_mount_kind { NS_MOUNT_TMPFS, NS_MOUNT_BIND, NS_MOUNT_PRIVATE };
@@ -46,6 +48,11 @@ struct ns_node_spec {
 	size_t n_mounts;
 	bool has_uptime;   /* issue 14: a time namespace for the node's processes, */
 	int64_t uptime_s;  /* with CLOCK_MONOTONIC and CLOCK_BOOTTIME offset by this */
+	/* A root of its own (rootfs.c; NULL = the host's tree): overlayfs's lowerdir= value (top
+	 * layer first), and an empty host directory on which the node mounts, in its own mount
+	 * namespace only, the tmpfs of its upper layer. */
+	const char *rootfs_lower;
+	const char *rootfs_tmp;
 };
 
 /* What a node looks like from `up`. */
@@ -104,6 +111,8 @@ struct ns_run_opts {
 	bool keep_cwd;              /* chdir to our cwd after entering (best effort) */
 	int *exec_errno;            /* if not NULL: set to errno when argv could not be executed,
 				       else 0 */
+	const char *cwd;            /* chdir here after entering ("/" if it fails); wins over
+				       keep_cwd (an image's WorkingDir, issue 13) */
 };
 
 /* Raise RLIMIT_NOFILE to the hard limit (a lab holds a few fds per node); commands started
@@ -120,6 +129,12 @@ void ns_raise_nofile(void);
  */
 int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_run_opts *o);
 
+
+/* ns_spawn_daemon_pid, with the daemon's working directory (NULL: the caller's, if the node
+ * has it, else "/"). */
+int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
+		       const char *const *env_add, const char *cwd, pid_t *ret_pid,
+		       uint64_t *ret_starttime);
 
 /* ---- /proc helpers (proc.c) ------------------------------------------------------------- */
 

@@ -390,7 +390,12 @@ int topo_files_render(struct topo *t, const struct topo_src *src, struct topo_er
 {
 	for (size_t i = 0; i < t->n_files; i++) {
 		struct topo_file *f = &t->files[i];
+		const struct topo_node *nd = &t->nodes[f->node];
+		/* A node with a root of its own may write anywhere in it: its writes land in its
+		 * private upper layer, never on the host. */
 		int r = find_mount(t, f, &f->mount);
+		if (r < 0 && (nd->rootfs || nd->image))
+			r = 0; /* f->mount stays TOPO_NONE: the path is walked from the node's / */
 		if (r < 0)
 			return topo_fail(err, src, f->pos, 4,
 					 "'%s' is not inside a private directory of node '%s': add "

@@ -16,8 +16,11 @@ void topo_free(struct topo *t)
 	free(t->file);
 	free(t->dir);
 	free(t->lab);
-	for (size_t i = 0; i < t->n_nodes; i++)
+	for (size_t i = 0; i < t->n_nodes; i++) {
 		free(t->nodes[i].ifaces);
+		free(t->nodes[i].rootfs);
+		free(t->nodes[i].image);
+	}
 	free(t->nodes);
 	free(t->switches);
 	free(t->links);

@@ -549,7 +549,8 @@ static int add_switch(struct parser *p, const struct token *tk, const char *name
 }
 
 /* KEY=VALUE of the limits vocabulary (node and defaults statements) into *l. */
-static int parse_limit_opt(struct parser *p, const struct token *tk, struct topo_limits *l)
+static int parse_limit_opt(struct parser *p, const struct token *tk, struct topo_limits *l,
+			   const char *expected)
 {
 	const char *eq = strchr(tk->s, '='), *why;
 	int k = topo_limit_find(tk->s, (size_t)(eq - tk->s));
@@ -557,8 +558,8 @@ static int parse_limit_opt(struct parser *p, const struct token *tk, struct topo
 	int r;
 
 	if (k < 0)
-		return fail(p, tk, "unknown option '%.*s' (expected cpu=, memory=, pids= or uptime=)",
-			    (int)(eq - tk->s), tk->s);
+		return fail(p, tk, "unknown option '%.*s' (expected %s)", (int)(eq - tk->s), tk->s,
+			    expected);
 	if (l->set[k])
 		return fail(p, tk, "%s= is given twice (first at column %u)", topo_limit_keys[k].key,
 			    l->pos[k].col);
@@ -592,7 +593,7 @@ static int parse_defaults(struct parser *p, struct token *tv, size_t n)
 		if (k >= 0 && d->set[k])
 			return fail(p, &tv[i], "default %s= is already given at line %u",
 				    topo_limit_keys[k].key, d->pos[k].line);
-		r = parse_limit_opt(p, &tv[i], d);
+		r = parse_limit_opt(p, &tv[i], d, "cpu=, memory=, pids= or uptime=");
 		if (r < 0)
 			return r;
 	}
@@ -610,19 +611,84 @@ static void apply_defaults(struct topo *t)
 			}
 }
 
-/* node NAME... [router] [pid] [ipc] [KEY=VALUE...] and switch NAME... [stp]: each name expands
- * on its own. */
+/* The options of a `node` statement that take a value (issue 13). */
+struct node_fs {
+	const struct token *rootfs, *image;
+	bool cmd_none;
+};
+
+static bool is_node_option(const char *s)
+{
+	return streq(s, "router") || streq(s, "pid") || streq(s, "ipc") ||
+	       strncmp(s, "rootfs=", 7) == 0 || strncmp(s, "image=", 6) == 0 ||
+	       strncmp(s, "cmd=", 4) == 0;
+}
+
+/* rootfs=DIR|host-cow, image=REF, cmd=none. A DIR goes into overlayfs's option string, whose
+ * separators it must not contain. */
+static int parse_node_fs(struct parser *p, const struct token *tk, struct node_fs *fs)
+{
+	const char *v = strchr(tk->s, '=') + 1;
+
+	if (strncmp(tk->s, "cmd=", 4) == 0) {
+		if (!streq(v, "none"))
+			return fail(p, tk, "unknown cmd= value '%s': expected cmd=none (give the "
+				    "command with a 'start' statement)", v);
+		fs->cmd_none = true;
+		return 0;
+	}
+	if (fs->rootfs || fs->image)
+		return fail(p, tk, "a node has one root file system: '%s' after '%s'", tk->s,
+			    (fs->rootfs ? fs->rootfs : fs->image)->s);
+	if (*v == '\0')
+		return fail(p, tk, "'%s' needs a value", tk->s);
+	if (strncmp(tk->s, "image=", 6) == 0) {
+		fs->image = tk;
+		return 0;
+	}
+	if (!streq(v, TOPO_ROOTFS_HOST_COW)) {
+		if (v[0] != '/')
+			return fail(p, tk, "rootfs directory '%s' is not absolute (or use "
+				    "rootfs=" TOPO_ROOTFS_HOST_COW ")", v);
+		if (v[strcspn(v, ":,\\")])
+			return fail(p, tk, "rootfs directory '%s' contains ':', ',' or '\\', "
+				    "which overlayfs cannot take", v);
+	}
+	fs->rootfs = tk;
+	return 0;
+}
+
+static int node_set_fs(struct parser *p, const struct node_fs *fs)
+{
+	struct topo_node *nd = &p->t->nodes[p->t->n_nodes - 1];
+	const struct token *tk = fs->rootfs ? fs->rootfs : fs->image;
+
+	nd->cmd_none = fs->cmd_none;
+	if (!tk)
+		return 0;
+	nd->fs_pos = tk->pos;
+	if (fs->rootfs && !(nd->rootfs = strdup(fs->rootfs->s + 7)))
+		return -ENOMEM;
+	if (fs->image && !(nd->image = strdup(fs->image->s + 6)))
+		return -ENOMEM;
+	return 0;
+}
+
+/* node NAME... [router] [pid] [ipc] [rootfs=DIR|image=REF] [cmd=none] [KEY=VALUE...] and
+ * switch NAME... [stp]: each name expands on its own. */
 static int parse_decl(struct parser *p, bool is_node)
 {
 	struct token *tv = p->tok;
 	size_t n = p->n_tok, names = 0;
 	unsigned flags = 0;
+	struct node_fs fs = { 0 };
 	int r;
 
 	p->decl_limits = (struct topo_limits){0};
 	for (size_t i = 1; i < n; i++) {
-		if (is_node && strchr(tv[i].s, '=')) {
-			r = parse_limit_opt(p, &tv[i], &p->decl_limits);
+		if (is_node && strchr(tv[i].s, '=') && !is_node_option(tv[i].s)) {
+			r = parse_limit_opt(p, &tv[i], &p->decl_limits,
+					    "cpu=, memory=, pids=, uptime=, rootfs=, image= or cmd=");
 			if (r < 0)
 				return r;
 		} else if (is_node && streq(tv[i].s, "router"))
@@ -631,11 +697,17 @@ static int parse_decl(struct parser *p, bool is_node)
 			flags |= TOPO_NODE_PID;
 		else if (is_node && streq(tv[i].s, "ipc"))
 			flags |= TOPO_NODE_IPC;
-		else if (!is_node && streq(tv[i].s, "stp"))
+		else if (is_node && is_node_option(tv[i].s)) {
+			r = parse_node_fs(p, &tv[i], &fs);
+			if (r < 0)
+				return r;
+		} else if (!is_node && streq(tv[i].s, "stp"))
 			flags = 1;
 		else
 			names++;
 	}
+	if (is_node && fs.cmd_none && !fs.image)
+		return fail(p, &tv[0], "cmd=none is for a node with an image=");
 	if (names == 0)
 		return fail_after(p, &tv[0], "expected a %s name after '%s'",
 				  is_node ? "node" : "switch", tv[0].s);
@@ -646,9 +718,8 @@ static int parse_decl(struct parser *p, bool is_node)
 		for (size_t i = 1; i < n; i++) {
 			uint64_t count = 1;
 
-			if (streq(tv[i].s, is_node ? "router" : "stp") ||
-			    (is_node && (streq(tv[i].s, "pid") || streq(tv[i].s, "ipc") ||
-					 strchr(tv[i].s, '='))))
+			if (is_node ? is_node_option(tv[i].s) || strchr(tv[i].s, '=')
+				    : streq(tv[i].s, "stp"))
 				continue;
 
 			p->n_ranges = 0;
@@ -676,6 +747,8 @@ static int parse_decl(struct parser *p, bool is_node)
 			if (p->n_ranges == 0) {
 				r = is_node ? add_node(p, &tv[i], tv[i].s, flags)
 					    : add_switch(p, &tv[i], tv[i].s, flags != 0);
+				if (r >= 0 && is_node)
+					r = node_set_fs(p, &fs);
 				if (r < 0)
 					return r;
 				continue;
@@ -687,6 +760,8 @@ static int parse_decl(struct parser *p, bool is_node)
 					return -ENOMEM;
 				r = is_node ? add_node(p, &tv[i], name, flags)
 					    : add_switch(p, &tv[i], name, flags != 0);
+				if (r >= 0 && is_node)
+					r = node_set_fs(p, &fs);
 				if (r < 0)
 					return r;
 			}

@@ -141,7 +141,16 @@ struct topo_node {
 	struct topo_addr lo4, lo6; /* /32 and /128 */
 	struct topo_pos pos;
 	struct topo_limits limits; /* issue 14: its own keys, then the file's `defaults` */
+	/* Issue 13, a root file system of its own (netlab.conf(5) "Root file systems"): at most
+	 * one of rootfs and image; both NULL = the host's tree, as before. */
+	char *rootfs;           /* rootfs=DIR (absolute) or TOPO_ROOTFS_HOST_COW */
+	char *image;            /* image=REF, as written */
+	bool cmd_none;          /* cmd=none: the image's Entrypoint/Cmd is not started */
+	struct topo_pos fs_pos; /* the rootfs= or image= option, for messages */
 };
+
+/* rootfs=host-cow: the host's own tree as the read-only lower layer. */
+#define TOPO_ROOTFS_HOST_COW "host-cow"
 
 struct topo_switch {
 	char name[TOPO_IFNAMSIZ]; /* the bridge's name in the lab-root namespace */

@@ -153,7 +153,8 @@ static void test_errors(void **state)
 		     "out of range memory value '10': expected a size from 1M with K, M, G or T "
 		     "(256M, 1G), or max");
 	expect_error("node r1 colour=red", 1, 9,
-		     "unknown option 'colour' (expected cpu=, memory=, pids= or uptime=)");
+		     "unknown option 'colour' (expected cpu=, memory=, pids=, uptime=, rootfs=, "
+		     "image= or cmd=)");
 	expect_error("node r1 pids=5 pids=6", 1, 16, "pids= is given twice (first at column 9)");
 	expect_error(
 		"node r1 uptime=30d", 1, 9,

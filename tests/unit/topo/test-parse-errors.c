@@ -38,6 +38,20 @@ static void expect_error_in(const char *file, const char *text, unsigned line, u
 		expect_error_in(file, text, line, col, message);                                   \
 	}
 
+ERROR_TEST(rootfs_relative, "test.conf", "node a rootfs=srv", 1, 8,
+	   "rootfs directory 'srv' is not absolute (or use rootfs=host-cow)")
+ERROR_TEST(rootfs_overlay_chars, "test.conf", "node a rootfs=/a:b", 1, 8,
+	   "rootfs directory '/a:b' contains ':', ',' or '\\', which overlayfs cannot take")
+ERROR_TEST(rootfs_and_image, "test.conf", "node a rootfs=/a image=x", 1, 18,
+	   "a node has one root file system: 'image=x' after 'rootfs=/a'")
+ERROR_TEST(rootfs_empty, "test.conf", "node a image=", 1, 8, "'image=' needs a value")
+ERROR_TEST(cmd_unknown, "test.conf", "node a image=x cmd=sh", 1, 16,
+	   "unknown cmd= value 'sh': expected cmd=none (give the command with a 'start' statement)")
+ERROR_TEST(cmd_none_without_image, "test.conf", "node a cmd=none", 1, 1,
+	   "cmd=none is for a node with an image=")
+ERROR_TEST(file_outside_mount_plain_node, "test.conf", "node a\nfile a /etc/x <<E\ny\nE\n", 2, 1,
+	   "'/etc/x' is not inside a private directory of node 'a': add e.g. 'mount a tmpfs DIR' "
+	   "for its directory (netlab never writes the host's own files)")
 ERROR_TEST(control_char, "test.conf", "node a\x01", 1, 7, "unexpected control character 0x01")
 ERROR_TEST(lab_from_file_name, "bad.name.conf", "node a\n", 0, 0,
 	   "cannot use the file name 'bad.name' as the lab name: add a 'lab NAME' statement")
@@ -275,6 +289,13 @@ static void test_error_after_continuation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rootfs_relative),
+		cmocka_unit_test(test_rootfs_overlay_chars),
+		cmocka_unit_test(test_rootfs_and_image),
+		cmocka_unit_test(test_rootfs_empty),
+		cmocka_unit_test(test_cmd_unknown),
+		cmocka_unit_test(test_cmd_none_without_image),
+		cmocka_unit_test(test_file_outside_mount_plain_node),
 		cmocka_unit_test(test_control_char),
 		cmocka_unit_test(test_lab_from_file_name),
 		cmocka_unit_test(test_malformed_range),

@@ -221,6 +221,29 @@ static void test_node_flags(void **state)
 	topo_free(t);
 }
 
+/* Issue 13: a root of its own, per node, for every name of a range. */
+static void test_node_rootfs(void **state)
+{
+	struct topo *t = parse("node a\nnode r[1..2] router rootfs=/srv/root\n"
+			       "node h image=oci:/x/y:latest cmd=none\nnode c rootfs=host-cow\n"
+			       "file r1 /etc/bird/bird.conf <<E\nx\nE\n");
+
+	assert_null(t->nodes[0].rootfs);
+	assert_null(t->nodes[0].image);
+	assert_string_equal(t->nodes[1].rootfs, "/srv/root");
+	assert_string_equal(t->nodes[2].rootfs, "/srv/root");
+	assert_int_equal(t->nodes[2].flags, TOPO_NODE_ROUTER);
+	assert_int_equal(t->nodes[2].fs_pos.col, 21);
+	assert_string_equal(t->nodes[3].image, "oci:/x/y:latest");
+	assert_true(t->nodes[3].cmd_none);
+	assert_false(t->nodes[1].cmd_none);
+	assert_string_equal(t->nodes[4].rootfs, TOPO_ROOTFS_HOST_COW);
+	/* A file anywhere in a node with its own root: no mount needed. */
+	assert_int_equal(t->n_files, 1);
+	assert_int_equal(t->files[0].mount, TOPO_NONE);
+	topo_free(t);
+}
+
 static void test_switch(void **state)
 {
 	struct topo *t = parse("switch s1 s2 stp\nswitch a-b_c\n");
@@ -821,6 +844,7 @@ int main(void)
 		cmocka_unit_test(test_pools),
 		cmocka_unit_test(test_loopback_and_routing),
 		cmocka_unit_test(test_node_flags),
+		cmocka_unit_test(test_node_rootfs),
 		cmocka_unit_test(test_switch),
 		cmocka_unit_test(test_name_lists_expand_each),
 		cmocka_unit_test(test_range_padding_and_suffix),

@@ -1,0 +1,128 @@
+#!/bin/bash
+# Nodes with a root file system of their own (issue 13): rootfs=DIR, image=REF (OCI layout,
+# oci-archive, docker-archive, tarball, a name in the store), rootfs=host-cow; the image store;
+# the image's Env, WorkingDir and Entrypoint/Cmd; writes private to each node and gone with the
+# lab, the image and the store unchanged; bad input refused with nothing made; up killed while
+# image nodes are made leaves nothing. Images are built from busybox-static (lib-image.sh).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-hard.sh"
+. "$(dirname "$0")/lib-image.sh"
+require_root
+grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
+	skip_all "no overlayfs in this kernel"
+images_ready || skip_all "busybox-static (/bin/busybox, statically linked) is not installed"
+command -v python3 >/dev/null || skip_all "python3 not installed"
+plan 47
+snapshot before
+
+export NETLAB_IMAGE_DIR=$TMP/store
+L=h13-rootfs-$$
+track_lab "$L"
+# A fingerprint of a tree: every path, type, mode, size and content.
+tree_sum() { (cd "$1" && find . -printf '%p %y %m %s %l\n' | sort && find . -type f -print0 | sort -z | xargs -0 cat) | sha256sum; }
+rootfs_sum=$(tree_sum "$IMG/rootfs")
+probe=/run/netlab-h13-probe-$$   # a path the host does not have
+
+# 1. rootfs=DIR: own files, private writes, missing mount point and file directory made in the
+# node's upper layer, names and links as usual.
+cat >"$TMP/dir.conf" <<CONF
+node a rootfs=$IMG/rootfs
+node b rootfs=$IMG/rootfs pid
+link a -- b
+mount a tmpfs $probe/deep
+file b /etc/extra/b.conf <<END
+node %NODE%
+END
+CONF
+ok "up with rootfs=DIR nodes" "$NETLAB" up -l "$L" "$TMP/dir.conf"
+is "the node sees its own /etc/os-release" "ID=netlab-busybox" "$("$NETLAB" exec -l "$L" a cat /etc/os-release)"
+is "/etc/hostname is the node's" "b" "$("$NETLAB" exec -l "$L" b cat /etc/hostname)"
+ok "rootfs nodes ping each other by name" "$NETLAB" exec -l "$L" a ping -c1 -W2 b
+ok "a write to /etc in one node" "$NETLAB" exec -l "$L" a sh -c 'echo mine > /etc/motd && echo x > /usr-new'
+is "is not seen by the other node" "base" "$("$NETLAB" exec -l "$L" b cat /etc/motd)"
+is "a mount point missing from the root is made in the node" "tmpfs" \
+	"$("$NETLAB" exec -l "$L" a stat -f -c %T $probe/deep)"
+is "a file statement's directory is made in the node" "node b" "$("$NETLAB" exec -l "$L" b cat /etc/extra/b.conf)"
+is "/proc of a pid node is its own" "1" "$("$NETLAB" exec -l "$L" b sh -c 'cat /proc/1/comm | grep -c nl-b')"
+ok "/dev has null, a private devpts and ptmx" "$NETLAB" exec -l "$L" a sh -c 'echo > /dev/null && test -c /dev/pts/ptmx && test -L /dev/ptmx && test -c /dev/urandom'
+ok "/sys shows the node's own interfaces" "$NETLAB" exec -l "$L" a test -e /sys/class/net/eth0
+ok "down" "$NETLAB" down "$L"
+is "the rootfs directory is unchanged" "$rootfs_sum" "$(tree_sum "$IMG/rootfs")"
+ok "the host never saw the mount point" test ! -e "$probe"
+
+# 2. Images: the store, layers shared, whiteouts, metadata.
+ok "image import of an OCI layout" "$NETLAB" image import "oci:$IMG/oci:latest" bb
+ok "image import of a docker-archive" "$NETLAB" image import "docker-archive:$IMG/docker-archive.tar" bbd
+is "image ls lists both" "bb bbd" "$("$NETLAB" image ls | awk 'NR>1{print $1}' | xargs)"
+is "their layers are stored once per blob" "3" "$(ls "$NETLAB_IMAGE_DIR/layers" | wc -l)"
+store_sum=$(tree_sum "$NETLAB_IMAGE_DIR/layers")
+cat >"$TMP/img.conf" <<CONF
+node a image=bb router
+node b image=bb cmd=none router
+node c image=bbd router
+node d image=oci-archive:$IMG/oci-archive.tar router
+node e image=$IMG/rootfs.tar router
+link a -- b
+link b -- c
+link c -- d
+link d -- e
+routing static
+exec a echo "\$GREETING in \$(pwd)" > /tmp/exec.out
+CONF
+ok "up with image nodes of every kind" "$NETLAB" up -l "$L" "$TMP/img.conf"
+ok "image nodes ping across the chain" "$NETLAB" exec -l "$L" a ping -c1 -W2 e
+is "a later layer's whiteout hides a file" "gone" "$("$NETLAB" exec -l "$L" a sh -c 'test -e /etc/os-release || echo gone')"
+is "an opaque directory hides the layers below" "b" "$("$NETLAB" exec -l "$L" c ls /opt)"
+is "the plain tarball has its single layer" "ID=netlab-busybox" "$("$NETLAB" exec -l "$L" e cat /etc/os-release)"
+is "Env and WorkingDir apply to exec" "hello from the image /srv" \
+	"$("$NETLAB" exec -l "$L" a sh -c 'echo "$GREETING $(pwd)"')"
+is "and to the file's exec statements" "hello from the image in /srv" "$("$NETLAB" exec -l "$L" a cat /tmp/exec.out)"
+is "Entrypoint+Cmd run as daemon main" "main hello from the image" "$("$NETLAB" exec -l "$L" a cat /tmp/main.out)"
+ok "netlab logs shows it" sh -c "'$NETLAB' logs -l '$L' a | grep -q 'main (running'"
+is "cmd=none starts nothing" "none" "$("$NETLAB" exec -l "$L" b sh -c 'test -e /tmp/main.out || echo none')"
+ok "a node writes /etc, /usr and /var of its image" "$NETLAB" exec -l "$L" a sh -c 'echo mine > /etc/motd; mkdir -p /usr/x /var/y'
+is "another node of the same image does not see it" "layer2" "$("$NETLAB" exec -l "$L" b cat /etc/motd)"
+rc=0; "$NETLAB" exec -l "$L" a bash -c true 2>"$TMP/noshell.err" || rc=$?
+is "exec of a program the image lacks: 127" "127" "$rc"
+ok "and says so, naming the node" grep -q "'bash'.*node 'a'" "$TMP/noshell.err"
+ok "down" "$NETLAB" down "$L"
+is "the store's layers are unchanged" "$store_sum" "$(tree_sum "$NETLAB_IMAGE_DIR/layers")"
+
+# 3. rootfs=host-cow: the host's files, writes private.
+host_file=$TMP/host-file
+echo host >"$host_file"
+cat >"$TMP/cow.conf" <<CONF
+node a rootfs=host-cow
+node p
+link a -- p
+CONF
+ok "up with a host-cow node" "$NETLAB" up -l "$L" "$TMP/cow.conf"
+is "it sees the host's files" "host" "$("$NETLAB" exec -l "$L" a cat "$host_file")"
+ok "and writes /etc, /var/tmp, /run and over a host file" "$NETLAB" exec -l "$L" a sh -c "echo n > /etc/h13-cow-$$ && echo n > /var/tmp/h13-cow-$$ && echo n > /run/h13-cow-$$ && echo node > $host_file"
+is "none of it reaches the host" "host" "$(cat "$host_file"; ls /etc/h13-cow-$$ /var/tmp/h13-cow-$$ /run/h13-cow-$$ 2>/dev/null)"
+is "a plain node in the same lab shares the host's files" "host" "$("$NETLAB" exec -l "$L" p cat "$host_file")"
+ok "down" "$NETLAB" down "$L"
+
+# 4. Bad input: a clear message, exit status 1 (2 for a file that does not validate), nothing made.
+bad() { # DESC EXPECTED_RC PATTERN CONF
+	printf '%s\n' "$4" >"$TMP/bad.conf"
+	local rc=0
+	"$NETLAB" up -l "$L" "$TMP/bad.conf" >/dev/null 2>"$TMP/bad.err" || rc=$?
+	_n=$((_n + 1))
+	if [ "$rc" = "$2" ] && grep -q -- "$3" "$TMP/bad.err" && [ ! -e "$RUN_DIR/$L" ]; then
+		echo "ok $_n - $1"
+	else
+		echo "not ok $_n - $1 (exit $rc)"; sed 's/^/#   /' "$TMP/bad.err"
+		_failed=$((_failed + 1))
+	fi
+}
+bad "a missing rootfs directory" 1 "node 'a': rootfs directory '$TMP/nope': No such file" "node a rootfs=$TMP/nope"
+bad "a relative rootfs directory" 2 "not absolute" "node a rootfs=nope"
+bad "a corrupt archive" 1 "node 'a': image '$IMG/corrupt.tar': corrupt layer" "node a image=$IMG/corrupt.tar"
+bad "an unknown image name" 1 "node 'a': image 'nosuch': no such image" "node a image=nosuch"
+bad "a manifest for another architecture" 1 "node 'a': image 'oci:$IMG/oci-other': the image is for s390x" "node a image=oci:$IMG/oci-other"
+is "image rm, then prune removes the unused layers" "removed 0 unused layers|removed 1 unused layer" \
+	"$("$NETLAB" image prune)|$("$NETLAB" image rm bbd && "$NETLAB" image prune)"
+
+host_unchanged
+done_testing

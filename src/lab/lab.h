@@ -16,7 +16,8 @@
 
 /* ---- state directory (state.c) ------------------------------------------------------- */
 
-/* $NETLAB_RUN_DIR, else /run/netlab. */
+/* $NETLAB_RUN_DIR, else /run/netlab for root, $XDG_RUNTIME_DIR/netlab (or /run/user/UID/netlab) for
+ * anyone else. */
 const char *lab_run_dir(void);
 
 struct lab_node_state {
@@ -120,6 +121,7 @@ struct lab_up_opts {
 	/* Optional: called as each phase starts (the CLI shows it on a terminal). */
 	void (*progress)(enum lab_phase phase, const struct topo *t, void *userdata);
 	void *progress_data;
+	bool rootless; /* in a user namespace even as root (always without root) */
 };
 
 /* Brings the lab up. On any failure nothing of it remains (processes, namespaces, state dir).
@@ -277,3 +279,22 @@ int lab_link_impair(const char *lab, const char *node, const char *ifname, bool 
 /* netlab node NODE stop|start: SIGSTOP/SIGCONT every process of the node and take its links
  * down / bring them back (restoring addresses and routes). */
 int lab_node_stopstart(const char *lab, const char *node, bool stop);
+
+/* ---- rootless labs (userns.c) --------------------------------------------------------- */
+
+struct ns_idmap;
+/* Whether a new lab goes into a user namespace: asked (--rootless), not root, or
+ * NETLAB_ROOTLESS=1. */
+bool lab_rootless_wanted(bool asked);
+/* The ids a rootless lab of ours maps; *ret_helpers: newuidmap and newgidmap are there. */
+int lab_rootless_idmap(struct ns_idmap *ret, bool *ret_helpers);
+/* Warns, when only one id is mapped and the topology runs commands, what will fail and how
+ * to fix it. */
+void lab_rootless_explain(const struct topo *t, const struct ns_idmap *m, bool helpers);
+/* What a rootless lab cannot do, refused as FILE:LINE:COL (printed): a bind mount of a path the
+ * user cannot read. -EPERM. */
+int lab_rootless_check(const struct topo *t);
+/* Joins the user namespace of a rootless lab (see ns_userns_join). 1 joined, 0 not needed
+ * (a lab of root's, or already in it), -errno logged. */
+int lab_userns_join(int init_pidfd);
+

@@ -665,6 +665,39 @@ static int write_state(struct up *u)
 	return r;
 }
 
+/* The lab init, in a user namespace of its own when rootless; then `up` joins that namespace
+ * (before the bridges' thread: setns(CLONE_NEWUSER) wants one thread) and comes back to a
+ * network namespace of its own there from every node it configures. */
+static int start_lab_init(struct up *u, bool rootless)
+{
+	struct ns_idmap map;
+	bool helpers = false;
+	int r;
+
+	if (rootless)
+		(void)lab_rootless_idmap(&map, &helpers);
+	r = ns_lab_start(u->specs, u->t->n_nodes, rootless ? &map : NULL, &u->ns);
+	if (r == -EPERM && rootless)
+		return log_error_errno(r, "Cannot create the lab's user namespace: %m (is this "
+				       "machine allowing unprivileged user namespaces? see 'netlab "
+				       "doctor')");
+	if (r == -EPERM)
+		return log_error_errno(r, "Cannot create the lab's namespaces: netlab up needs root "
+				       "(CAP_SYS_ADMIN and CAP_NET_ADMIN) or --rootless");
+	if (r < 0)
+		return log_error_errno(r, "Cannot start the lab init: %m");
+	if (!rootless)
+		return 0;
+	lab_rootless_explain(u->t, &map, helpers);
+	r = lab_userns_join(ns_lab_pidfd(u->ns));
+	if (r < 0)
+		return r;
+	safe_close(u->self_netns);
+	u->self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	return u->self_netns < 0 ? log_error_errno(negative_errno(), "Cannot open our netns: %m")
+				 : 0;
+}
+
 static int check_existing(const char *lab)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
@@ -717,6 +750,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	r = lab_check_capacity(t, u.lab);
 	if (r < 0)
 		return r;
+	bool rootless = lab_rootless_wanted(o->rootless);
+	if (rootless && (r = lab_rootless_check(t)) < 0)
+		return r;
 
 	ns_raise_nofile();
 	r = lab_lock(u.lab, &lock);
@@ -768,15 +804,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		goto out;
 	PHASE_END(LAB_PHASE_PREPARE);
 
-	r = ns_lab_start(u.specs, t->n_nodes, &u.ns);
-	if (r < 0) {
-		if (r == -EPERM)
-			log_error("Cannot create the lab's namespaces: netlab up needs root "
-				  "(CAP_SYS_ADMIN and CAP_NET_ADMIN)");
-		else
-			log_error_errno(r, "Cannot start the lab init: %m");
+	r = start_lab_init(&u, rootless);
+	if (r < 0)
 		goto out;
-	}
 	r = in_netns(&u, ns_lab_netns_fd(u.ns));
 	if (r >= 0) {
 		r = nl_open(&root);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "lab.h"
 #include "json.h"
 #include "log.h"
 #include "macro.h"
@@ -191,6 +192,11 @@ int verb_check(int argc, char **argv)
 	r = cli_load_topology(argv[optind], &t);
 	if (r != EXIT_OK)
 		return r;
+	/* What this user could not have in a rootless lab is an error of the file, for them. */
+	if (lab_rootless_wanted(false) && lab_rootless_check(t) < 0) {
+		topo_free(t);
+		return EXIT_USAGE;
+	}
 	if (json)
 		plan_json(t);
 	else

@@ -64,6 +64,10 @@ int verb_up(int argc, char **argv)
 	r = cli_load_topology(argv[optind], &t);
 	if (r != EXIT_OK)
 		return r;
+	if (lab_rootless_wanted(o.rootless) && lab_rootless_check(t) < 0) {
+		topo_free(t);
+		return EXIT_USAGE;
+	}
 	if (!cli_check_root("up")) {
 		topo_free(t);
 		return EXIT_FAIL;

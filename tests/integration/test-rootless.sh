@@ -37,7 +37,7 @@ users_gone() {
 }
 trap 'users_gone; _cleanup' EXIT
 
-plan 42
+plan 47
 snapshot before
 
 # Users with a subordinate range each (useradd gives one per login.defs; make sure).
@@ -108,7 +108,20 @@ ok "link down, then up (lab-root and node sides)" sh -c \
 ok "link set rate (tbf)" sh -c "'$TMP/bin/nl-$U1' link -l '$LAB' a:eth0 set rate=10mbit && '$TMP/bin/nl-$U1' link -l '$LAB' a:eth0 show | grep -q 'rate=10mbit'"
 ok "wait reach" as "$U1" netlab wait -l "$LAB" --timeout 10 a reach b
 
+ok "down --wait" as "$U1" netlab down --wait "$LAB"
+
+# What a user cannot have is refused as FILE:LINE:COL (2), before anything is made.
+mkdir -m 700 "$TMP/private"
+{ cat "$TMP/r.conf"; echo "mount a bind $TMP/private /mnt"; } >"$TMP/bind.conf"
+chmod 644 "$TMP/bind.conf"
+out=$(as "$U1" netlab check "$TMP/bind.conf" 2>&1)
+is "check: a bind mount of a directory the user cannot read is refused (2)" 2 $?
+ok "as FILE:LINE:COL with the reason" sh -c "printf '%s' '$out' | grep -q '^$TMP/bind.conf:12:1: a rootless lab cannot bind-mount'"
+is "up refuses it too (2), nothing made" "2|" \
+	"$(as "$U1" netlab up -l "$LAB" "$TMP/bind.conf" >/dev/null 2>&1; echo $?)|$(ls -A "$TMP/rt-$U1")"
+
 # 2. A second user, same lab name, same time; neither reaches the other's.
+ok "as $U1: up again" as "$U1" netlab up -l "$LAB" "$TMP/r.conf"
 ok "as $U2: the same lab name at the same time" as "$U2" netlab up -l "$LAB" "$TMP/r.conf"
 ok "both run" sh -c "'$TMP/bin/nl-$U1' status '$LAB' >/dev/null && '$TMP/bin/nl-$U2' status '$LAB' >/dev/null"
 D1=$TMP/rt-$U1/netlab

@@ -244,12 +244,15 @@ enum lab_feature_id {
 	LAB_FEAT_HTB,
 	LAB_FEAT_USERNS,
 	LAB_FEAT_CGROUP2,
+	LAB_FEAT_IDMAP, /* newuidmap/newgidmap, setuid (rootless labs) */
+	LAB_FEAT_SUBID, /* a subordinate id range for us (rootless labs) */
+	LAB_FEAT_RUNDIR, /* where our labs' state goes, and whether it can */
 	_LAB_FEAT_MAX,
 };
 struct lab_feature {
 	const char *name; /* "netns", "veth", ... "cgroup2" */
 	bool ok;
-	char detail[160]; /* why not, or where */
+	char detail[320]; /* why not, or where (with the fix) */
 };
 /* Fills every entry of ret. Returns 0, or -errno when the probe could not run at all. */
 int lab_doctor(struct lab_feature ret[_LAB_FEAT_MAX]);
@@ -294,6 +297,11 @@ void lab_rootless_explain(const struct topo *t, const struct ns_idmap *m, bool h
 /* What a rootless lab cannot do, refused as FILE:LINE:COL (printed): a bind mount of a path the
  * user cannot read. -EPERM. */
 int lab_rootless_check(const struct topo *t);
+/* doctor's rootless findings: unprivileged user namespaces (sysctls that forbid them, with the
+ * fix), newuidmap/newgidmap, our subordinate ranges, our run directory. Fills f[LAB_FEAT_USERNS],
+ * f[LAB_FEAT_IDMAP], f[LAB_FEAT_SUBID] and f[LAB_FEAT_RUNDIR]. */
+struct lab_feature;
+void lab_doctor_rootless(struct lab_feature *f);
 /* Joins the user namespace of a rootless lab (see ns_userns_join). 1 joined, 0 not needed
  * (a lab of root's, or already in it), -errno logged. */
 int lab_userns_join(int init_pidfd);

@@ -37,7 +37,7 @@ users_gone() {
 }
 trap 'users_gone; _cleanup' EXIT
 
-plan 47
+plan 49
 snapshot before
 
 # Users with a subordinate range each (useradd gives one per login.defs; make sure).
@@ -87,6 +87,8 @@ chmod 644 "$TMP"/*.conf
 LAB=t-rl-$$
 
 # 1. One user's lab.
+ok "doctor as $U1: user namespaces, newuidmap, a subuid range (exit 0)" sh -c \
+	"'$TMP/bin/nl-$U1' doctor >'$TMP/doc' && grep -q '^userns  *yes' '$TMP/doc' && grep -q '^idmap  *yes' '$TMP/doc' && grep -q '^subid  *yes.*for $U1' '$TMP/doc'"
 ok "as $U1: up (user namespace, subuid range)" as "$U1" netlab up -l "$LAB" "$TMP/r.conf"
 ok "its state is under \$XDG_RUNTIME_DIR/netlab, the user's, 0700" \
 	test "$(stat -c '%U %a' "$TMP/rt-$U1/netlab/$LAB")" = "$U1 700"
@@ -155,6 +157,9 @@ hidden() {
 	unshare -m sh -c 'mount --bind /dev/null "$(command -v newuidmap)" &&
 		mount --bind /dev/null "$(command -v newgidmap)" && exec "$@"' sh "$@"
 }
+hidden "$TMP/bin/nl-$U1" doctor >"$TMP/doc2"
+ok "doctor without newuidmap says what it costs and the fix" \
+	grep -q '^idmap  *NO .*one id only.*apt-get install uidmap' "$TMP/doc2"
 ok "without newuidmap: a lab still comes up" hidden "$TMP/bin/nl-$U1" up -l "$LAB" "$TMP/r.conf"
 is "with one id mapped" "0 $(id -u "$U1") 1" \
 	"$(as "$U1" netlab exec -l "$LAB" a cat /proc/self/uid_map | awk '{print $1, $2, $3}' | paste -sd'|')"

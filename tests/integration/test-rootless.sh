@@ -37,7 +37,7 @@ users_gone() {
 }
 trap 'users_gone; _cleanup' EXIT
 
-plan 49
+plan 50
 snapshot before
 
 # Users with a subordinate range each (useradd gives one per login.defs; make sure).
@@ -141,6 +141,16 @@ ok "and $U1's lab is still whole" ping_mesh_as "$U1" -4
 ok "$U2: down" as "$U2" netlab down "$LAB"
 ok "$U1: down" as "$U1" netlab down "$LAB"
 is "nothing left in either runtime directory" "|" "$(ls -A "$TMP/rt-$U1")|$(ls -A "$TMP/rt-$U2")"
+
+# The C library, rootless: its own test program run as the user (when this build has it).
+API=$(dirname "$NETLAB")/tests/lib/test-api
+# (In place: it finds libnetlab.so next to it. A build tree the user cannot reach: not here.)
+if [ -x "$API" ] && runuser -u "$U1" -- test -x "$API"; then
+	ok "libnetlab's test-api passes as $U1" sh -c \
+		"runuser -u '$U1' -- env XDG_RUNTIME_DIR='$TMP/rt-$U1' PATH=/usr/sbin:/usr/bin:/sbin:/bin CMOCKA_MESSAGE_OUTPUT=TAP '$API' >'$TMP/api.out' 2>&1 && ! grep -q '^not ok' '$TMP/api.out' && grep -q '^ok 11' '$TMP/api.out'"
+else
+	ok "libnetlab (no test-api in this build: its status through the command)" as "$U1" netlab status
+fi
 
 # 3. Real daemons.
 ok "BIRD OSPF lab up" as "$U1" netlab up -l "$LAB" "$TMP/ospf-bird.conf"

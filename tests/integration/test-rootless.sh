@@ -37,7 +37,7 @@ users_gone() {
 }
 trap 'users_gone; _cleanup' EXIT
 
-plan 50
+plan 54
 snapshot before
 
 # Users with a subordinate range each (useradd gives one per login.defs; make sure).
@@ -121,6 +121,34 @@ is "check: a bind mount of a directory the user cannot read is refused (2)" 2 $?
 ok "as FILE:LINE:COL with the reason" sh -c "printf '%s' '$out' | grep -q '^$TMP/bind.conf:12:1: a rootless lab cannot bind-mount'"
 is "up refuses it too (2), nothing made" "2|" \
 	"$(as "$U1" netlab up -l "$LAB" "$TMP/bind.conf" >/dev/null 2>&1; echo $?)|$(ls -A "$TMP/rt-$U1")"
+
+# kill -9 of a rootless up halfway through a 200-node lab (stopped by itself at the end of the
+# links phase, see test_pause_at() in src/lab/up.c) leaves nothing: no process of the user,
+# no namespace; what is left in its directory is stale and `clean` removes it.
+cat >"$TMP/big.conf" <<'CONF'
+node r[1..200] router
+switch s1
+link r[1..199] -- r[2..200]
+link r[1..20] -- s1
+start r2 sleep 1000
+CONF
+chmod 644 "$TMP/big.conf"
+as "$U1" env NETLAB_TEST_PAUSE_AT=links netlab up -l "$LAB" "$TMP/big.conf" >/dev/null 2>&1 &
+upwrap=$!
+upid=""
+for i in $(seq 1 400); do
+	upid=$(pgrep -u "$U1" -x netlab | head -1)
+	[ -n "$upid" ] && [ "$(awk '{print $3}' "/proc/$upid/stat" 2>/dev/null)" = T ] && break
+	sleep 0.05
+done
+ok "a rootless up of 200 nodes stopped after its links phase" test -n "$upid"
+kill -KILL "$upid" 2>/dev/null
+wait $upwrap 2>/dev/null
+gone() { for i in $(seq 1 400); do pgrep -u "$U1" >/dev/null || return 0; sleep 0.05; done; return 1; }
+ok "killed: no process of the user is left (the lab init took the lab with it)" gone
+ok "status calls it stale, clean removes it" sh -c \
+	"'$TMP/bin/nl-$U1' status | grep -q '$LAB.*stale' && '$TMP/bin/nl-$U1' clean | grep -q \"'$LAB'\""
+is "nothing left in the runtime directory" "" "$(ls -A "$TMP/rt-$U1")"
 
 # 2. A second user, same lab name, same time; neither reaches the other's.
 ok "as $U1: up again" as "$U1" netlab up -l "$LAB" "$TMP/r.conf"

@@ -91,7 +91,10 @@ static int capture(const char *lab, const char *owner, const char *ifname, const
 	r = open_owner(lab, owner, ifname, &pidfd);
 	if (r < 0)
 		return EXIT_FAIL;
-	/* Only the network namespace: the output path stays the caller's. */
+	/* Only the network namespace (of a rootless lab: its user namespace first): the output
+	 * path stays the caller's. */
+	if (lab_userns_join(pidfd) < 0)
+		return EXIT_FAIL;
 	if (setns(pidfd, CLONE_NEWNET) < 0) {
 		log_error_errno(negative_errno(), "Cannot enter the network namespace of '%s': %m",
 				owner);

@@ -211,8 +211,10 @@ int verb_check(int argc, char **argv)
 	r = cli_load_topology(argv[optind], &t);
 	if (r != EXIT_OK)
 		return r;
-	/* Mount points and owners are the host's: only root sees all of them as `up` will. */
-	if (geteuid() == 0 && lab_mounts_check(t) < 0) {
+	/* Mount points and owners are the host's: only root sees all of them as `up` will. What
+	 * this user could not have in a rootless lab is an error of the file, for them. */
+	if ((geteuid() == 0 && lab_mounts_check(t) < 0) ||
+	    (lab_rootless_wanted(false) && lab_rootless_check(t) < 0)) {
 		topo_free(t);
 		return EXIT_USAGE;
 	}

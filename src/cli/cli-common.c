@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,12 +28,19 @@ int cli_load_topology(const char *path, struct topo **ret)
 
 bool cli_check_root(const char *verb)
 {
-	/* Namespaces, mounts and netlink in other namespaces need CAP_SYS_ADMIN and
-	 * CAP_NET_ADMIN in the initial user namespace; say so before trying anything. */
-	if (geteuid() == 0)
+	/* Root, or a rootless lab in a user namespace of the user's own (ns/userns.c): either way
+	 * the labs live in a directory of the caller's, which must exist to be chosen. */
+	const char *dir = lab_run_dir();
+	char parent[4096];
+
+	if (geteuid() == 0 || getenv("NETLAB_RUN_DIR"))
 		return true;
-	log_error("'netlab %s' needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN); try: sudo netlab %s ...",
-		  verb, verb);
+	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(dir, '/') - dir), dir);
+	if (access(parent, W_OK | X_OK) == 0)
+		return true;
+	log_error("'netlab %s' without root keeps labs in %s, but %s is not a directory of yours: "
+		  "set XDG_RUNTIME_DIR (or NETLAB_RUN_DIR) to one, or use sudo",
+		  verb, dir, parent);
 	return false;
 }
 

@@ -9,7 +9,7 @@
 #include "log.h"
 #include "macro.h"
 
-#define USAGE "netlab up FILE [-l LAB] [--timing]"
+#define USAGE "netlab up FILE [-l LAB] [--timing] [--rootless]"
 
 /* Progress, on a terminal only, for labs big enough to take a noticeable time. */
 #define PROGRESS_MIN_OBJECTS 100
@@ -27,6 +27,7 @@ int verb_up(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "lab", required_argument, NULL, 'l' },
 		{ "timing", no_argument, NULL, 't' },
+		{ "rootless", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -44,6 +45,9 @@ int verb_up(int argc, char **argv)
 		case 't':
 			timing = true;
 			break;
+		case 'R':
+			o.rootless = true;
+			break;
 		case 'h':
 			printf("usage: %s\n", USAGE);
 			return EXIT_OK;
@@ -60,6 +64,10 @@ int verb_up(int argc, char **argv)
 	r = cli_load_topology(argv[optind], &t);
 	if (r != EXIT_OK)
 		return r;
+	if (lab_rootless_wanted(o.rootless) && lab_rootless_check(t) < 0) {
+		topo_free(t);
+		return EXIT_USAGE;
+	}
 	if (!cli_check_root("up")) {
 		topo_free(t);
 		return EXIT_FAIL;

@@ -305,12 +305,6 @@ static int probe_net(void *data, void *out, size_t size)
 	return 0;
 }
 
-static int probe_nothing(void *data, void *out, size_t size)
-{
-	(void)data, (void)out, (void)size;
-	return 0;
-}
-
 static void feat(struct lab_feature *f, const char *name, int err, const char *msg,
 		 const char *module)
 {
@@ -334,7 +328,9 @@ int lab_doctor(struct lab_feature f[_LAB_FEAT_MAX])
 
 	memset(f, 0, sizeof(*f) * _LAB_FEAT_MAX);
 	memset(&o, 0, sizeof(o));
-	r = ns_probe_run(CLONE_NEWNET, probe_net, NULL, &o, sizeof(o));
+	/* A user's labs live in a user namespace of their own: probe there, as `up` would. */
+	r = ns_probe_run(CLONE_NEWNET | (geteuid() != 0 ? CLONE_NEWUSER : 0), probe_net, NULL, &o,
+			 sizeof(o));
 	feat(&f[LAB_FEAT_NETNS], "netns", r, NULL, NULL);
 	if (r < 0)
 		for (int i = 0; i < _P_MAX; i++)
@@ -345,8 +341,7 @@ int lab_doctor(struct lab_feature f[_LAB_FEAT_MAX])
 	feat(&f[LAB_FEAT_TBF], "tbf", o.err[P_TBF], o.msg[P_TBF], "sch_tbf");
 	feat(&f[LAB_FEAT_HTB], "htb", o.err[P_HTB], o.msg[P_HTB], "sch_htb");
 
-	r = ns_probe_run(CLONE_NEWUSER, probe_nothing, NULL, NULL, 0);
-	feat(&f[LAB_FEAT_USERNS], "userns", r, NULL, NULL);
+	lab_doctor_rootless(f);
 	lab_cgroup_doctor(f);
 
 	f[LAB_FEAT_CGROUP2].name = "cgroup2";

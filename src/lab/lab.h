@@ -16,7 +16,8 @@
 
 /* ---- state directory (state.c) ------------------------------------------------------- */
 
-/* $NETLAB_RUN_DIR, else /run/netlab. */
+/* $NETLAB_RUN_DIR, else /run/netlab for root, $XDG_RUNTIME_DIR/netlab (or /run/user/UID/netlab) for
+ * anyone else. */
 const char *lab_run_dir(void);
 
 struct lab_node_state {
@@ -156,6 +157,7 @@ struct lab_up_opts {
 	/* Optional: called as each phase starts (the CLI shows it on a terminal). */
 	void (*progress)(enum lab_phase phase, const struct topo *t, void *userdata);
 	void *progress_data;
+	bool rootless; /* in a user namespace even as root (always without root) */
 };
 
 /* Brings the lab up. On any failure nothing of it remains (processes, namespaces, state dir).
@@ -289,12 +291,15 @@ enum lab_feature_id {
 	LAB_FEAT_MEMORY,
 	LAB_FEAT_PIDS,
 	LAB_FEAT_TIMENS,
+	LAB_FEAT_IDMAP, /* newuidmap/newgidmap, setuid (rootless labs) */
+	LAB_FEAT_SUBID, /* a subordinate id range for us (rootless labs) */
+	LAB_FEAT_RUNDIR, /* where our labs' state goes, and whether it can */
 	_LAB_FEAT_MAX,
 };
 struct lab_feature {
 	const char *name; /* "netns", "veth", ... "cgroup2" */
 	bool ok;
-	char detail[160]; /* why not, or where */
+	char detail[320]; /* why not, or where (with the fix) */
 };
 /* Fills every entry of ret. Returns 0, or -errno when the probe could not run at all. */
 int lab_doctor(struct lab_feature ret[_LAB_FEAT_MAX]);
@@ -358,3 +363,26 @@ int lab_node_resources_st(const struct lab_state *st, size_t i, struct lab_node_
  * written to the lab's events log. -EINVAL (bad words), -EOPNOTSUPP (no cgroups or controller),
  * -EBUSY (memory below what the node uses and cannot reclaim); logs. */
 int lab_node_set(const char *lab, const char *node, char *const kv[], size_t n);
+/* ---- rootless labs (userns.c) --------------------------------------------------------- */
+
+struct ns_idmap;
+/* Whether a new lab goes into a user namespace: asked (--rootless), not root, or
+ * NETLAB_ROOTLESS=1. */
+bool lab_rootless_wanted(bool asked);
+/* The ids a rootless lab of ours maps; *ret_helpers: newuidmap and newgidmap are there. */
+int lab_rootless_idmap(struct ns_idmap *ret, bool *ret_helpers);
+/* Warns, when only one id is mapped and the topology runs commands, what will fail and how
+ * to fix it. */
+void lab_rootless_explain(const struct topo *t, const struct ns_idmap *m, bool helpers);
+/* What a rootless lab cannot do, refused as FILE:LINE:COL (printed): a bind mount of a path the
+ * user cannot read. -EPERM. */
+int lab_rootless_check(const struct topo *t);
+/* doctor's rootless findings: unprivileged user namespaces (sysctls that forbid them, with the
+ * fix), newuidmap/newgidmap, our subordinate ranges, our run directory. Fills f[LAB_FEAT_USERNS],
+ * f[LAB_FEAT_IDMAP], f[LAB_FEAT_SUBID] and f[LAB_FEAT_RUNDIR]. */
+struct lab_feature;
+void lab_doctor_rootless(struct lab_feature *f);
+/* Joins the user namespace of a rootless lab (see ns_userns_join). 1 joined, 0 not needed
+ * (a lab of root's, or already in it), -errno logged. */
+int lab_userns_join(int init_pidfd);
+

@@ -49,6 +49,10 @@ int rt_open(const char *lab, struct rt *rt)
 	if (r < 0)
 		return r == -ENOENT ? log_error_errno(r, "lab '%s' has no copy of its topology", lab)
 				    : r;
+	/* A rootless lab: into its user namespace first, or setns() below would be refused. */
+	r = lab_userns_join(rt->init_pidfd);
+	if (r < 0)
+		return r;
 	rt->self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (rt->self_netns < 0)
 		return log_error_errno(negative_errno(), "Cannot open our own netns: %m");

@@ -39,8 +39,23 @@
 /* The one place that knows where state lives. */
 const char *lab_run_dir(void)
 {
+	/* Chosen once, before a rootless verb joins a lab's user namespace (where it is uid 0). */
+	static char user_dir[4096];
 	const char *d = getenv("NETLAB_RUN_DIR");
-	return d && d[0] == '/' ? d : "/run/netlab";
+
+	if (d && d[0] == '/')
+		return d;
+	if (!user_dir[0]) {
+		const char *x = getenv("XDG_RUNTIME_DIR");
+		uid_t uid = geteuid();
+		if (uid == 0)
+			snprintf(user_dir, sizeof(user_dir), "/run/netlab");
+		else if (x && x[0] == '/' && strlen(x) < sizeof(user_dir) - 8)
+			snprintf(user_dir, sizeof(user_dir), "%s/netlab", x);
+		else
+			snprintf(user_dir, sizeof(user_dir), "/run/user/%u/netlab", (unsigned)uid);
+	}
+	return user_dir;
 }
 
 static int lab_path(char *buf, size_t size, const char *name, const char *file)

@@ -651,8 +651,8 @@ static int init_ident(struct up *u, struct lab_state *st)
 	return r < 0 ? r : st->init_netns ? 0 : -EIO;
 }
 
-/* The `start` statements, in the topology file's directory (ns_spawn_daemon keeps the caller's
- * working directory), then their readiness. */
+/* The `start` statements, in the topology file's directory (a daemon keeps the caller's working
+ * directory), then their readiness. */
 static int start_daemons(const struct lab_up_ctx *ctx)
 {
 	_cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -694,6 +694,39 @@ static int write_state(struct up *u)
 		r = lab_lock_record(u->lock, &st, true);
 	free(st.nodes);
 	return r;
+}
+
+/* The lab init, in a user namespace of its own when rootless; then `up` joins that namespace
+ * (before the bridges' thread: setns(CLONE_NEWUSER) wants one thread) and comes back to a
+ * network namespace of its own there from every node it configures. */
+static int start_lab_init(struct up *u, bool rootless)
+{
+	struct ns_idmap map;
+	bool helpers = false;
+	int r;
+
+	if (rootless)
+		(void)lab_rootless_idmap(&map, &helpers);
+	r = ns_lab_start(u->specs, u->t->n_nodes, rootless ? &map : NULL, &u->ns);
+	if (r == -EPERM && rootless)
+		return log_error_errno(r, "Cannot create the lab's user namespace: %m (is this "
+				       "machine allowing unprivileged user namespaces? see 'netlab "
+				       "doctor')");
+	if (r == -EPERM)
+		return log_error_errno(r, "Cannot create the lab's namespaces: netlab up needs root "
+				       "(CAP_SYS_ADMIN and CAP_NET_ADMIN) or --rootless");
+	if (r < 0)
+		return log_error_errno(r, "Cannot start the lab init: %m");
+	if (!rootless)
+		return 0;
+	lab_rootless_explain(u->t, &map, helpers);
+	r = lab_userns_join(ns_lab_pidfd(u->ns));
+	if (r < 0)
+		return r;
+	safe_close(u->self_netns);
+	u->self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	return u->self_netns < 0 ? log_error_errno(negative_errno(), "Cannot open our netns: %m")
+				 : 0;
 }
 
 /* Whether a lab of this name runs. What a killed `up` left (uncommitted, its init perhaps
@@ -772,6 +805,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	if (r < 0)
 		return r;
 	u.fs = fs;
+	bool rootless = lab_rootless_wanted(o->rootless);
+	if (rootless && (r = lab_rootless_check(t)) < 0)
+		return r;
 
 	ns_raise_nofile();
 	r = lab_lock(u.lab, &lock);
@@ -837,15 +873,9 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 		goto out;
 	PHASE_END(LAB_PHASE_PREPARE);
 
-	r = ns_lab_start(u.specs, t->n_nodes, &u.ns);
-	if (r < 0) {
-		if (r == -EPERM)
-			log_error("Cannot create the lab's namespaces: netlab up needs root "
-				  "(CAP_SYS_ADMIN and CAP_NET_ADMIN)");
-		else
-			log_error_errno(r, "Cannot start the lab init: %m");
+	r = start_lab_init(&u, rootless);
+	if (r < 0)
 		goto out;
-	}
 	/* Recorded before any node exists: a lab whose `up` dies from here on can always be
 	 * found (and killed) from its lock, whatever happens to its lab init. */
 	{

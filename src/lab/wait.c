@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "lab-internal.h"
+#include "fd-util.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -381,8 +382,18 @@ static struct mnl_socket *open_in_netns(int pidfd, int proto, unsigned groups)
 
 	if (self < 0)
 		return NULL;
-	if (setns(pidfd, CLONE_NEWNET) < 0)
-		return NULL;
+	if (setns(pidfd, CLONE_NEWNET) < 0) {
+		/* A rootless lab we live outside of: a child makes the socket there. */
+		int fd = errno == EPERM ? fd_socket_in_ns(pidfd, AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK,
+							  proto) : -errno;
+		s = fd >= 0 ? mnl_socket_fdopen(fd) : NULL;
+		if (s && mnl_socket_bind(s, groups, MNL_SOCKET_AUTOPID) < 0) {
+			mnl_socket_close(s);
+			s = NULL;
+		} else if (!s && fd >= 0)
+			close(fd);
+		return s;
+	}
 	s = mnl_socket_open2(proto, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (s && mnl_socket_bind(s, groups, MNL_SOCKET_AUTOPID) < 0) {
 		e = errno;

@@ -23,6 +23,8 @@
 #include <linux/netlink.h>
 #include <libmnl/libmnl.h>
 
+#include "fd-util.h"
+
 #include "log.h"
 #include "macro.h"
 #include "nl.h"
@@ -102,19 +104,25 @@ static int set_netlink_opt(struct nl *nl, int opt)
  * On success *ret is owned by the caller (nl_close()). Returns -ENOMEM, or the errno of
  * socket/bind/setsockopt.
  */
-int nl_open(struct nl **ret)
+/* nl_open with a socket already made (sockfd -EBADF: make one here). Takes sockfd. */
+static int nl_open_fd(int sockfd, struct nl **ret)
 {
 	_cleanup_(nl_closep) struct nl *nl = NULL;
 	int fd, r, size;
 	socklen_t len;
 
 	nl = calloc(1, sizeof(*nl));
-	if (!nl)
+	if (!nl) {
+		safe_close(sockfd);
 		return -ENOMEM;
+	}
 
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl->sock)
-		return negative_errno();
+	nl->sock = sockfd >= 0 ? mnl_socket_fdopen(sockfd) : mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->sock) {
+		r = negative_errno();
+		safe_close(sockfd);
+		return r;
+	}
 	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
 		return negative_errno();
 
@@ -146,6 +154,11 @@ int nl_open(struct nl **ret)
 	return 0;
 }
 
+int nl_open(struct nl **ret)
+{
+	return nl_open_fd(-EBADF, ret);
+}
+
 int nl_open_in(int netns_fd, struct nl **ret)
 {
 	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -153,8 +166,13 @@ int nl_open_in(int netns_fd, struct nl **ret)
 
 	if (self < 0)
 		return negative_errno();
-	if (setns(netns_fd, CLONE_NEWNET) < 0)
-		return negative_errno();
+	if (setns(netns_fd, CLONE_NEWNET) < 0) {
+		/* A rootless lab we live outside of: a child makes the socket there. */
+		if (errno != EPERM)
+			return negative_errno();
+		r = fd_socket_in_ns(netns_fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+		return r < 0 ? r : nl_open_fd(r, ret);
+	}
 	r = nl_open(ret);
 	if (setns(self, CLONE_NEWNET) < 0) {
 		log_error_errno(negative_errno(), "Cannot return to our own netns: %m");

@@ -171,6 +171,17 @@ static bool is_exec_error(int e)
 	       e == ELIBBAD;
 }
 
+/* What a failed posix_spawn means for ns_run: e.g. the lab going down (-e), or the exec's own
+ * error as a shell says it: 127 not found, 126 found but not runnable. r: a later error. */
+static int exec_result(int e, const struct ns_run_opts *o, int r)
+{
+	if (!is_exec_error(e))
+		return -e;
+	if (o && o->exec_errno)
+		*o->exec_errno = e;
+	return r < 0 ? r : e == ENOENT ? 127 : 126;
+}
+
 static int spawn(char *const argv[], const struct ns_run_opts *o, pid_t *ret_pid)
 {
 	_cleanup_free_ char **env = NULL;
@@ -208,24 +219,91 @@ static int spawn(char *const argv[], const struct ns_run_opts *o, pid_t *ret_pid
 	return e;
 }
 
-int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_run_opts *o)
+/* In a child about to enter a node: join the node's user namespace first when it is not ours
+ * (a rootless lab; setns() refuses our own with EINVAL). -1 with errno. */
+static int enter_userns(int pidfd)
 {
-	static const int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH };
-	static const int ignored[] = { SIGINT, SIGQUIT };
-	struct sigaction fw = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
-	struct sigaction ign = { .sa_handler = SIG_IGN };
-	struct sigaction old_fw[ELEMENTSOF(forwarded)], old_ign[ELEMENTSOF(ignored)];
-	char cwd[PATH_MAX];
-	bool have_cwd = false;
+	if (setns(pidfd, CLONE_NEWUSER) < 0 && errno != EINVAL)
+		return -1;
+	return 0;
+}
+
+struct run_report {
+	int error;     /* errno of entering (setns) */
+	int spawn_err; /* posix_spawn's error */
+	pid_t pid;     /* the command, in our PID namespace */
+};
+
+/*
+ * ns_run's way in for a rootless lab: our own namespaces outside the lab's user namespace are
+ * out of reach once we join it, so a child joins and spawns, reports the command's pid (for the
+ * signals) and relays its exit status. The caller has blocked the forwarded signals.
+ */
+static int run_in_child(int pidfd, unsigned setns_flags, char *const argv[],
+			const struct ns_run_opts *o, const char *cwd, struct run_report *rep,
+			pid_t *ret_relay)
+{
+	int p[2];
+	pid_t c;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return negative_errno();
+	c = fork();
+	if (c < 0) {
+		int r = negative_errno();
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (c == 0) {
+		struct run_report m = { 0 };
+		int status;
+
+		close(p[0]);
+		struct ns_node_extras extras; /* the node's cgroups and clocks (issue 14) */
+		int k = ns_node_extras_join(pidfd, &extras);
+		if (k < 0)
+			m.error = -k;
+		else if (enter_userns(pidfd) < 0 || setns(pidfd, (int)setns_flags) < 0)
+			m.error = errno;
+		else {
+			if (!cwd || chdir(cwd) < 0)
+				(void)chdir("/");
+			m.spawn_err = spawn(argv, o, &m.pid);
+		}
+		(void)!write(p[1], &m, sizeof(m));
+		if (m.error || m.spawn_err)
+			_exit(0);
+		while (waitpid(m.pid, &status, 0) < 0)
+			if (errno != EINTR)
+				_exit(255);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+	close(p[1]);
+	ssize_t n;
+	while ((n = read(p[0], rep, sizeof(*rep))) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+	if (n != (ssize_t)sizeof(*rep) || rep->error || rep->spawn_err) {
+		while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (n != (ssize_t)sizeof(*rep))
+			rep->error = ECHILD;
+		return 0;
+	}
+	/* We wait for the relay, whose status is the command's; signals go to the command. */
+	*ret_relay = c;
+	return 1;
+}
+
+/* Enters the node in this process, spawns, comes back. 0 with *ret_pid, or the exit code for an
+ * exec error (127/126), or -errno. Forwarded signals are blocked by the caller. */
+static int run_here(int pidfd, unsigned setns_flags, char *const argv[],
+		    const struct ns_run_opts *o, const char *cwd, pid_t *ret_pid)
+{
 	int saved[ELEMENTSOF(ns_kinds)];
 	struct ns_node_extras extras; /* the node's cgroups and clocks (issue 14) */
-	int status, e, r;
-	pid_t pid;
-
-	if (o && o->exec_errno)
-		*o->exec_errno = 0;
-	if (o && o->keep_cwd)
-		have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
+	int e, r;
 
 	r = save_namespaces(setns_flags, saved);
 	if (r < 0)
@@ -239,11 +317,49 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	}
 	/* Joining the mount namespace moved us to its root; come back to the same path if it
 	 * exists there, like `ip netns exec` does by keeping it. */
-	if (o && o->cwd) {
-		if (chdir(o->cwd) < 0)
-			(void)chdir("/");
-	} else if (!have_cwd || chdir(cwd) < 0)
+	if (!cwd || chdir(cwd) < 0)
 		(void)chdir("/");
+
+	e = spawn(argv, o, ret_pid);
+
+	/* The child is inside; we go home. Whatever this process does next — the sanitizers'
+	 * leak check clones a tracer and reads /proc/self — must happen in our own PID and mount
+	 * namespaces, not in the node's, where /proc/self does not even resolve. */
+	r = restore_namespaces(saved);
+	{
+		int k = ns_node_extras_leave(&extras);
+		if (r == 0)
+			r = k;
+	}
+	if (e != 0)
+		return exec_result(e, o, r);
+	if (r < 0) {
+		kill(*ret_pid, SIGKILL);
+		waitpid(*ret_pid, NULL, 0);
+		return r;
+	}
+	return 0;
+}
+
+int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_run_opts *o)
+{
+	static const int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH };
+	static const int ignored[] = { SIGINT, SIGQUIT };
+	struct sigaction fw = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct sigaction old_fw[ELEMENTSOF(forwarded)], old_ign[ELEMENTSOF(ignored)];
+	char cwd[PATH_MAX];
+	bool have_cwd = false;
+	int status, r;
+	pid_t pid = 0, waited = 0;
+
+	if (o && o->exec_errno)
+		*o->exec_errno = 0;
+	if (o && o->keep_cwd)
+		have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
+	/* Where the command starts: the directory asked for (an image's WorkingDir), else ours
+	 * when the node has it (keep_cwd), else the node's "/". */
+	const char *dir = o && o->cwd ? o->cwd : have_cwd ? cwd : NULL;
 
 	/* From the moment the command runs, a SIGTERM for us is its: held back from here until
 	 * the forwarding is in place, or one that came in between (the command already printing,
@@ -257,29 +373,21 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 		sigaddset(&held, ignored[i]);
 	sigprocmask(SIG_BLOCK, &held, &old_mask);
 
-	e = spawn(argv, o, &pid);
-
-	/* The child is inside; we go home. Whatever this process does next — the sanitizers'
-	 * leak check clones a tracer and reads /proc/self — must happen in our own PID and mount
-	 * namespaces, not in the node's, where /proc/self does not even resolve. */
-	r = restore_namespaces(saved);
-	{
-		int k = ns_node_extras_leave(&extras);
-		if (r == 0)
-			r = k;
+	/* A rootless lab's nodes are entered from a child when we cannot come back from them. */
+	r = ns_userns_joined() ? 1 : ns_pidfd_other_userns(pidfd);
+	if (r > 0) {
+		struct run_report rep = { 0 };
+		r = run_in_child(pidfd, setns_flags, argv, o, dir, &rep, &waited);
+		if (r == 0 && rep.error)
+			r = -rep.error;
+		else if (r == 0)
+			r = exec_result(rep.spawn_err, o, 0);
+		pid = rep.pid;
+	} else if (r == 0) {
+		r = run_here(pidfd, setns_flags, argv, o, dir, &pid);
+		waited = pid;
 	}
-	if (e != 0) {
-		sigprocmask(SIG_SETMASK, &old_mask, NULL);
-		if (!is_exec_error(e))
-			return -e; /* e.g. the lab is going down */
-		if (o && o->exec_errno)
-			*o->exec_errno = e;
-		/* As a shell says it: 127 not found, 126 found but not runnable. */
-		return r < 0 ? r : e == ENOENT ? 127 : 126;
-	}
-	if (r < 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+	if (r != 0 && !(r == 1 && waited > 0)) {
 		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		return r;
 	}
@@ -294,7 +402,7 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 		sigaction(ignored[i], &ign, &old_ign[i]);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 
-	while ((r = (int)waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+	while ((r = (int)waitpid(waited, &status, 0)) < 0 && errno == EINTR)
 		;
 	if (r < 0)
 		r = negative_errno();
@@ -355,7 +463,7 @@ int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int 
 		 * WorkingDir) or else the caller's working directory back when the node sees it
 		 * (`up` runs in the topology's). */
 		const char *dir = cwd ? cwd : getcwd(NULL, 0);
-		if (setns(pidfd, (int)setns_flags) < 0)
+		if (enter_userns(pidfd) < 0 || setns(pidfd, (int)setns_flags) < 0)
 			_exit(errno);
 		if (!dir || chdir(dir) < 0)
 			(void)chdir("/");

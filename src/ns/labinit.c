@@ -251,7 +251,8 @@ static _noreturn_ void worker_main(int wctl, const struct ns_node_spec *specs, s
 	}
 }
 
-static _noreturn_ void init_main(int ctl, const struct ns_node_spec *specs, size_t n_specs)
+static _noreturn_ void init_main(int ctl, const struct ns_node_spec *specs, size_t n_specs,
+				 bool userns)
 {
 	int wsv[2] = { -EBADF, -EBADF };
 	char msg[200] = "";
@@ -259,6 +260,13 @@ static _noreturn_ void init_main(int ctl, const struct ns_node_spec *specs, size
 	sigset_t chld;
 	int sfd, r;
 
+	/* In a new user namespace our ids mean nothing until `up` has written the maps. */
+	if (userns) {
+		struct ns_msg go;
+		unsigned n_fds;
+		if (recv_msg(ctl, &go, NULL, &n_fds) < 0 || go.type != NS_MSG_GO)
+			_exit(1);
+	}
 	r = init_setup(msg, sizeof(msg));
 	if (r < 0) {
 		init_report(ctl, NS_MSG_FAILED, 0, r, msg);
@@ -343,7 +351,19 @@ static _noreturn_ void init_main(int ctl, const struct ns_node_spec *specs, size
 
 /* ---- the `up` side ---------------------------------------------------------------------- */
 
-int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_lab **ret)
+/* Rootless: maps the lab init's user namespace while it waits, then lets it go on. */
+static int lab_map_ids(struct ns_lab *lab, struct ns_idmap *map)
+{
+	struct ns_msg go = { .type = NS_MSG_GO };
+	int r = ns_userns_map(lab->pid, map);
+
+	if (r < 0)
+		return r;
+	return ns_send_msg(lab->ctl, &go, NULL, 0);
+}
+
+int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_idmap *map,
+		 struct ns_lab **ret)
 {
 	_cleanup_close_ int pidfd = -EBADF;
 	struct ns_lab *lab;
@@ -356,7 +376,10 @@ int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_lab
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return negative_errno();
 
-	pid = clone3_pidfd(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET, &pidfd);
+	/* One clone: the PID, mount and network namespaces are then owned by the new user
+	 * namespace, which /proc and sysfs mounts inside require. */
+	pid = clone3_pidfd(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | (map ? CLONE_NEWUSER : 0),
+			   &pidfd);
 	if (pid < 0) {
 		r = negative_errno();
 		close(sv[0]);
@@ -365,7 +388,7 @@ int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_lab
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		init_main(sv[1], specs, n_specs);
+		init_main(sv[1], specs, n_specs, map != NULL);
 	}
 	close(sv[1]);
 
@@ -382,6 +405,11 @@ int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_lab
 	lab->pidfd = TAKE_FD(pidfd);
 	lab->netns_fd = -EBADF;
 
+	if (map) {
+		r = lab_map_ids(lab, map);
+		if (r < 0)
+			goto fail;
+	}
 	r = proc_starttime(pid, &lab->starttime);
 	if (r < 0)
 		goto fail;
@@ -410,6 +438,11 @@ int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_lab
 fail:
 	ns_lab_free(lab);
 	return r;
+}
+
+int ns_lab_pidfd(const struct ns_lab *lab)
+{
+	return lab->pidfd;
 }
 
 pid_t ns_lab_pid(const struct ns_lab *lab)

@@ -16,6 +16,7 @@ enum ns_msg_type {
 	NS_MSG_FAILED,      /* init -> up: an order failed; error and text say why */
 	NS_MSG_COMMIT,      /* up -> init */
 	NS_MSG_COMMITTED,   /* init -> up */
+	NS_MSG_GO,          /* up -> init (rootless): the id maps are written, go on */
 };
 
 struct ns_msg {

@@ -65,14 +65,26 @@ struct ns_node_handle {
 
 struct ns_lab;
 
+/* The ids a rootless lab's user namespace maps: root inside is uid/gid outside, and inside ids
+ * 1..n_sub_* are the subordinate range sub_* outside (n_sub_* 0: that single id only). */
+struct ns_idmap {
+	uint32_t uid, gid;
+	uint32_t sub_uid, n_sub_uid;
+	uint32_t sub_gid, n_sub_gid;
+};
+
 /*
  * Starts the lab init. specs must stay valid (and unchanged) until ns_lab_free(): the lab init
- * reads its own copy. Returns 0, or -errno (EPERM without CAP_SYS_ADMIN, ...).
+ * reads its own copy. With map not NULL the lab init is created in a new user namespace first
+ * (rootless), mapped as *map asks; a range newuidmap/newgidmap refused is set to 0 in *map.
+ * Returns 0, or -errno (EPERM without CAP_SYS_ADMIN or user namespaces, ...).
  */
-int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_lab **ret);
+int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_idmap *map,
+		 struct ns_lab **ret);
 
-/* The lab init's pid (caller's PID namespace), start time, and an fd of the lab-root
+/* The lab init's pidfd, pid (caller's PID namespace), start time, and an fd of the lab-root
  * network namespace (owned by the lab; do not close). */
+int ns_lab_pidfd(const struct ns_lab *lab);
 pid_t ns_lab_pid(const struct ns_lab *lab);
 uint64_t ns_lab_starttime(const struct ns_lab *lab);
 int ns_lab_netns_fd(const struct ns_lab *lab);
@@ -221,6 +233,29 @@ int ns_overlay_private(const char *dir, struct ns_private_devs *devs, char *msg,
 /* mkdir -p dir, each missing component only in a filesystem of devs (-EPERM otherwise, with
  * nothing made): a mount point is never made on the host. */
 int ns_mkdir_private(const char *dir, const struct ns_private_devs *devs, char *msg, size_t size);
+/* ---- user namespaces (userns.c) --------------------------------------------------------- */
+
+/* The range of id (or of the user named user, which may be NULL) in /etc/subuid-style path.
+ * -ENOENT when there is none. */
+int ns_subid_range(const char *path, const char *user, uint32_t id, uint32_t *ret_start,
+		   uint32_t *ret_count);
+/* Finds helper (newuidmap...) on $PATH into buf: 1 when setuid root, 0 when not, -ENOENT. */
+int ns_find_helper(const char *name, char *buf, size_t size);
+/* Writes the uid and gid maps of the user namespace of pid (a child that waits for them), with
+ * newuidmap/newgidmap for the ranges, else one id each (setgroups denied first). A range the
+ * helper refused is set to 0 in *map. 0 or -errno. */
+int ns_userns_map(pid_t pid, struct ns_idmap *map);
+/* 1 when the process behind pidfd lives in another user namespace than ours, 0, or -errno. */
+int ns_pidfd_other_userns(int pidfd);
+/*
+ * Joins the user namespace of the process behind pidfd, when it is not ours (a rootless lab),
+ * and makes a network namespace there to come back to after entering others. One way: our own
+ * namespaces outside are out of reach afterwards, and a process can join one lab only. Must be
+ * called single-threaded. 1 joined, 0 nothing to do, -errno.
+ */
+int ns_userns_join(int pidfd);
+/* Whether ns_userns_join() moved this process. */
+bool ns_userns_joined(void);
 
 /* ---- feature probes (probe.c) ----------------------------------------------------------- */
 

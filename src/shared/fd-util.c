@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fd-util.h"
@@ -28,4 +34,76 @@ int copy_fd(int in, int out)
 			off += w;
 		}
 	}
+}
+
+/* The user namespace that owns nsfd (a namespace fd), or nsfd itself (a pidfd, which setns()
+ * takes for any kind). */
+static int join_owner_userns(int nsfd)
+{
+	int u = ioctl(nsfd, NS_GET_USERNS);
+	int r = setns(u >= 0 ? u : nsfd, CLONE_NEWUSER);
+
+	if (u >= 0)
+		close(u);
+	/* Our own user namespace: nothing to join. */
+	return r < 0 && errno != EINVAL ? -1 : 0;
+}
+
+int fd_socket_in_ns(int nsfd, int domain, int type, int protocol)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control = { 0 };
+	int err = 0, sv[2], status, fd = -EBADF;
+	struct iovec iov = { .iov_base = &err, .iov_len = sizeof(err) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return negative_errno();
+	pid = fork();
+	if (pid < 0) {
+		err = negative_errno();
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		if (join_owner_userns(nsfd) < 0 || setns(nsfd, CLONE_NEWNET) < 0 ||
+		    (fd = socket(domain, type | SOCK_CLOEXEC, protocol)) < 0)
+			err = errno;
+		if (fd >= 0) {
+			struct cmsghdr *c;
+			mh.msg_control = control.buf;
+			mh.msg_controllen = sizeof(control.buf);
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		}
+		(void)!sendmsg(sv[1], &mh, MSG_NOSIGNAL);
+		_exit(0);
+	}
+	close(sv[1]);
+	mh.msg_control = control.buf;
+	mh.msg_controllen = sizeof(control.buf);
+	ssize_t n;
+	while ((n = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(err) && err == 0) {
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	}
+	if (n < 0)
+		err = errno;
+	close(sv[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (fd >= 0)
+		return fd;
+	return err ? -err : -EIO;
 }

@@ -4,3 +4,12 @@
 
 /* Copies everything from in to out, retrying on EINTR and short writes. 0 or -errno. */
 int copy_fd(int in, int out);
+
+/*
+ * A socket(domain, type | SOCK_CLOEXEC, protocol) in the network namespace of nsfd (a netns fd
+ * or a pidfd), made by a child that joins the namespace's user namespace first: the way into a
+ * rootless lab for a process that must stay outside it. The socket keeps that namespace; its
+ * messages are checked against the caller's capabilities there (which the lab's owner has).
+ * Returns the fd or -errno.
+ */
+int fd_socket_in_ns(int nsfd, int domain, int type, int protocol);

@@ -1,0 +1,220 @@
+#!/bin/bash
+# Rootless labs (issue 12): two unprivileged test users, made here and removed whatever happens,
+# run labs in user namespaces of their own. A lab comes up, every node pings every other by
+# name (IPv4, IPv6), hostname and /sys/class/net are the node's, a pid node sees its own
+# processes, exit codes pass through, and nothing is left after down (host, runtime directory).
+# Two users run the same lab name at once and neither can enter, stop, clean or read the other's.
+# BIRD's OSPF converges and FRR (which drops to 'frr': needs the subuid range) establishes eBGP.
+# Without newuidmap (hidden in a mount namespace) one id is mapped, a lab still comes up, and a
+# lab whose daemons need another uid says so. Root with --rootless takes the same path.
+. "$(dirname "$0")/lib.sh"
+require_root
+for c in useradd userdel runuser unshare newuidmap newgidmap; do
+	command -v $c >/dev/null || skip_all "$c not installed"
+done
+[ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ] ||
+	skip_all "user namespaces disabled (user.max_user_namespaces = 0)"
+
+# The host's account files, restored byte for byte by the exit trap.
+ACCOUNT_FILES="/etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/subuid /etc/subgid"
+mkdir "$TMP/etc"
+for f in $ACCOUNT_FILES; do
+	[ -e "$f" ] && cp -p "$f" "$TMP/etc/"
+done
+sum_accounts() { for f in $ACCOUNT_FILES; do ls -ld "$f"; cat "$f"; done 2>/dev/null | md5sum; ls -A /run/user 2>/dev/null; }
+ACCOUNTS_BEFORE=$(sum_accounts)
+U1=nlrl1-$$
+U2=nlrl2-$$
+users_gone() {
+	local u
+	for u in $U1 $U2; do
+		pkill -KILL -U "$u" 2>/dev/null
+		id "$u" >/dev/null 2>&1 && userdel "$u" >/dev/null 2>&1
+	done
+	for f in $ACCOUNT_FILES; do
+		[ -e "$TMP/etc/${f##*/}" ] && cp -p "$TMP/etc/${f##*/}" "$f"
+	done
+}
+trap 'users_gone; _cleanup' EXIT
+
+plan 54
+snapshot before
+
+# Users with a subordinate range each (useradd gives one per login.defs; make sure).
+for u in $U1 $U2; do
+	useradd -M -d /nonexistent -s /bin/sh "$u" || skip_all "cannot add a test user"
+	grep -q "^$u:" /etc/subuid || usermod --add-subuids 1000000000-1000065535 "$u"
+	grep -q "^$u:" /etc/subgid || usermod --add-subgids 1000000000-1000065535 "$u"
+	mkdir -m 700 "$TMP/rt-$u"
+	chown "$u:" "$TMP/rt-$u"
+done
+# The binary where the users reach it (a build tree under a private directory may not be).
+chmod 755 "$TMP"
+mkdir -m 755 "$TMP/bin"
+cp "$NETLAB" "$TMP/bin/netlab"
+chmod 755 "$TMP/bin/netlab"
+# as USER CMD...: CMD as USER, with its runtime directory and netlab on PATH.
+as() {
+	local u=$1
+	shift
+	runuser -u "$u" -- env -u NETLAB_RUN_DIR XDG_RUNTIME_DIR="$TMP/rt-$u" \
+		PATH="$TMP/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
+}
+for u in $U1 $U2; do
+	printf '#!/bin/sh\nexec runuser -u %s -- env -u NETLAB_RUN_DIR XDG_RUNTIME_DIR=%s PATH=%s:/usr/sbin:/usr/bin:/sbin:/bin netlab "$@"\n' \
+		"$u" "$TMP/rt-$u" "$TMP/bin" >"$TMP/bin/nl-$u"
+	chmod 755 "$TMP/bin/nl-$u"
+done
+
+# Every node pings every other by name, as USER ($1), family $2.
+ping_mesh_as() { NETLAB="$TMP/bin/nl-$1" ping_mesh "$LAB" "$TMP/r.conf" "$2"; }
+
+cat >"$TMP/r.conf" <<'CONF'
+pool 10.77.0.0/16
+pool fd00:77::/48
+node r router pid
+node a b
+switch sw
+link r -- a
+link r -- sw
+link b -- sw
+routing static
+mount b tmpfs /mnt
+start r sleep 1000
+CONF
+cp "$SRCDIR/topologies/ospf-bird.conf" "$SRCDIR/topologies/bgp-frr.conf" "$TMP/"
+chmod 644 "$TMP"/*.conf
+LAB=t-rl-$$
+
+# 1. One user's lab.
+ok "doctor as $U1: user namespaces, newuidmap, a subuid range (exit 0)" sh -c \
+	"'$TMP/bin/nl-$U1' doctor >'$TMP/doc' && grep -q '^userns  *yes' '$TMP/doc' && grep -q '^idmap  *yes' '$TMP/doc' && grep -q '^subid  *yes.*for $U1' '$TMP/doc'"
+ok "as $U1: up (user namespace, subuid range)" as "$U1" netlab up -l "$LAB" "$TMP/r.conf"
+ok "its state is under \$XDG_RUNTIME_DIR/netlab, the user's, 0700" \
+	test "$(stat -c '%U %a' "$TMP/rt-$U1/netlab/$LAB")" = "$U1 700"
+is "root inside is the user, and a full range behind it" \
+	"0 $(id -u "$U1") 1|1 $(awk -F: -v u="$U1" '$1 == u {print $2, $3}' /etc/subuid)" \
+	"$(as "$U1" netlab exec -l "$LAB" a cat /proc/self/uid_map | awk '{print $1, $2, $3}' | paste -sd'|')"
+ok "every node pings every other by name (IPv4)" ping_mesh_as "$U1" -4
+ok "and IPv6" ping_mesh_as "$U1" -6
+is "hostname is the node's" "b" "$(as "$U1" netlab exec -l "$LAB" b hostname)"
+is "/sys/class/net is the node's" "eth0 lo" "$(as "$U1" netlab exec -l "$LAB" b ls /sys/class/net | xargs)"
+is "a pid node sees its own processes (nl-r is PID 1, its daemon, ps)" "1 nl-r|2 sleep" \
+	"$(as "$U1" netlab exec -l "$LAB" r ps -e -o pid=,comm= | awk '$2 != "ps" {print $1, $2}' | paste -sd'|')"
+is "exit codes pass through" 7 "$(as "$U1" netlab exec -l "$LAB" a sh -c 'exit 7' >/dev/null 2>&1; echo $?)"
+is "a command not found: 127" 127 "$(as "$U1" netlab exec -l "$LAB" a no-such-cmd-$$ >/dev/null 2>&1; echo $?)"
+ok "a tmpfs mount is the node's" as "$U1" netlab exec -l "$LAB" b sh -c 'touch /mnt/x && grep -q " /mnt tmpfs" /proc/self/mounts'
+ok "status shows the lab with addresses" sh -c "'$TMP/bin/nl-$U1' status '$LAB' | grep -q '10.77.0.1/30'"
+ok "link down, then up (lab-root and node sides)" sh -c \
+	"'$TMP/bin/nl-$U1' link -l '$LAB' a:eth0 down && '$TMP/bin/nl-$U1' link -l '$LAB' a:eth0 up"
+ok "link set rate (tbf)" sh -c "'$TMP/bin/nl-$U1' link -l '$LAB' a:eth0 set rate=10mbit && '$TMP/bin/nl-$U1' link -l '$LAB' a:eth0 show | grep -q 'rate=10mbit'"
+ok "wait reach" as "$U1" netlab wait -l "$LAB" --timeout 10 a reach b
+
+ok "down --wait" as "$U1" netlab down --wait "$LAB"
+
+# What a user cannot have is refused as FILE:LINE:COL (2), before anything is made.
+mkdir -m 700 "$TMP/private"
+{ cat "$TMP/r.conf"; echo "mount a bind $TMP/private /mnt"; } >"$TMP/bind.conf"
+chmod 644 "$TMP/bind.conf"
+out=$(as "$U1" netlab check "$TMP/bind.conf" 2>&1)
+is "check: a bind mount of a directory the user cannot read is refused (2)" 2 $?
+ok "as FILE:LINE:COL with the reason" sh -c "printf '%s' '$out' | grep -q '^$TMP/bind.conf:12:1: a rootless lab cannot bind-mount'"
+is "up refuses it too (2), nothing made" "2|" \
+	"$(as "$U1" netlab up -l "$LAB" "$TMP/bind.conf" >/dev/null 2>&1; echo $?)|$(ls -A "$TMP/rt-$U1")"
+
+# kill -9 of a rootless up halfway through a 200-node lab (stopped by itself at the end of the
+# links phase, see test_pause_at() in src/lab/up.c) leaves nothing: no process of the user,
+# no namespace; what is left in its directory is stale and `clean` removes it.
+cat >"$TMP/big.conf" <<'CONF'
+node r[1..200] router
+switch s1
+link r[1..199] -- r[2..200]
+link r[1..20] -- s1
+start r2 sleep 1000
+CONF
+chmod 644 "$TMP/big.conf"
+as "$U1" env NETLAB_TEST_PAUSE_AT=links netlab up -l "$LAB" "$TMP/big.conf" >/dev/null 2>&1 &
+upwrap=$!
+upid=""
+for i in $(seq 1 400); do
+	upid=$(pgrep -u "$U1" -x netlab | head -1)
+	[ -n "$upid" ] && [ "$(awk '{print $3}' "/proc/$upid/stat" 2>/dev/null)" = T ] && break
+	sleep 0.05
+done
+ok "a rootless up of 200 nodes stopped after its links phase" test -n "$upid"
+kill -KILL "$upid" 2>/dev/null
+wait $upwrap 2>/dev/null
+gone() { for i in $(seq 1 400); do pgrep -u "$U1" >/dev/null || return 0; sleep 0.05; done; return 1; }
+ok "killed: no process of the user is left (the lab init took the lab with it)" gone
+ok "status calls it stale, clean removes it" sh -c \
+	"'$TMP/bin/nl-$U1' status | grep -q '$LAB.*stale' && '$TMP/bin/nl-$U1' clean | grep -q \"'$LAB'\""
+is "nothing left in the runtime directory" "" "$(ls -A "$TMP/rt-$U1")"
+
+# 2. A second user, same lab name, same time; neither reaches the other's.
+ok "as $U1: up again" as "$U1" netlab up -l "$LAB" "$TMP/r.conf"
+ok "as $U2: the same lab name at the same time" as "$U2" netlab up -l "$LAB" "$TMP/r.conf"
+ok "both run" sh -c "'$TMP/bin/nl-$U1' status '$LAB' >/dev/null && '$TMP/bin/nl-$U2' status '$LAB' >/dev/null"
+D1=$TMP/rt-$U1/netlab
+is "$U2 cannot exec in $U1's lab (125, refused)" 125 \
+	"$(runuser -u "$U2" -- env NETLAB_RUN_DIR="$D1" "$TMP/bin/netlab" exec -l "$LAB" a true >/dev/null 2>&1; echo $?)"
+is "nor take it down (1)" 1 \
+	"$(runuser -u "$U2" -- env NETLAB_RUN_DIR="$D1" "$TMP/bin/netlab" down "$LAB" >/dev/null 2>&1; echo $?)"
+is "nor clean it (1)" 1 \
+	"$(runuser -u "$U2" -- env NETLAB_RUN_DIR="$D1" "$TMP/bin/netlab" clean >/dev/null 2>&1; echo $?)"
+is "nor read its state (1)" 1 \
+	"$(runuser -u "$U2" -- cat "$D1/$LAB/state" >/dev/null 2>&1; echo $?)"
+pid1=$(awk '$1 == "init" {print $2}' "$D1/$LAB/state")
+ok "nor join its namespaces directly" sh -c "! runuser -u '$U2' -- nsenter -t '$pid1' -U -n true 2>/dev/null"
+ok "and $U1's lab is still whole" ping_mesh_as "$U1" -4
+ok "$U2: down" as "$U2" netlab down "$LAB"
+ok "$U1: down" as "$U1" netlab down "$LAB"
+is "nothing left in either runtime directory" "|" "$(ls -A "$TMP/rt-$U1")|$(ls -A "$TMP/rt-$U2")"
+
+# The C library, rootless: its own test program run as the user (when this build has it).
+API=$(dirname "$NETLAB")/tests/lib/test-api
+# (In place: it finds libnetlab.so next to it. A build tree the user cannot reach: not here.)
+if [ -x "$API" ] && runuser -u "$U1" -- test -x "$API"; then
+	ok "libnetlab's test-api passes as $U1" sh -c \
+		"runuser -u '$U1' -- env XDG_RUNTIME_DIR='$TMP/rt-$U1' PATH=/usr/sbin:/usr/bin:/sbin:/bin CMOCKA_MESSAGE_OUTPUT=TAP '$API' >'$TMP/api.out' 2>&1 && ! grep -q '^not ok' '$TMP/api.out' && grep -q '^ok 11' '$TMP/api.out'"
+else
+	ok "libnetlab (no test-api in this build: its status through the command)" as "$U1" netlab status
+fi
+
+# 3. Real daemons.
+ok "BIRD OSPF lab up" as "$U1" netlab up -l "$LAB" "$TMP/ospf-bird.conf"
+ok "OSPF converges (r1 learns every loopback)" sh -c "for n in 2 3 4 5; do '$TMP/bin/nl-$U1' wait -l '$LAB' --timeout 60 r1 route 10.255.0.\$n/32 || exit 1; done"
+ok "down" as "$U1" netlab down "$LAB"
+ok "FRR eBGP lab up (chown to frr, daemons drop to frr)" as "$U1" netlab up -l "$LAB" "$TMP/bgp-frr.conf"
+ok "r1's sessions are Established and it learned r2's loopback" \
+	as "$U1" netlab wait -l "$LAB" --timeout 60 r1 route 10.255.0.2/32
+is "bgpd runs as frr" "frr" "$(as "$U1" netlab exec -l "$LAB" r1 ps -o user= -C bgpd | sort -u)"
+ok "down" as "$U1" netlab down "$LAB"
+
+# 4. Without newuidmap/newgidmap (hidden in a mount namespace of this test only).
+hidden() {
+	unshare -m sh -c 'mount --bind /dev/null "$(command -v newuidmap)" &&
+		mount --bind /dev/null "$(command -v newgidmap)" && exec "$@"' sh "$@"
+}
+hidden "$TMP/bin/nl-$U1" doctor >"$TMP/doc2"
+ok "doctor without newuidmap says what it costs and the fix" \
+	grep -q '^idmap  *NO .*one id only.*apt-get install uidmap' "$TMP/doc2"
+ok "without newuidmap: a lab still comes up" hidden "$TMP/bin/nl-$U1" up -l "$LAB" "$TMP/r.conf"
+is "with one id mapped" "0 $(id -u "$U1") 1" \
+	"$(as "$U1" netlab exec -l "$LAB" a cat /proc/self/uid_map | awk '{print $1, $2, $3}' | paste -sd'|')"
+ok "down" as "$U1" netlab down "$LAB"
+out=$(hidden "$TMP/bin/nl-$U1" up -l "$LAB" "$TMP/bgp-frr.conf" 2>&1)
+rc=$?
+ok "FRR without the range: up fails (exit $rc) and says what fails and how to fix it" \
+	sh -c "[ $rc != 0 ] && printf '%s' '$out' | grep -q 'only your uid .* is mapped' && printf '%s' '$out' | grep -q 'apt-get install uidmap'"
+
+# 5. Root with --rootless: the same path.
+track_lab "$LAB"
+ok "root, up --rootless" "$NETLAB" up --rootless -l "$LAB" "$TMP/r.conf"
+is "in a user namespace of its own (root mapped to root, one id)" "0 0 1" \
+	"$("$NETLAB" exec -l "$LAB" a cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
+ok "down" "$NETLAB" down "$LAB"
+
+users_gone
+host_unchanged
+is "accounts, /etc/subuid, /etc/subgid and /run/user as they were" "$ACCOUNTS_BEFORE" "$(sum_accounts)"
+done_testing

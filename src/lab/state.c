@@ -113,7 +113,8 @@ static int check_dir_fd(int fd, const char *what, const char *path, bool tighten
 /* Whether dirfd holds nothing but `except` (may be NULL). */
 static bool dir_holds_only(int dirfd, const char *except)
 {
-	int fd = dup(dirfd);
+	/* Its own open file, not a dup: the caller's offset (lab_list reads from it) stays. */
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
 	bool only = true;
 	DIR *d;
@@ -125,7 +126,6 @@ static bool dir_holds_only(int dirfd, const char *except)
 		close(fd);
 		return false;
 	}
-	rewinddir(d);
 	while (only && (de = readdir(d)))
 		if (!streq(de->d_name, ".") && !streq(de->d_name, "..") &&
 		    !(except && streq(de->d_name, except)))
@@ -160,6 +160,10 @@ static int run_dir_mark(int fd, const char *dir, bool create, bool quiet)
 					       dir);
 		return 0;
 	}
+	/* Not empty: a netlab that made it meanwhile has marked it before adding anything. */
+	if (fstatat(fd, RUN_MARK, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid())
+		return 0;
 	if (quiet)
 		return -EPERM;
 	return log_error_errno(-EPERM,

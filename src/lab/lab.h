@@ -209,11 +209,16 @@ enum lab_wait_kind {
 	LAB_WAIT_TCP,   /* arg: a port number; something listens on it (IPv4 or IPv6) */
 	LAB_WAIT_REACH, /* arg: a node name or address; one ping answers */
 	LAB_WAIT_CMD,   /* argv: exits 0 */
+	LAB_WAIT_JSON,  /* argv: exits 0 and its stdout, as JSON, contains `match` (json-match.h) */
 };
 struct lab_wait_cond {
 	enum lab_wait_kind kind;
 	const char *arg;
 	char *const *argv;
+	const char *match;      /* json: the expected document as text, or */
+	const char *match_file; /* json: the file that holds it */
+	bool negate;            /* `not`: until the condition does not hold */
+	uint64_t stable_ns;     /* it must hold (negated: not hold) this long without a break */
 };
 #define LAB_WAIT_DEFAULT_TIMEOUT_NS (30ull * 1000000000ull)
 /* Waits until cond holds in node, up to timeout_ns. 0 when it holds; -ETIMEDOUT with *seen
@@ -221,6 +226,18 @@ struct lab_wait_cond {
  * ended a reach or cmd try; other -errno. */
 int lab_wait(const char *lab, const char *node, const struct lab_wait_cond *cond,
 	     uint64_t timeout_ns, char *seen, size_t seen_size);
+/* What lab_wait_full() tells besides its return value. */
+struct json_diff;
+struct lab_wait_result {
+	char *seen;             /* caller's buffer: what the last check saw, one line */
+	size_t seen_size;
+	struct json_diff *diff; /* json (may be NULL): the mismatches of the last document seen
+				   when it did not match; free with json_diff_done() */
+	unsigned breaks;        /* times the condition stopped holding after it had held */
+	uint64_t held_ns;       /* how long it had held without a break at the end */
+};
+int lab_wait_full(const char *lab, const char *node, const struct lab_wait_cond *cond,
+		  uint64_t timeout_ns, struct lab_wait_result *res);
 
 /* `down --wait`: returns once the kernel has released every network namespace that was queued
  * for release when it was called (see down.c for how that is detected), or -ETIMEDOUT after

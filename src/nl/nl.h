@@ -95,6 +95,14 @@ int nl_open(struct nl **ret);
  * return (nothing after would be safe). */
 int nl_open_in(int netns_fd, struct nl **ret);
 void nl_close(struct nl *nl);
+/* A bare, non-blocking libmnl socket of protocol proto (NETLINK_ROUTE, NETLINK_SOCK_DIAG)
+ * in the network namespace of netns_fd, bound to the multicast groups (RTMGRP_* bits; 0 for
+ * none), for watching events or sock_diag requests. rcvbuf > 0: asked for as SO_RCVBUFFORCE
+ * (SO_RCVBUF without CAP_NET_ADMIN), so that a burst of events is not lost. *ret belongs to
+ * the caller (mnl_socket_close). Aborts if it cannot return to our namespace. */
+struct mnl_socket;
+int nl_open_events_in(int netns_fd, int proto, unsigned groups, int rcvbuf,
+		      struct mnl_socket **ret);
 static inline void nl_closep(struct nl **nl)
 {
 	if (*nl)

@@ -23,6 +23,7 @@ static const struct {
 	{ "complete", verb_complete }, /* hidden: for shell completion */
 	{ "run", verb_run },
 	{ "wait", verb_wait },
+	{ "converge", verb_converge },
 	{ "start", verb_start }, /* daemon.c */
 	{ "stop", verb_stop },   /* daemon.c */
 	{ "logs", verb_logs },   /* daemon.c */
@@ -56,9 +57,12 @@ static void help(FILE *f)
 	      "                                   pcap of one interface (- : stdout, for wireshark)\n"
 	      "  run FILE [-l LAB] [--keep] [--artifacts DIR] -- CMD...\n"
 	      "                                   up, run CMD on the host, down whatever happens\n"
-	      "  wait [-l LAB] NODE COND [--timeout T] [--json]\n"
+	      "  wait [-l LAB] NODE [not] COND [--timeout T] [--stable T] [--json]\n"
 	      "                                   until COND holds in NODE (default 30s): addr ADDR,\n"
-	      "                                   route PREFIX, tcp PORT, reach NODE|ADDR, cmd -- CMD\n"
+	      "                                   route PREFIX, tcp PORT, reach NODE|ADDR, cmd -- CMD,\n"
+	      "                                   json --match JSON -- CMD\n"
+	      "  converge [-l LAB] [--quiet T] [--since-fault] [--json]\n"
+	      "                                   until no routing table changed for T (2s)\n"
 	      "  start [-l LAB] NODE [--name NAME] CMD...   start a daemon in NODE\n"
 	      "  stop [-l LAB] NODE NAME          stop it (SIGTERM, SIGKILL after --timeout, 5s)\n"
 	      "  logs [-l LAB] NODE [NAME]        its output\n"

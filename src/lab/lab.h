@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "topo.h"
@@ -238,6 +239,48 @@ struct lab_wait_result {
 };
 int lab_wait_full(const char *lab, const char *node, const struct lab_wait_cond *cond,
 		  uint64_t timeout_ns, struct lab_wait_result *res);
+
+/* `netlab converge` (converge.c): watches every node's IPv4 and IPv6 routing tables through
+ * netlink route events until none has changed for quiet_ns. What counts as a change is
+ * nl_route_is_table_change(). Times are CLOCK_REALTIME ns. */
+struct lab_converge_opts {
+	uint64_t quiet_ns, timeout_ns;
+	bool since_fault; /* also read the time of the lab's last fault (events.log) */
+};
+struct lab_converge_node {
+	char name[TOPO_NAME_MAX + 1];
+	unsigned changes; /* route notifications that changed its tables */
+	uint64_t last_ns; /* when the last of them was read; 0 when none */
+	bool lost;        /* the kernel dropped events (ENOBUFS): changes is a lower bound */
+};
+struct lab_converge {
+	uint64_t start_ns, end_ns; /* watching began (every socket subscribed), ended */
+	uint64_t fault_ns;         /* since_fault: the last fault's time, from events.log */
+	char fault[256];           /* ... and its line, without the time */
+	bool converged;            /* false: timed out while tables still changed */
+	unsigned total;
+	struct lab_converge_node *nodes; /* in the lab's node order */
+	size_t n_nodes;
+};
+void lab_converge_free(struct lab_converge *c);
+static inline void lab_converge_freep(struct lab_converge **c)
+{
+	if (*c)
+		lab_converge_free(*c);
+}
+/* 0 converged, -ETIMEDOUT (with *ret filled too) when tables still changed at timeout_ns;
+ * -ENOENT no such lab, or since_fault and no fault recorded; other -errno. Logs. */
+int lab_converge(const char *lab, const struct lab_converge_opts *o, struct lab_converge **ret);
+/* Times relative to the reference: the fault with since_fault, else the start of watching. */
+int64_t lab_converge_rel_ns(const struct lab_converge *c, uint64_t t);
+/* The node that changed last, NULL when none did. */
+const struct lab_converge_node *lab_converge_last(const struct lab_converge *c);
+/* The --json document (docs/schema/converge.schema.json) to f; the CLI and libnetlab print it. */
+void lab_converge_write_json(const char *lab, const struct lab_converge *c,
+			     const struct lab_converge_opts *o, FILE *f);
+/* The last line of the lab's events.log: its time (CLOCK_REALTIME ns, millisecond precision)
+ * and text. -ENOENT when there is none. */
+int lab_last_fault(const char *lab, uint64_t *ret_ns, char *what, size_t what_size);
 
 /* `down --wait`: returns once the kernel has released every network namespace that was queued
  * for release when it was called (see down.c for how that is detected), or -ETIMEDOUT after

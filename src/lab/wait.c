@@ -626,8 +626,9 @@ static int check(struct waiter *w, bool *holds)
 	return r;
 }
 
-/* Reads every pending notification; each one says "look again". *touched: one of them added or
- * removed the target itself, which a dump made after both an add and a remove would not see. */
+/* Reads every pending notification; each one says "look again". *touched: one of them took
+ * the target away (added it, for `not`), which a dump made after it was undone would not see.
+ * Lost events (ENOBUFS) may have been that one. */
 static void drain(struct waiter *w, bool *touched)
 {
 	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -638,24 +639,27 @@ static void drain(struct waiter *w, bool *touched)
 	*touched = false;
 	while ((n = recv(mnl_socket_get_fd(w->ev), buf, sizeof(buf), MSG_DONTWAIT)) > 0 ||
 	       (n < 0 && errno == ENOBUFS)) {
-		if (n < 0) { /* events were lost: any of them may have been ours */
+		if (n < 0) {
 			*touched = true;
 			continue;
 		}
 		int rem = (int)n;
 		for (const struct nlmsghdr *h = (const void *)buf; mnl_nlmsg_ok(h, rem);
 		     h = mnl_nlmsg_next(h, &rem)) {
+			bool found, del = h->nlmsg_type == RTM_DELADDR || h->nlmsg_type == RTM_DELROUTE;
 			if (w->cond->kind == LAB_WAIT_ADDR) {
 				struct addr_check c = { .want = &w->want, .seen = &quiet,
 							.any_type = true };
 				on_addr(h, &c);
-				*touched |= c.found;
+				found = c.found;
 			} else {
 				struct route_check c = { .want = &w->want, .seen = &quiet,
 							 .any_type = true };
 				on_route(h, &c);
-				*touched |= c.found;
+				found = c.found;
 			}
+			if (found && del != w->cond->negate)
+				*touched = true;
 		}
 	}
 }
@@ -696,14 +700,16 @@ static int pause_until(struct waiter *w, uint64_t until, uint64_t *backoff_ms, b
 	if (kind_has_events(w->cond->kind)) {
 		/* Notifications wake us; a second without any is checked anyway. */
 		struct pollfd p = { .fd = mnl_socket_get_fd(w->ev), .events = POLLIN };
-		if (poll(&p, 1, (int)(left_ms < 1000 ? left_ms : 1000)) < 0 && errno != EINTR)
+		/* EINTR too: a signal is the caller's (^C in a program using libnetlab). */
+		if (poll(&p, 1, (int)(left_ms < 1000 ? left_ms : 1000)) < 0)
 			return negative_errno();
 		drain(w, touched);
 		return 0;
 	}
 	uint64_t ms = *backoff_ms < left_ms ? *backoff_ms : left_ms;
 	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
+	if (nanosleep(&ts, NULL) < 0)
+		return negative_errno();
 	*backoff_ms = *backoff_ms * 2 > 500 ? 500 : *backoff_ms * 2;
 	return 0;
 }

@@ -180,6 +180,26 @@ struct nlmsghdr *nl_build_link_master(void *buf, uint32_t seq, int ifindex, int 
  * marks NLM_F_DUMP_INTR (the table changed meanwhile) returns -EAGAIN after the end: retry.
  */
 
+/* ---- parsing notifications (nl-parse.c): pure ----------------------------------------- */
+
+/* A route notification (RTM_NEWROUTE or RTM_DELROUTE), the fields netlab looks at. */
+struct nl_route_info {
+	bool deleted;     /* RTM_DELROUTE */
+	int family;       /* AF_INET, AF_INET6 */
+	uint8_t dst[16];  /* zero for a default route */
+	unsigned dst_len;
+	uint8_t type;     /* RTN_UNICAST, RTN_BLACKHOLE... */
+	uint8_t protocol; /* RTPROT_KERNEL, RTPROT_BOOT, RTPROT_BIRD... */
+	uint32_t table;   /* RTA_TABLE when present, else rtm_table */
+	bool cloned;      /* RTM_F_CLONED: a cache entry, not a route */
+};
+/* -EINVAL when nlh is not an IPv4 or IPv6 route message or is malformed. */
+int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route_info *ret);
+/* Whether a route notification is a change of a routing table as `converge` counts it: any
+ * table but local, no cache entries, and no IPv6 link-local (fe80::/10) or multicast routes,
+ * which every link's state change adds or removes in every node. */
+bool nl_route_is_table_change(const struct nl_route_info *r);
+
 /* ---- queueing disciplines (nl-qdisc.c): link emulation ------------------------------------ */
 
 /*

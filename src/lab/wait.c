@@ -474,9 +474,11 @@ static int waiter_open(struct waiter *w)
 	int r;
 
 	if (kind_has_events(w->cond->kind)) {
+		/* Links too, for routes: the kernel flushes the IPv4 routes of a link that goes
+		 * down without a route notification, and the link's event wakes us to look. */
 		unsigned groups = w->cond->kind == LAB_WAIT_ADDR
 					  ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR
-					  : RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
+					  : RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_LINK;
 		/* Subscribe first, dump second: a change in between is then a notification. */
 		r = nl_open_events_in(w->pidfd, NETLINK_ROUTE, groups, 1 << 20, &w->ev);
 		if (r < 0)
@@ -658,7 +660,12 @@ static void drain(struct waiter *w, bool *touched)
 				on_route(h, &c);
 				found = c.found;
 			}
-			if (found && del != w->cond->negate)
+			/* A route added again, not replaced, was gone meanwhile: IPv4 routes
+			 * flushed with their link's going down leave without a notification. An
+			 * address's RTM_NEWADDR also reports flag changes: only its removal counts. */
+			bool readded = !del && w->cond->kind == LAB_WAIT_ROUTE &&
+				       !(h->nlmsg_flags & (NLM_F_REPLACE | NLM_F_APPEND));
+			if (found && (w->cond->negate ? !del : del || readded))
 				*touched = true;
 		}
 	}
@@ -692,16 +699,19 @@ static int parse_cond(const struct lab_wait_cond *cond, struct waiter *w)
 }
 
 /* Sleeps or waits for events until `until` (ns, CLOCK_MONOTONIC). *touched as drain(). */
-static int pause_until(struct waiter *w, uint64_t until, uint64_t *backoff_ms, bool *touched)
+static int pause_until(struct waiter *w, uint64_t until, uint64_t *backoff_ms, bool counting,
+		       bool *touched)
 {
 	uint64_t now = now_ns(), left_ms = until > now ? (until - now + 999999) / 1000000 : 0;
 
 	*touched = false;
 	if (kind_has_events(w->cond->kind)) {
-		/* Notifications wake us; a second without any is checked anyway. */
+		/* Notifications wake us; a second without any (100 ms while --stable counts) is
+		 * checked anyway. */
 		struct pollfd p = { .fd = mnl_socket_get_fd(w->ev), .events = POLLIN };
+		uint64_t cap = counting ? 100 : 1000;
 		/* EINTR too: a signal is the caller's (^C in a program using libnetlab). */
-		if (poll(&p, 1, (int)(left_ms < 1000 ? left_ms : 1000)) < 0)
+		if (poll(&p, 1, (int)(left_ms < cap ? left_ms : cap)) < 0)
 			return negative_errno();
 		drain(w, touched);
 		return 0;
@@ -754,7 +764,7 @@ static int wait_loop(struct waiter *w, uint64_t timeout_ns, struct lab_wait_resu
 			if (backoff > 100)
 				backoff = 100;
 		}
-		r = pause_until(w, until, &backoff, &touched);
+		r = pause_until(w, until, &backoff, holding && cond->stable_ns, &touched);
 		if (r < 0)
 			return r;
 	}

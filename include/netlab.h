@@ -133,6 +133,8 @@ enum netlab_wait_kind {
 	NETLAB_WAIT_ROUTE,
 	NETLAB_WAIT_TCP,
 	NETLAB_WAIT_REACH,
+	NETLAB_WAIT_CMD,  /* netlab_wait_for() only: argv exits 0 */
+	NETLAB_WAIT_JSON, /* netlab_wait_for() only: argv's stdout, as JSON, contains match */
 };
 int netlab_wait(const char *lab, const char *node, enum netlab_wait_kind kind, const char *arg,
 		unsigned timeout_ms, char **errmsg);
@@ -142,6 +144,43 @@ int netlab_wait(const char *lab, const char *node, enum netlab_wait_kind kind, c
  * status and last line of output. */
 int netlab_wait_cmd(const char *lab, const char *node, char *const argv[], unsigned timeout_ms,
 		    char **errmsg);
+
+/* ---- protocol tests: every condition, negation, stability; faults; convergence ----------- */
+
+/* Everything `netlab wait` takes. Zero what you do not use. */
+struct netlab_wait_spec {
+	enum netlab_wait_kind kind;
+	const char *arg;     /* ADDR, ROUTE, TCP, REACH: the argument */
+	char *const *argv;   /* CMD, JSON: the command, NULL-terminated */
+	const char *match;   /* JSON: the expected document, as JSON text (netlab(1) gives the
+				rules: subset of keys, null = absent, "*" = present, arrays in any
+				order unless "__ordered__") */
+	bool negate;         /* wait until the condition does NOT hold (`not`) */
+	unsigned stable_ms;  /* it must hold (negate: not hold) this long without a break */
+	unsigned timeout_ms; /* 0: 30000 */
+};
+/* `netlab wait [--stable] NODE [not] CONDITION`. 0 when it holds; -ETIMEDOUT with *errmsg the
+ * message `netlab wait` prints (what was last seen and, for JSON, every path that did not
+ * match, one a line); -EINVAL a malformed argument or match; the errors of netlab_exec(). */
+int netlab_wait_for(const char *lab, const char *node, const struct netlab_wait_spec *w,
+		    char **errmsg);
+
+/* `netlab link NODE:IFNAME down` (up = false) or `up`: both ends of the link, recorded in the
+ * lab's events.log. -ENOENT no such lab, node or interface. */
+int netlab_link_set(const char *lab, const char *node, const char *ifname, bool up,
+		    char **errmsg);
+
+/* `netlab converge --json`: watches every node's routing tables until none changed for
+ * quiet_ms (0: 2000), for at most timeout_ms (0: 60000); since_fault measures from the lab's
+ * last fault. *ret_json (malloc'd) gets the document of docs/schema/converge.schema.json, also
+ * on -ETIMEDOUT (tables still changing; "converged": false). */
+int netlab_converge(const char *lab, unsigned quiet_ms, unsigned timeout_ms, bool since_fault,
+		    char **ret_json, char **errmsg);
+
+/* What `netlab run --artifacts DIR` keeps of a lab: its logs, topology, state and events, and
+ * per node `ip -j addr`, `ip -j route` (both families, every table) and `ip -j link`, into dir
+ * (created). */
+int netlab_artifacts(const char *lab, const char *dir, char **errmsg);
 
 /* ---- status ----------------------------------------------------------------------------- */
 

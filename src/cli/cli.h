@@ -28,6 +28,7 @@ int verb_capture(int argc, char **argv);
 int verb_complete(int argc, char **argv);
 int verb_run(int argc, char **argv);
 int verb_wait(int argc, char **argv);
+int verb_converge(int argc, char **argv);
 int verb_start(int argc, char **argv); /* daemon.c */
 int verb_stop(int argc, char **argv);  /* daemon.c */
 int verb_logs(int argc, char **argv);  /* daemon.c */

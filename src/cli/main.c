@@ -39,9 +39,12 @@ static const struct verb {
 	{ "run", verb_run, "run FILE [-l LAB] [--keep] [--artifacts DIR] -- CMD [ARG...]",
 	  "up, run CMD on the host, down whatever happens" },
 	{ "wait", verb_wait,
-	  "wait [-l LAB] [--timeout T] [--json] NODE "
-	  "addr ADDR|route PREFIX|tcp PORT|reach NODE|ADDR|cmd -- CMD...",
+	  "wait [-l LAB] [--timeout T] [--stable T] [--json] NODE [not] "
+	  "addr ADDR|route PREFIX|tcp PORT|reach NODE|ADDR|cmd -- CMD...|"
+	  "json --match JSON|--match-file FILE -- CMD...",
 	  "until the condition holds in NODE (default 30 s)" },
+	{ "converge", verb_converge, "converge [-l LAB] [--quiet T] [--timeout T] [--since-fault] [--json]",
+	  "until no node's routing table changed for T (default 2 s)" },
 	{ "start", verb_start, "start [-l LAB] NODE [--name NAME] [--] CMD [ARG...]",
 	  "start a daemon in NODE" }, /* daemon.c */
 	{ "stop", verb_stop, "stop [-l LAB] [--timeout T] NODE NAME",

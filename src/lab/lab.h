@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "topo.h"
@@ -258,11 +259,16 @@ enum lab_wait_kind {
 	LAB_WAIT_TCP,   /* arg: a port number; something listens on it (IPv4 or IPv6) */
 	LAB_WAIT_REACH, /* arg: a node name or address; one ping answers */
 	LAB_WAIT_CMD,   /* argv: exits 0 */
+	LAB_WAIT_JSON,  /* argv: exits 0 and its stdout, as JSON, contains `match` (json-match.h) */
 };
 struct lab_wait_cond {
 	enum lab_wait_kind kind;
 	const char *arg;
 	char *const *argv;
+	const char *match;      /* json: the expected document as text, or */
+	const char *match_file; /* json: the file that holds it */
+	bool negate;            /* `not`: until the condition does not hold */
+	uint64_t stable_ns;     /* it must hold (negated: not hold) this long without a break */
 };
 #define LAB_WAIT_DEFAULT_TIMEOUT_NS (30ull * 1000000000ull)
 /* Waits until cond holds in node, up to timeout_ns. 0 when it holds; -ETIMEDOUT with *seen
@@ -270,6 +276,60 @@ struct lab_wait_cond {
  * ended a reach or cmd try; other -errno. */
 int lab_wait(const char *lab, const char *node, const struct lab_wait_cond *cond,
 	     uint64_t timeout_ns, char *seen, size_t seen_size);
+/* What lab_wait_full() tells besides its return value. */
+struct json_diff;
+struct lab_wait_result {
+	char *seen;             /* caller's buffer: what the last check saw, one line */
+	size_t seen_size;
+	struct json_diff *diff; /* json (may be NULL): the mismatches of the last document seen
+				   when it did not match; free with json_diff_done() */
+	unsigned breaks;        /* times the condition stopped holding after it had held */
+	uint64_t held_ns;       /* how long it had held without a break at the end */
+};
+int lab_wait_full(const char *lab, const char *node, const struct lab_wait_cond *cond,
+		  uint64_t timeout_ns, struct lab_wait_result *res);
+
+/* `netlab converge` (converge.c): watches every node's IPv4 and IPv6 routing tables through
+ * netlink route events until none has changed for quiet_ns. What counts as a change is
+ * nl_route_is_table_change(). Times are CLOCK_REALTIME ns. */
+struct lab_converge_opts {
+	uint64_t quiet_ns, timeout_ns;
+	bool since_fault; /* also read the time of the lab's last fault (events.log) */
+};
+struct lab_converge_node {
+	char name[TOPO_NAME_MAX + 1];
+	unsigned changes; /* route notifications that changed its tables */
+	uint64_t last_ns; /* when the last of them was read; 0 when none */
+	bool lost;        /* the kernel dropped events (ENOBUFS): changes is a lower bound */
+};
+struct lab_converge {
+	uint64_t start_ns, end_ns; /* watching began (every socket subscribed), ended */
+	uint64_t fault_ns;         /* since_fault: the last fault's time, from events.log */
+	char fault[256];           /* ... and its line, without the time */
+	bool converged;            /* false: timed out while tables still changed */
+	unsigned total;
+	struct lab_converge_node *nodes; /* in the lab's node order */
+	size_t n_nodes;
+};
+void lab_converge_free(struct lab_converge *c);
+static inline void lab_converge_freep(struct lab_converge **c)
+{
+	if (*c)
+		lab_converge_free(*c);
+}
+/* 0 converged, -ETIMEDOUT (with *ret filled too) when tables still changed at timeout_ns;
+ * -ENOENT no such lab, or since_fault and no fault recorded; other -errno. Logs. */
+int lab_converge(const char *lab, const struct lab_converge_opts *o, struct lab_converge **ret);
+/* Times relative to the reference: the fault with since_fault, else the start of watching. */
+int64_t lab_converge_rel_ns(const struct lab_converge *c, uint64_t t);
+/* The node that changed last, NULL when none did. */
+const struct lab_converge_node *lab_converge_last(const struct lab_converge *c);
+/* The --json document (docs/schema/converge.schema.json) to f; the CLI and libnetlab print it. */
+void lab_converge_write_json(const char *lab, const struct lab_converge *c,
+			     const struct lab_converge_opts *o, FILE *f);
+/* The last line of the lab's events.log: its time (CLOCK_REALTIME ns, millisecond precision)
+ * and text. -ENOENT when there is none. */
+int lab_last_fault(const char *lab, uint64_t *ret_ns, char *what, size_t what_size);
 
 /* lab_down(), then waits until the kernel has released every namespace of the lab (each one's
  * RTM_DELNSID, then a sentinel; see down.c), up to timeout_ms (-ETIMEDOUT). */

@@ -29,11 +29,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lab-internal.h"
-#include "fd-util.h"
+#include <jansson.h>
+
+#include "json-match.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -152,6 +155,7 @@ struct addr_check {
 	const struct target *want;
 	struct seen *seen;
 	bool found;
+	bool any_type; /* events: RTM_DELADDR too (found then means "the target was touched") */
 	struct {
 		int ifindex;
 		char name[IF_NAMESIZE];
@@ -186,7 +190,7 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 	size_t len;
 	uint32_t flags;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	if ((nlh->nlmsg_type != RTM_NEWADDR && !(c->any_type && nlh->nlmsg_type == RTM_DELADDR)) ||
 	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
 		return MNL_CB_OK;
 	mnl_attr_parse(nlh, sizeof(*ifa), attr_cb, tb);
@@ -215,7 +219,7 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (c->want->has_plen && ifa->ifa_prefixlen != c->want->plen)
 		return MNL_CB_OK;
-	if (!tentative)
+	if (!tentative || c->any_type)
 		c->found = true;
 	return MNL_CB_OK;
 }
@@ -226,6 +230,7 @@ struct route_check {
 	const struct target *want;
 	struct seen *seen;
 	bool found;
+	bool any_type; /* events: RTM_DELROUTE too */
 };
 
 static int on_route(const struct nlmsghdr *nlh, void *data)
@@ -238,7 +243,8 @@ static int on_route(const struct nlmsghdr *nlh, void *data)
 	size_t len;
 	uint32_t table;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != c->want->family)
+	if ((nlh->nlmsg_type != RTM_NEWROUTE && !(c->any_type && nlh->nlmsg_type == RTM_DELROUTE)) ||
+	    rtm->rtm_family != c->want->family)
 		return MNL_CB_OK;
 	mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb);
 	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
@@ -345,14 +351,14 @@ static void last_line(int fd, char *buf, size_t size)
 
 /* As `netlab exec` runs a command (the same environment), output into `out`. */
 static int run_in_node(int pidfd, unsigned flags, char *const argv[], const char *const *env,
-		       int out, int *exec_errno)
+		       int out, int err, int *exec_errno)
 {
 	_cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	struct ns_run_opts o = {
 		.env_add = env,
 		.stdin_fd = null,
 		.stdout_fd = out,
-		.stderr_fd = out,
+		.stderr_fd = err,
 		.exec_errno = exec_errno,
 	};
 
@@ -371,237 +377,446 @@ static int run_in_node(int pidfd, unsigned flags, char *const argv[], const char
 	return r;
 }
 
+/* ---- json --------------------------------------------------------------------------------- */
+
+static int load_expected(const struct lab_wait_cond *cond, json_t **ret)
+{
+	json_error_t e;
+	json_t *v;
+
+	if (cond->match_file) {
+		v = json_load_file(cond->match_file, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+		if (!v && e.line < 0) /* could not read it */
+			return log_error_errno(-EINVAL, "Cannot read '%s': %s", cond->match_file,
+					       e.text);
+		if (!v)
+			return log_error_errno(-EINVAL, "%s:%d:%d: %s", cond->match_file, e.line,
+					       e.column, e.text);
+	} else if (cond->match) {
+		v = json_loads(cond->match, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+		if (!v)
+			return log_error_errno(-EINVAL, "--match is not JSON: column %d: %s",
+					       e.column, e.text);
+	} else
+		return log_error_errno(-EINVAL, "json needs --match JSON or --match-file FILE");
+	*ret = v;
+	return 0;
+}
+
+/* What the command printed, parsed. Mapped, not json_loadfd(): that reads one byte per
+ * read(2), 12 s for a 12 MB document here against 0.3 s from memory. */
+static json_t *load_output(int fd, json_error_t *e)
+{
+	struct stat sb;
+	json_t *v;
+
+	if (fstat(fd, &sb) < 0 || sb.st_size == 0)
+		return json_loadb("", 0, 0, e);
+	void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return json_loadb("", 0, 0, e);
+	v = json_loadb(p, (size_t)sb.st_size, JSON_DECODE_ANY | JSON_ALLOW_NUL, e);
+	munmap(p, (size_t)sb.st_size);
+	return v;
+}
+
+/* The first bytes of what the command printed, on one line, for a message. */
+static void output_head(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+}
+
 /* ---- the loop ----------------------------------------------------------------------------- */
 
-/* Opens a socket of `proto` in the network namespace of pidfd and comes back. */
-static struct mnl_socket *open_in_netns(int pidfd, int proto, unsigned groups)
-{
-	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	struct mnl_socket *s = NULL;
-	int e = 0;
-
-	if (self < 0)
-		return NULL;
-	if (setns(pidfd, CLONE_NEWNET) < 0) {
-		/* A rootless lab we live outside of: a child makes the socket there. */
-		int fd = errno == EPERM ? fd_socket_in_ns(pidfd, AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK,
-							  proto) : -errno;
-		s = fd >= 0 ? mnl_socket_fdopen(fd) : NULL;
-		if (s && mnl_socket_bind(s, groups, MNL_SOCKET_AUTOPID) < 0) {
-			mnl_socket_close(s);
-			s = NULL;
-		} else if (!s && fd >= 0)
-			close(fd);
-		return s;
-	}
-	s = mnl_socket_open2(proto, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (s && mnl_socket_bind(s, groups, MNL_SOCKET_AUTOPID) < 0) {
-		e = errno;
-		mnl_socket_close(s);
-		s = NULL;
-	}
-	if (!s && !e)
-		e = errno;
-	if (setns(self, CLONE_NEWNET) < 0) {
-		log_error_errno(negative_errno(), "Cannot return to our own netns: %m");
-		abort(); /* nothing after this would be safe */
-	}
-	errno = e;
-	return s;
-}
-
-/* Reads and drops every pending notification; each one only says "look again". */
-static void drain(struct mnl_socket *ev)
-{
-	char buf[8192];
-	while (recv(mnl_socket_get_fd(ev), buf, sizeof(buf), MSG_DONTWAIT) > 0 || errno == ENOBUFS)
-		;
-}
-
-int lab_wait(const char *lab, const char *node, const struct lab_wait_cond *cond,
-	     uint64_t timeout_ns, char *seen_buf, size_t seen_size)
-{
-	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
-	_cleanup_close_ int pidfd = -EBADF, out = -EBADF;
-	_cleanup_(nl_closep) struct nl *nl = NULL;
-	struct mnl_socket *ev = NULL;
-	struct seen seen = { .buf = seen_buf, .size = seen_size };
-	struct target want;
+/* Everything one wait holds; one check at a time through check(). */
+struct waiter {
+	const struct lab_wait_cond *cond;
+	const char *node;
+	int pidfd;
+	unsigned flags;
 	struct lab_node_env env;
-	uint64_t deadline = now_ns() + timeout_ns, backoff_ms = 10;
-	unsigned flags, port = 0;
-	bool logged = false;
-	size_t idx;
+	struct target want;
+	unsigned port;
+	struct nl *nl;           /* addr, route: dumps */
+	struct mnl_socket *ev;   /* addr, route: events; tcp: sock_diag */
+	int out, err;            /* reach, cmd, json: the command's stdout and stderr */
+	json_t *expected, *last; /* json: the expected document, the last one seen */
+	bool last_matched, warned;
+	struct seen seen;
+	bool logged;             /* an error was logged already */
+};
+
+static void waiter_done(struct waiter *w)
+{
+	if (w->ev)
+		mnl_socket_close(w->ev);
+	nl_close(w->nl);
+	safe_close(w->out);
+	safe_close(w->err);
+	json_decref(w->expected);
+	json_decref(w->last);
+}
+
+static bool kind_has_events(enum lab_wait_kind k)
+{
+	return k == LAB_WAIT_ADDR || k == LAB_WAIT_ROUTE;
+}
+
+static int waiter_open(struct waiter *w)
+{
+	const char *node = w->node;
 	int r;
 
-	if (seen_size)
-		seen_buf[0] = '\0';
+	if (kind_has_events(w->cond->kind)) {
+		/* Links too, for routes: the kernel flushes the IPv4 routes of a link that goes
+		 * down without a route notification, and the link's event wakes us to look. */
+		unsigned groups = w->cond->kind == LAB_WAIT_ADDR
+					  ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR
+					  : RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_LINK;
+		/* Subscribe first, dump second: a change in between is then a notification. */
+		r = nl_open_events_in(w->pidfd, NETLINK_ROUTE, groups, 1 << 20, &w->ev);
+		if (r < 0)
+			return log_error_errno(r, "Cannot watch netlink events in node '%s': %m",
+					       node);
+		r = nl_open_in(w->pidfd, &w->nl);
+		if (r < 0)
+			return log_error_errno(r, "Cannot open netlink in node '%s': %m", node);
+	} else if (w->cond->kind == LAB_WAIT_TCP) {
+		r = nl_open_events_in(w->pidfd, NETLINK_SOCK_DIAG, 0, 0, &w->ev);
+		if (r < 0)
+			return log_error_errno(r, "Cannot open sock_diag in node '%s': %m", node);
+	} else {
+		w->out = memfd_create("netlab-wait", MFD_CLOEXEC);
+		w->err = memfd_create("netlab-wait-err", MFD_CLOEXEC);
+		if (w->out < 0 || w->err < 0)
+			return log_error_errno(negative_errno(), "Cannot create a memfd: %m");
+	}
+	return 0;
+}
+
+/* Runs argv as exec would, stdout into w->out, stderr into w->err (or w->out when err < 0).
+ * Returns its status, or -errno (logged). */
+static int run_cmd(struct waiter *w, char *const argv[], bool split)
+{
+	int ee = 0, r;
+
+	if (split && (ftruncate(w->err, 0) < 0 || lseek(w->err, 0, SEEK_SET) < 0))
+		return negative_errno();
+	r = run_in_node(w->pidfd, w->flags, argv, w->env.env, w->out, split ? w->err : w->out, &ee);
+	if (r >= 0 && ee) {
+		if (w->cond->kind == LAB_WAIT_REACH && ee == ENOENT)
+			log_error("ping is not installed in node '%s'", w->node);
+		else
+			log_error("'%s': %s in node '%s'", argv[0],
+				  ee == ENOENT ? "command not found" : strerror(ee), w->node);
+		w->logged = true;
+		return -ee;
+	}
+	return r;
+}
+
+static int check_json(struct waiter *w, bool *holds)
+{
+	char *const *argv = w->cond->argv;
+	char line[200];
+	json_error_t e;
+	int r = run_cmd(w, argv, true);
+
+	if (r < 0)
+		return r;
+	if (r != 0) {
+		last_line(w->err, line, sizeof(line));
+		if (!line[0])
+			last_line(w->out, line, sizeof(line));
+		seen_add(&w->seen, "'%s' exited with status %d%s%s", argv[0], r, line[0] ? ": " : "",
+			 line);
+		return 0;
+	}
+	json_t *doc = load_output(w->out, &e);
+	if (!doc) {
+		output_head(w->out, line, 61);
+		if (!line[0])
+			seen_add(&w->seen, "'%s' printed nothing", argv[0]);
+		else
+			seen_add(&w->seen, "the output of '%s' is not JSON: line %d column %d: %s (it begins '%s')",
+				 argv[0], e.line, e.column, e.text, line);
+		/* Said once, as it happens: the timeout may be far away, and a command that will
+		 * never print JSON is worth knowing about early. */
+		if (!w->warned)
+			log_warning("%s in node '%s'; waiting on", w->seen.buf, w->node);
+		w->warned = true;
+		return 0;
+	}
+	json_decref(w->last);
+	w->last = doc;
+	w->last_matched = *holds = json_match(doc, w->expected);
+	seen_add(&w->seen, "the output of '%s' %s", argv[0],
+		 *holds ? "matches" : "does not match");
+	return 0;
+}
+
+/* One check: *holds tells whether the condition (not negated) holds now. */
+static int check(struct waiter *w, bool *holds)
+{
+	const struct lab_wait_cond *cond = w->cond;
+	struct nl_error e;
+	int r = 0;
+
+	*holds = false;
+	seen_reset(&w->seen);
+	switch (cond->kind) {
+	case LAB_WAIT_ADDR: {
+		struct addr_check c = { .want = &w->want, .seen = &w->seen };
+		r = nl_dump(w->nl, RTM_GETLINK, AF_UNSPEC, on_link, &c, &e);
+		if (r >= 0)
+			r = nl_dump(w->nl, RTM_GETADDR, AF_UNSPEC, on_addr, &c, &e);
+		*holds = c.found;
+		if (r >= 0 && c.seen->items == 0)
+			seen_add(&w->seen, "no addresses");
+		break;
+	}
+	case LAB_WAIT_ROUTE: {
+		struct route_check c = { .want = &w->want, .seen = &w->seen };
+		seen_add(&w->seen, "IPv%d routes: ", w->want.family == AF_INET ? 4 : 6);
+		r = nl_dump(w->nl, RTM_GETROUTE, w->want.family, on_route, &c, &e);
+		*holds = c.found;
+		if (r >= 0 && c.seen->items == 0)
+			seen_add(&w->seen, "none");
+		break;
+	}
+	case LAB_WAIT_TCP: {
+		struct tcp_check c = { .port = w->port, .seen = &w->seen };
+		seen_add(&w->seen, "listening TCP ports: ");
+		r = tcp_listeners(w->ev, AF_INET, &c);
+		if (r >= 0)
+			r = tcp_listeners(w->ev, AF_INET6, &c);
+		*holds = c.found;
+		if (r >= 0 && c.seen->items == 0)
+			seen_add(&w->seen, "none");
+		break;
+	}
+	case LAB_WAIT_REACH:
+	case LAB_WAIT_CMD: {
+		char *ping[] = { (char *)"ping", (char *)"-c1", (char *)"-W1", (char *)"-n",
+				 (char *)cond->arg, NULL };
+		char *const *argv = cond->kind == LAB_WAIT_REACH ? ping : cond->argv;
+		char line[200];
+		r = run_cmd(w, argv, false);
+		if (r >= 0) {
+			*holds = r == 0;
+			last_line(w->out, line, sizeof(line));
+			if (cond->kind == LAB_WAIT_REACH)
+				seen_add(&w->seen, "ping %s: exit status %d", cond->arg, r);
+			else
+				seen_add(&w->seen, "'%s' exited with status %d", argv[0], r);
+			if (line[0])
+				seen_add(&w->seen, ": %s", line);
+			r = 0;
+		}
+		break;
+	}
+	case LAB_WAIT_JSON:
+		r = check_json(w, holds);
+		break;
+	}
+	return r;
+}
+
+/* Reads every pending notification; each one says "look again". *touched: one of them took
+ * the target away (added it, for `not`), which a dump made after it was undone would not see.
+ * Lost events (ENOBUFS) may have been that one. */
+static void drain(struct waiter *w, bool *touched)
+{
+	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	char scratch[8];
+	struct seen quiet = { .buf = scratch, .size = sizeof(scratch) };
+	ssize_t n;
+
+	*touched = false;
+	while ((n = recv(mnl_socket_get_fd(w->ev), buf, sizeof(buf), MSG_DONTWAIT)) > 0 ||
+	       (n < 0 && errno == ENOBUFS)) {
+		if (n < 0) {
+			*touched = true;
+			continue;
+		}
+		int rem = (int)n;
+		for (const struct nlmsghdr *h = (const void *)buf; mnl_nlmsg_ok(h, rem);
+		     h = mnl_nlmsg_next(h, &rem)) {
+			bool found, del = h->nlmsg_type == RTM_DELADDR || h->nlmsg_type == RTM_DELROUTE;
+			if (w->cond->kind == LAB_WAIT_ADDR) {
+				struct addr_check c = { .want = &w->want, .seen = &quiet,
+							.any_type = true };
+				on_addr(h, &c);
+				found = c.found;
+			} else {
+				struct route_check c = { .want = &w->want, .seen = &quiet,
+							 .any_type = true };
+				on_route(h, &c);
+				found = c.found;
+			}
+			/* A route added again, not replaced, was gone meanwhile: IPv4 routes
+			 * flushed with their link's going down leave without a notification. An
+			 * address's RTM_NEWADDR also reports flag changes: only its removal counts. */
+			bool readded = !del && w->cond->kind == LAB_WAIT_ROUTE &&
+				       !(h->nlmsg_flags & (NLM_F_REPLACE | NLM_F_APPEND));
+			if (found && (w->cond->negate ? !del : del || readded))
+				*touched = true;
+		}
+	}
+}
+
+static int parse_cond(const struct lab_wait_cond *cond, struct waiter *w)
+{
 	switch (cond->kind) {
 	case LAB_WAIT_ADDR:
 	case LAB_WAIT_ROUTE:
-		if (parse_target(cond->arg, &want) < 0 ||
+		if (parse_target(cond->arg, &w->want) < 0 ||
 		    (cond->kind == LAB_WAIT_ADDR && streq(cond->arg, "default")))
 			return log_error_errno(-EINVAL, "'%s' is not an %s", cond->arg,
 					       cond->kind == LAB_WAIT_ADDR ? "address"
 									   : "address prefix");
-		break;
+		return 0;
 	case LAB_WAIT_TCP: {
 		char *end;
 		errno = 0;
 		unsigned long v = strtoul(cond->arg, &end, 10);
 		if (errno || *end || end == cond->arg || v == 0 || v > 65535)
 			return log_error_errno(-EINVAL, "'%s' is not a TCP port", cond->arg);
-		port = (unsigned)v;
-		break;
+		w->port = (unsigned)v;
+		return 0;
 	}
+	case LAB_WAIT_JSON:
+		return load_expected(cond, &w->expected);
 	default:
-		break;
+		return 0;
 	}
+}
 
-	r = lab_node_open(lab, node, &st, &idx, &pidfd);
-	if (r < 0)
-		return r;
-	flags = ns_node_setns_flags(st->nodes[idx].flags);
-	lab_node_env_init(&env, lab, node);
+/* Sleeps or waits for events until `until` (ns, CLOCK_MONOTONIC). *touched as drain(). */
+static int pause_until(struct waiter *w, uint64_t until, uint64_t *backoff_ms, bool counting,
+		       bool *touched)
+{
+	uint64_t now = now_ns(), left_ms = until > now ? (until - now + 999999) / 1000000 : 0;
 
-	if (cond->kind == LAB_WAIT_ADDR || cond->kind == LAB_WAIT_ROUTE) {
-		unsigned groups = cond->kind == LAB_WAIT_ADDR
-					  ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR
-					  : RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
-		/* Subscribe first, dump second: a change in between is then a notification. */
-		ev = open_in_netns(pidfd, NETLINK_ROUTE, groups);
-		if (!ev)
-			return log_error_errno(negative_errno(),
-					       "Cannot watch netlink events in node '%s': %m", node);
-		r = nl_open_in(pidfd, &nl);
-		if (r < 0) {
-			mnl_socket_close(ev);
-			return log_error_errno(r, "Cannot open netlink in node '%s': %m", node);
-		}
-	} else if (cond->kind == LAB_WAIT_TCP) {
-		ev = open_in_netns(pidfd, NETLINK_SOCK_DIAG, 0);
-		if (!ev)
-			return log_error_errno(negative_errno(),
-					       "Cannot open sock_diag in node '%s': %m", node);
-	} else {
-		out = memfd_create("netlab-wait", MFD_CLOEXEC);
-		if (out < 0)
+	*touched = false;
+	if (kind_has_events(w->cond->kind)) {
+		/* Notifications wake us; a second without any (100 ms while --stable counts) is
+		 * checked anyway. */
+		struct pollfd p = { .fd = mnl_socket_get_fd(w->ev), .events = POLLIN };
+		uint64_t cap = counting ? 100 : 1000;
+		/* EINTR too: a signal is the caller's (^C in a program using libnetlab). */
+		if (poll(&p, 1, (int)(left_ms < cap ? left_ms : cap)) < 0)
 			return negative_errno();
+		drain(w, touched);
+		return 0;
 	}
+	uint64_t ms = *backoff_ms < left_ms ? *backoff_ms : left_ms;
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 };
+	if (nanosleep(&ts, NULL) < 0)
+		return negative_errno();
+	*backoff_ms = *backoff_ms * 2 > 500 ? 500 : *backoff_ms * 2;
+	return 0;
+}
+
+/* The loop of checks. With stable_ns, success needs the (possibly negated) condition to hold
+ * from one check through every later one for stable_ns; a check that finds it broken, or an
+ * event that touched the target meanwhile (addr, route), starts the count again. Polled kinds
+ * are checked at least every 100 ms while the count runs, so a break shorter than that between
+ * two checks can go unseen (docs/netlab.1.scd). */
+static int wait_loop(struct waiter *w, uint64_t timeout_ns, struct lab_wait_result *res)
+{
+	const struct lab_wait_cond *cond = w->cond;
+	uint64_t start = now_ns(), deadline = start + timeout_ns, held_since = 0, backoff = 10;
+	bool holding = false, touched = false;
+	int r;
 
 	for (;;) {
-		bool found = false;
-		struct nl_error e;
-
-		seen_reset(&seen);
-		switch (cond->kind) {
-		case LAB_WAIT_ADDR: {
-			struct addr_check c = { .want = &want, .seen = &seen };
-			r = nl_dump(nl, RTM_GETLINK, AF_UNSPEC, on_link, &c, &e);
-			if (r >= 0)
-				r = nl_dump(nl, RTM_GETADDR, AF_UNSPEC, on_addr, &c, &e);
-			found = c.found;
-			if (r >= 0 && c.seen->items == 0)
-				seen_add(&seen, "no addresses");
-			break;
-		}
-		case LAB_WAIT_ROUTE: {
-			struct route_check c = { .want = &want, .seen = &seen };
-			seen_add(&seen, "IPv%d routes: ", want.family == AF_INET ? 4 : 6);
-			r = nl_dump(nl, RTM_GETROUTE, want.family, on_route, &c, &e);
-			found = c.found;
-			if (r >= 0 && c.seen->items == 0)
-				seen_add(&seen, "none");
-			break;
-		}
-		case LAB_WAIT_TCP: {
-			struct tcp_check c = { .port = port, .seen = &seen };
-			seen_add(&seen, "listening TCP ports: ");
-			r = tcp_listeners(ev, AF_INET, &c);
-			if (r >= 0)
-				r = tcp_listeners(ev, AF_INET6, &c);
-			found = c.found;
-			if (r >= 0 && c.seen->items == 0)
-				seen_add(&seen, "none");
-			break;
-		}
-		case LAB_WAIT_REACH: {
-			char *argv[] = { (char *)"ping", (char *)"-c1", (char *)"-W1", (char *)"-n",
-					 (char *)cond->arg, NULL };
-			char line[200];
-			int ee = 0;
-			r = run_in_node(pidfd, flags, argv, env.env, out, &ee);
-			if (r >= 0) {
-				found = r == 0;
-				last_line(out, line, sizeof(line));
-				seen_add(&seen, "ping %s: exit status %d%s%s", cond->arg, r,
-					 line[0] ? ": " : "", line);
-				if (r == 127 && ee == ENOENT) {
-					log_error("ping is not installed in node '%s'", node);
-					logged = true;
-					r = -ENOENT;
-				} else
-					r = 0;
-			}
-			break;
-		}
-		case LAB_WAIT_CMD: {
-			char line[200];
-			int ee = 0;
-			r = run_in_node(pidfd, flags, cond->argv, env.env, out, &ee);
-			if (r >= 0) {
-				found = r == 0;
-				last_line(out, line, sizeof(line));
-				seen_add(&seen, "'%s' exited with status %d%s%s", cond->argv[0], r,
-					 line[0] ? ": " : "", line);
-				if (ee) {
-					log_error("'%s': %s in node '%s'", cond->argv[0],
-						  ee == ENOENT ? "command not found"
-							       : strerror(ee),
-						  node);
-					logged = true;
-					r = -ee;
-				} else
-					r = 0;
-			}
-			break;
-		}
-		}
-		if (r < 0) {
-			if (ev)
-				mnl_socket_close(ev);
-			if (logged || r == -EINTR)
-				return r;
-			return log_error_errno(r, "Cannot check node '%s': %m", node);
-		}
-		if (found) {
-			if (ev)
-				mnl_socket_close(ev);
-			return 0;
-		}
-
+		bool holds;
+		r = check(w, &holds);
+		if (r < 0)
+			return r;
+		if (cond->negate)
+			holds = !holds;
 		uint64_t now = now_ns();
+		if (holding && (!holds || touched)) {
+			res->breaks++;
+			holding = false;
+		}
+		if (holds && !holding) {
+			holding = true;
+			held_since = now;
+		}
+		res->held_ns = holding ? now - held_since : 0;
+		if (holding && now - held_since >= cond->stable_ns)
+			return 0;
 		if (now >= deadline)
-			break;
-		uint64_t left_ms = (deadline - now + 999999) / 1000000;
-		if (cond->kind == LAB_WAIT_ADDR || cond->kind == LAB_WAIT_ROUTE) {
-			/* Notifications wake us; a second without any is checked anyway. */
-			struct pollfd p = { .fd = mnl_socket_get_fd(ev), .events = POLLIN };
-			int k = poll(&p, 1, (int)(left_ms < 1000 ? left_ms : 1000));
-			if (k < 0 && errno != EINTR) {
-				mnl_socket_close(ev);
-				return negative_errno();
-			}
-			drain(ev);
-		} else {
-			uint64_t ms = backoff_ms < left_ms ? backoff_ms : left_ms;
-			struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
-					       .tv_nsec = (long)(ms % 1000) * 1000000 };
-			nanosleep(&ts, NULL);
-			backoff_ms = backoff_ms * 2 > 500 ? 500 : backoff_ms * 2;
+			return -ETIMEDOUT;
+		uint64_t until = deadline;
+		if (holding) {
+			until = held_since + cond->stable_ns < until ? held_since + cond->stable_ns
+								     : until;
+			if (backoff > 100)
+				backoff = 100;
+		}
+		r = pause_until(w, until, &backoff, holding && cond->stable_ns, &touched);
+		if (r < 0)
+			return r;
+	}
+}
+
+int lab_wait_full(const char *lab, const char *node, const struct lab_wait_cond *cond,
+		  uint64_t timeout_ns, struct lab_wait_result *res)
+{
+	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	struct waiter w = { .cond = cond, .node = node, .pidfd = -EBADF, .out = -EBADF,
+			    .err = -EBADF, .seen = { .buf = res->seen, .size = res->seen_size } };
+	size_t idx;
+	int r;
+
+	if (res->seen_size)
+		res->seen[0] = '\0';
+	res->breaks = 0;
+	res->held_ns = 0;
+	r = parse_cond(cond, &w);
+	if (r < 0)
+		goto out;
+	r = lab_node_open(lab, node, &st, &idx, &w.pidfd);
+	if (r < 0)
+		goto out;
+	w.flags = ns_node_setns_flags(st->nodes[idx].flags);
+	lab_node_env_init(&w.env, lab, node);
+	r = waiter_open(&w);
+	if (r < 0)
+		goto out;
+	r = wait_loop(&w, timeout_ns, res);
+	if (r < 0 && r != -ETIMEDOUT && !w.logged && r != -EINTR)
+		r = log_error_errno(r, "Cannot check node '%s': %m", node);
+	/* Why the last document did not match (a timeout, or `not json` that came true). */
+	if ((r == 0 || r == -ETIMEDOUT) && w.last && !w.last_matched && res->diff) {
+		int k = json_match_diff(w.last, w.expected, res->diff);
+		if (k > 0 && res->diff->n) {
+			char first[512];
+			json_mismatch_format(&res->diff->items[0], first, sizeof(first));
+			seen_reset(&w.seen);
+			seen_add(&w.seen, "%zu difference%s, first %s", res->diff->total,
+				 res->diff->total == 1 ? "" : "s", first);
 		}
 	}
-	if (ev)
-		mnl_socket_close(ev);
-	return -ETIMEDOUT;
+out:
+	safe_close(w.pidfd);
+	waiter_done(&w);
+	return r;
+}
+
+int lab_wait(const char *lab, const char *node, const struct lab_wait_cond *cond,
+	     uint64_t timeout_ns, char *seen_buf, size_t seen_size)
+{
+	struct lab_wait_result res = { .seen = seen_buf, .seen_size = seen_size };
+	return lab_wait_full(lab, node, cond, timeout_ns, &res);
 }

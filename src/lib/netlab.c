@@ -21,6 +21,7 @@
 #define IFF_LOWER_UP 0x10000
 #endif
 
+#include "json-match.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -493,6 +494,152 @@ EXPORT int netlab_wait_cmd(const char *lab, const char *node, char *const argv[]
 	}
 	struct lab_wait_cond cond = { .kind = LAB_WAIT_CMD, .argv = argv };
 	return wait_common(lab, node, &cond, timeout_ms, errmsg);
+}
+
+/* ---- protocol tests ----------------------------------------------------------------------- */
+
+/* The timeout message of `netlab wait`, with the JSON mismatches one a line. */
+static void log_timeout(const char *node, const struct lab_wait_cond *cond, unsigned timeout_ms,
+			const struct lab_wait_result *res)
+{
+	_cleanup_free_ char *lines = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&lines, &len);
+
+	if (f) {
+		for (size_t i = 0; res->diff && i < res->diff->n; i++) {
+			char line[1024];
+			json_mismatch_format(&res->diff->items[i], line, sizeof(line));
+			fprintf(f, "\n  %s", line);
+		}
+		fclose(f);
+	}
+	log_error("timed out after %u ms waiting for %s%s in node '%s'%s%s%s%s%s", timeout_ms,
+		  cond->negate ? "not " : "", cond->arg ? cond->arg : cond->argv[0], node,
+		  res->breaks ? " (it broke" : "", res->breaks ? " while held)" : "",
+		  res->seen[0] ? "; last seen: " : "", res->seen,
+		  lines && !cond->negate ? lines : "");
+}
+
+EXPORT int netlab_wait_for(const char *lab, const char *node, const struct netlab_wait_spec *w,
+			   char **errmsg)
+{
+	static const enum lab_wait_kind kinds[] = {
+		[NETLAB_WAIT_ADDR] = LAB_WAIT_ADDR,   [NETLAB_WAIT_ROUTE] = LAB_WAIT_ROUTE,
+		[NETLAB_WAIT_TCP] = LAB_WAIT_TCP,     [NETLAB_WAIT_REACH] = LAB_WAIT_REACH,
+		[NETLAB_WAIT_CMD] = LAB_WAIT_CMD,     [NETLAB_WAIT_JSON] = LAB_WAIT_JSON,
+	};
+	_cleanup_free_ char *chosen = NULL;
+	char seen[1024];
+	struct json_diff diff = { 0 };
+	struct lab_wait_result res = { .seen = seen, .seen_size = sizeof(seen), .diff = &diff };
+	struct call c;
+	int r;
+
+	call_begin(&c);
+	if (!w || !node || (unsigned)w->kind >= ELEMENTSOF(kinds))
+		return call_end(&c, -EINVAL, errmsg, "netlab_wait_for: a node and a condition are required");
+	bool takes_argv = w->kind == NETLAB_WAIT_CMD || w->kind == NETLAB_WAIT_JSON;
+	if (takes_argv ? !w->argv || !w->argv[0] : !w->arg)
+		return call_end(&c, -EINVAL, errmsg, "netlab_wait_for: %s",
+				takes_argv ? "a command is required" : "an argument is required");
+	if (need_root() < 0)
+		return call_end(&c, -EPERM, errmsg,
+				"waiting in a node needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN)");
+	r = choose_lab(lab, &chosen);
+	if (r < 0)
+		return call_end(&c, r, errmsg, NULL);
+	struct lab_wait_cond cond = {
+		.kind = kinds[w->kind],
+		.arg = takes_argv ? NULL : w->arg,
+		.argv = takes_argv ? w->argv : NULL,
+		.match = w->match,
+		.negate = w->negate,
+		.stable_ns = (uint64_t)w->stable_ms * 1000000u,
+	};
+	unsigned timeout_ms = w->timeout_ms ? w->timeout_ms : 30000;
+	r = lab_wait_full(chosen, node, &cond, (uint64_t)timeout_ms * 1000000u, &res);
+	if (r == -ETIMEDOUT)
+		log_timeout(node, &cond, timeout_ms, &res);
+	json_diff_done(&diff);
+	return call_end(&c, r, errmsg, NULL);
+}
+
+EXPORT int netlab_link_set(const char *lab, const char *node, const char *ifname, bool up,
+			   char **errmsg)
+{
+	_cleanup_free_ char *chosen = NULL;
+	struct call c;
+	int r;
+
+	call_begin(&c);
+	if (!node || !ifname)
+		return call_end(&c, -EINVAL, errmsg, "netlab_link_set: a node and an interface are required");
+	if (need_root() < 0)
+		return call_end(&c, -EPERM, errmsg, "changing a link needs root (CAP_NET_ADMIN)");
+	r = choose_lab(lab, &chosen);
+	if (r >= 0)
+		r = lab_link_updown(chosen, node, ifname, up, LAB_LINK_BOTH);
+	return call_end(&c, r, errmsg, NULL);
+}
+
+EXPORT int netlab_converge(const char *lab, unsigned quiet_ms, unsigned timeout_ms,
+			   bool since_fault, char **ret_json, char **errmsg)
+{
+	_cleanup_(lab_converge_freep) struct lab_converge *cv = NULL;
+	_cleanup_free_ char *chosen = NULL;
+	struct lab_converge_opts o = {
+		.quiet_ns = (uint64_t)(quiet_ms ? quiet_ms : 2000) * 1000000u,
+		.timeout_ns = (uint64_t)(timeout_ms ? timeout_ms : 60000) * 1000000u,
+		.since_fault = since_fault,
+	};
+	char *doc = NULL;
+	size_t len = 0;
+	struct call c;
+	int r;
+
+	call_begin(&c);
+	if (!ret_json)
+		return call_end(&c, -EINVAL, errmsg, "netlab_converge: ret_json is required");
+	if (need_root() < 0)
+		return call_end(&c, -EPERM, errmsg, "watching routes needs root (CAP_SYS_ADMIN)");
+	r = choose_lab(lab, &chosen);
+	if (r < 0)
+		return call_end(&c, r, errmsg, NULL);
+	r = lab_converge(chosen, &o, &cv);
+	if (r < 0 && r != -ETIMEDOUT)
+		return call_end(&c, r, errmsg, NULL);
+	FILE *f = open_memstream(&doc, &len);
+	if (!f)
+		return call_end(&c, -ENOMEM, errmsg, NULL);
+	lab_converge_write_json(chosen, cv, &o, f);
+	fclose(f);
+	*ret_json = doc;
+	return call_end(&c, r, errmsg, r == -ETIMEDOUT ? "routes still changed after %u ms" : NULL,
+			timeout_ms ? timeout_ms : 60000);
+}
+
+EXPORT int netlab_artifacts(const char *lab, const char *dir, char **errmsg)
+{
+	_cleanup_free_ char *chosen = NULL;
+	_cleanup_close_ int dfd = -EBADF;
+	struct call c;
+	int r;
+
+	call_begin(&c);
+	if (!dir)
+		return call_end(&c, -EINVAL, errmsg, "netlab_artifacts: a directory is required");
+	if (need_root() < 0)
+		return call_end(&c, -EPERM, errmsg, "collecting artifacts needs root");
+	r = choose_lab(lab, &chosen);
+	if (r >= 0)
+		r = lab_artifacts_open(dir, &dfd);
+	if (r >= 0) {
+		/* Each artifact that could not be saved is logged; the call fails if any was. */
+		int missing = lab_collect_artifacts(chosen, dfd, dir);
+		r = missing > 0 ? -EIO : missing;
+	}
+	return call_end(&c, r, errmsg, NULL);
 }
 
 /* ---- status ----------------------------------------------------------------------------- */

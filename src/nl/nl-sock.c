@@ -181,6 +181,51 @@ int nl_open_in(int netns_fd, struct nl **ret)
 	return r;
 }
 
+int nl_open_events_in(int netns_fd, int proto, unsigned groups, int rcvbuf,
+		      struct mnl_socket **ret)
+{
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct mnl_socket *s;
+	int r = 0;
+
+	if (self < 0)
+		return negative_errno();
+	if (setns(netns_fd, CLONE_NEWNET) < 0) {
+		/* A rootless lab we live outside of: a child makes the socket there. */
+		if (errno != EPERM)
+			return negative_errno();
+		int fd = fd_socket_in_ns(netns_fd, AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK, proto);
+		if (fd < 0)
+			return fd;
+		s = mnl_socket_fdopen(fd);
+		if (!s) {
+			r = negative_errno();
+			close(fd);
+		}
+	} else {
+		s = mnl_socket_open2(proto, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (!s)
+			r = negative_errno();
+		if (setns(self, CLONE_NEWNET) < 0) {
+			log_error_errno(negative_errno(), "Cannot return to our own netns: %m");
+			abort(); /* nothing after this would be safe */
+		}
+	}
+	if (s && mnl_socket_bind(s, groups, MNL_SOCKET_AUTOPID) < 0) {
+		r = negative_errno();
+		mnl_socket_close(s);
+		s = NULL;
+	}
+	if (s && rcvbuf > 0) {
+		int fd = mnl_socket_get_fd(s);
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	}
+	if (r == 0)
+		*ret = s;
+	return r;
+}
+
 static int nl_send(struct nl *nl, const void *buf, size_t len)
 {
 	for (;;) {

@@ -95,6 +95,14 @@ int nl_open(struct nl **ret);
  * return (nothing after would be safe). */
 int nl_open_in(int netns_fd, struct nl **ret);
 void nl_close(struct nl *nl);
+/* A bare, non-blocking libmnl socket of protocol proto (NETLINK_ROUTE, NETLINK_SOCK_DIAG)
+ * in the network namespace of netns_fd, bound to the multicast groups (RTMGRP_* bits; 0 for
+ * none), for watching events or sock_diag requests. rcvbuf > 0: asked for as SO_RCVBUFFORCE
+ * (SO_RCVBUF without CAP_NET_ADMIN), so that a burst of events is not lost. *ret belongs to
+ * the caller (mnl_socket_close). Aborts if it cannot return to our namespace. */
+struct mnl_socket;
+int nl_open_events_in(int netns_fd, int proto, unsigned groups, int rcvbuf,
+		      struct mnl_socket **ret);
 static inline void nl_closep(struct nl **nl)
 {
 	if (*nl)
@@ -171,6 +179,26 @@ struct nlmsghdr *nl_build_link_master(void *buf, uint32_t seq, int ifindex, int 
  * or a negative errno to stop with it. The answer is always read to its end. A dump the kernel
  * marks NLM_F_DUMP_INTR (the table changed meanwhile) returns -EAGAIN after the end: retry.
  */
+
+/* ---- parsing notifications (nl-parse.c): pure ----------------------------------------- */
+
+/* A route notification (RTM_NEWROUTE or RTM_DELROUTE), the fields netlab looks at. */
+struct nl_route_info {
+	bool deleted;     /* RTM_DELROUTE */
+	int family;       /* AF_INET, AF_INET6 */
+	uint8_t dst[16];  /* zero for a default route */
+	unsigned dst_len;
+	uint8_t type;     /* RTN_UNICAST, RTN_BLACKHOLE... */
+	uint8_t protocol; /* RTPROT_KERNEL, RTPROT_BOOT, RTPROT_BIRD... */
+	uint32_t table;   /* RTA_TABLE when present, else rtm_table */
+	bool cloned;      /* RTM_F_CLONED: a cache entry, not a route */
+};
+/* -EINVAL when nlh is not an IPv4 or IPv6 route message or is malformed. */
+int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route_info *ret);
+/* Whether a route notification is a change of a routing table as `converge` counts it: any
+ * table but local, no cache entries, and no IPv6 link-local (fe80::/10) or multicast routes,
+ * which every link's state change adds or removes in every node. */
+bool nl_route_is_table_change(const struct nl_route_info *r);
 
 /* ---- queueing disciplines (nl-qdisc.c): link emulation ------------------------------------ */
 

@@ -71,7 +71,7 @@ else
 	_n=$((_n + 1)); echo "ok $_n # SKIP bash-completion not installed"
 fi
 is "complete words lists wait's conditions, link's and node's operations" \
-	"addr route tcp reach cmd|up down set reset show|stop start set show" \
+	"addr route tcp reach cmd json|up down set reset show|stop start set show" \
 	"$(for v in wait link node; do "$NETLAB" complete words $v | tr '\n' ' ' | sed 's/ $//'; echo; done |
 		paste -sd '|')"
 is "bash completes wait's conditions after NODE" "reach route" "$(complete_bash "netlab wait -l $L r1 r")"

@@ -21,7 +21,7 @@ static const struct verb {
 	bool hidden; /* not in --help nor completion */
 } verbs[] = {
 	/* One verb per entry; each is implemented in src/cli/VERB.c. */
-	{ "up", verb_up, "up FILE [-l LAB] [--timing]",
+	{ "up", verb_up, "up FILE [-l LAB] [--timing] [--rootless]",
 	  "bring a lab up; exit 0 only when all is configured" },
 	{ "down", verb_down, "down [LAB|FILE] [-l LAB] [--all] [--wait]",
 	  "tear a lab down (--all: every lab; --wait: until released)" },
@@ -51,14 +51,15 @@ static const struct verb {
 	  "stop it (SIGTERM, SIGKILL after T, default 5 s)" }, /* daemon.c */
 	{ "logs", verb_logs, "logs [-l LAB] NODE [NAME]", "its output" }, /* daemon.c */
 	{ "link", verb_link,
-	  "link [-l LAB] NODE:IF up|down|set KEY=VALUE...|reset|show [--json] [--egress]",
+	  "link [-l LAB] NODE:IF up|down [--only|--peer] | set KEY=VALUE... [--egress] | "
+	  "reset [--egress] | show [--json]",
 	  "runtime faults and impairment of a link" },
 	{ "node", verb_node,
-	  "node [-l LAB] NODE stop|start\nnode [-l LAB] NODE set KEY=VALUE...\n"
+	  "node [-l LAB] NODE stop|start\nnode [-l LAB] NODE set [cpu=N] [memory=SIZE] [pids=N]\n"
 	  "node [-l LAB] NODE show [--json]",
 	  "freeze a node (links down) or resume; change or show its cpu=, memory=, pids=" },
 	{ "doctor", verb_doctor, "doctor [--json]", "which kernel features this machine has" },
-	{ "image", verb_image, "image import REF [NAME]\nimage ls\nimage rm NAME...\nimage prune",
+	{ "image", verb_image, "image import REF [NAME] | ls | rm NAME... | prune",
 	  "the store of node images (image=REF)" },
 };
 

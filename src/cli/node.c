@@ -12,7 +12,7 @@
 
 #define USAGE                                                                                      \
 	"netlab node [-l LAB] NODE stop|start\n"                                                   \
-	"       netlab node [-l LAB] NODE set cpu=N memory=SIZE pids=N\n"                          \
+	"       netlab node [-l LAB] NODE set [cpu=N] [memory=SIZE] [pids=N]\n"                          \
 	"       netlab node [-l LAB] NODE show [--json]"
 
 const char *const cli_node_ops[] = {"stop", "start", "set", "show", NULL};

@@ -14,9 +14,9 @@
 #include "parse-util.h"
 
 #define USAGE                                                                                      \
-	"netlab wait [-l LAB] [--timeout T] [--stable T] [--json] NODE [not] CONDITION\n"         \
-	"  CONDITION: addr ADDR | route PREFIX | tcp PORT | reach NODE|ADDR | cmd -- CMD... |\n"   \
-	"             json --match JSON|--match-file FILE -- CMD..."
+	"netlab wait [-l LAB] [--timeout T] [--stable T] [--json] NODE [not] "                      \
+	"addr ADDR|route PREFIX|tcp PORT|reach NODE|ADDR|cmd -- CMD...|"                            \
+	"json --match JSON|--match-file FILE -- CMD..."
 
 const char *const cli_wait_conditions[] = {
 	[LAB_WAIT_ADDR] = "addr",   [LAB_WAIT_ROUTE] = "route", [LAB_WAIT_TCP] = "tcp",

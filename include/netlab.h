@@ -13,8 +13,14 @@
  * success and to a malloc'd, NUL-terminated message on failure (free() it). Nothing is printed
  * on stderr; install a log function with netlab_set_log() to see progress and debug messages.
  *
- * Threads and signals. Everything but the netlab_topo_* functions needs root (CAP_SYS_ADMIN
- * and CAP_NET_ADMIN). The library is not thread-safe: call it from one thread at a time, and
+ * Root or not. As root, labs are made as by `netlab up`; without root (or with NETLAB_ROOTLESS=1)
+ * they are rootless, in a user namespace of the caller's, kept under $XDG_RUNTIME_DIR/netlab
+ * (netlab(1)). netlab_up() of a rootless lab, and the link and node functions on one, move the
+ * calling process into that lab's user namespace for good (setns(2) allows no way back): such a
+ * process must be single-threaded and can then work on that one rootless lab only; exec, wait and
+ * status enter from a child and have no such limit.
+ *
+ * Threads and signals. The library is not thread-safe: call it from one thread at a time, and
  * preferably from a single-threaded process — netlab_exec() joins a node's namespaces with
  * setns() in the calling thread (and comes back before it returns), and forks. While a command
  * runs, SIGINT and SIGQUIT are ignored and SIGTERM/SIGHUP/SIGUSR1/SIGUSR2/SIGALRM/SIGWINCH are

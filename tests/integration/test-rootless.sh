@@ -37,7 +37,7 @@ users_gone() {
 }
 trap 'users_gone; _cleanup' EXIT
 
-plan 54
+plan 59
 snapshot before
 
 # Users with a subordinate range each (useradd gives one per login.defs; make sure).
@@ -110,7 +110,25 @@ ok "link down, then up (lab-root and node sides)" sh -c \
 ok "link set rate (tbf)" sh -c "'$TMP/bin/nl-$U1' link -l '$LAB' a:eth0 set rate=10mbit && '$TMP/bin/nl-$U1' link -l '$LAB' a:eth0 show | grep -q 'rate=10mbit'"
 ok "wait reach" as "$U1" netlab wait -l "$LAB" --timeout 10 a reach b
 
+ok "start a daemon, see it, stop it" sh -c "'$TMP/bin/nl-$U1' start -l '$LAB' b sleep 300 >/dev/null &&
+	'$TMP/bin/nl-$U1' exec -l '$LAB' b pgrep -x sleep >/dev/null && '$TMP/bin/nl-$U1' stop -l '$LAB' b sleep"
+ok "node stop, node start (a reaches b again)" sh -c "'$TMP/bin/nl-$U1' node -l '$LAB' b stop &&
+	! '$TMP/bin/nl-$U1' exec -l '$LAB' a ping -c1 -W1 b >/dev/null 2>&1 && '$TMP/bin/nl-$U1' node -l '$LAB' b start &&
+	'$TMP/bin/nl-$U1' wait -l '$LAB' --timeout 10 a reach b"
+mkdir -m 700 "$TMP/cap" && chown "$U1:" "$TMP/cap"
+as "$U1" netlab capture -l "$LAB" a:eth0 -c 1 -w "$TMP/cap/a.pcap" icmp 2>/dev/null &
+capture=$!
+for i in $(seq 1 30); do # until the capture has its packet (it may start after a ping)
+	kill -0 $capture 2>/dev/null || break
+	as "$U1" netlab exec -l "$LAB" a ping -c1 -W1 r >/dev/null 2>&1
+done
+kill $capture 2>/dev/null
+wait $capture
+ok "capture writes a pcap of a node's interface" test -s "$TMP/cap/a.pcap"
+is "graph of the running lab" 0 "$(as "$U1" netlab graph "$LAB" >/dev/null 2>&1; echo $?)"
 ok "down --wait" as "$U1" netlab down --wait "$LAB"
+is "run: up, the command (which sees the lab), down; its status passes through" "4|" \
+	"$(as "$U1" netlab run -l "$LAB" "$TMP/r.conf" -- sh -c 'netlab exec a true && exit 4' >/dev/null 2>&1; echo $?)|$(ls -A "$TMP/rt-$U1")"
 
 # What a user cannot have is refused as FILE:LINE:COL (2), before anything is made.
 mkdir -m 700 "$TMP/private"

@@ -305,6 +305,11 @@ static int run_here(int pidfd, unsigned setns_flags, char *const argv[],
 	struct ns_node_extras extras; /* the node's cgroups and clocks (issue 14) */
 	int e, r;
 
+	/* Joining a mount namespace moves us to its root, and so does coming back: our working
+	 * directory is restored from this fd, so that later relative paths of the caller are
+	 * still its own. */
+	_cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
 	r = save_namespaces(setns_flags, saved);
 	if (r < 0)
 		return r;
@@ -331,6 +336,8 @@ static int run_here(int pidfd, unsigned setns_flags, char *const argv[],
 		if (r == 0)
 			r = k;
 	}
+	if (here >= 0)
+		(void)fchdir(here);
 	if (e != 0)
 		return exec_result(e, o, r);
 	if (r < 0) {

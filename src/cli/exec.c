@@ -51,9 +51,10 @@ int verb_exec(int argc, char **argv)
 	}
 	if (!cli_check_root("exec"))
 		return EXIT_EXEC_FAIL;
-	int sel = cli_select_lab(lab, &chosen);
-	if (sel != EXIT_OK)
-		return sel == EXIT_USAGE ? EXIT_USAGE : EXIT_EXEC_FAIL;
+	/* exec's own failures, an invalid lab name included, are 125: its other statuses are
+	 * the command's. */
+	if (cli_select_lab(lab, &chosen) != EXIT_OK)
+		return EXIT_EXEC_FAIL;
 
 	r = lab_exec(chosen, node, cmd, &exec_errno);
 	if (r < 0)

@@ -177,10 +177,14 @@ static bool topo_has_ipv6(const struct topo *t)
 {
 	if (t->has_pool6 || t->has_lo6)
 		return true;
-	for (size_t i = 0; i < t->n_ifaces; i++)
+	for (size_t i = 0; i < t->n_ifaces; i++) {
+		/* An end left to a daemon (`none`) may get IPv6 addresses from it. */
+		if (t->ifaces[i].unaddressed)
+			return true;
 		for (size_t a = 0; a < t->ifaces[i].n_addrs; a++)
 			if (t->ifaces[i].addrs[a].family == AF_INET6)
 				return true;
+	}
 	for (size_t i = 0; i < t->n_routes; i++)
 		if (t->routes[i].dst.family == AF_INET6)
 			return true;

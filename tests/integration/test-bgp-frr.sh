@@ -1,12 +1,16 @@
 #!/bin/bash
 # A real protocol lab: topologies/bgp-frr.conf (three FRR routers, eBGP in a triangle).
 # Sessions reach Established (vtysh's JSON, parsed), every loopback is learned, and a peer's
-# prefix is withdrawn everywhere when its bgpd is stopped (netlab stop).
+# prefix is withdrawn everywhere when its bgpd is stopped (netlab stop); one end of a link
+# failing leaves the other up without carrier, its connected route flagged linkdown; and the
+# lab, which has no workaround any more, leaves nothing of FRR's on the host.
 . "$(dirname "$0")/lib.sh"
 require_root
 [ -x /usr/lib/frr/bgpd ] && command -v vtysh >/dev/null || skip_all "frr not installed"
-plan 13
+plan 17
 snapshot before
+frr_dirs() { find /var/tmp/frr /run/frr /etc/frr 2>/dev/null | sort; }
+frr_dirs >"$TMP/frr.before"
 
 LAB=t-bgp-$$
 track_lab "$LAB"
@@ -42,6 +46,15 @@ for r in r1 r3; do
 	ok "$r: r2's prefix is withdrawn (BGP table and kernel)" w --timeout 30 "$r" cmd -- sh -c \
 		"vtysh --vty_socket /run/frr -c 'show ip bgp json' | python3 -c '$gone' && ! ip route show 10.255.0.2/32 | grep -q ."
 done
+ok "r2's end of the r1--r2 link fails (link r1:eth0 down --peer)" \
+	"$NETLAB" link -l "$LAB" r1:eth0 down --peer
+is "r1:eth0 stays up, without carrier" "NO-CARRIER,BROADCAST,MULTICAST,UP" \
+	"$("$NETLAB" exec -l "$LAB" r1 ip -o link show dev eth0 | sed 's/.*<\([^>]*\)>.*/\1/')"
+ok "r1 keeps its connected route on eth0, flagged linkdown" \
+	sh -c "'$NETLAB' exec -l '$LAB' r1 ip -4 route show dev eth0 proto kernel | grep -q linkdown"
 ok "down" "$NETLAB" down "$LAB"
+frr_dirs >"$TMP/frr.after"
+ok "nothing of FRR's left on the host (/var/tmp/frr, /run/frr, /etc/frr as before)" \
+	diff -u "$TMP/frr.before" "$TMP/frr.after"
 host_unchanged
 done_testing

@@ -6,8 +6,8 @@ require_root
 files=()
 for f in "$SRCDIR"/topologies/*.conf; do
 	# Labs of real routing daemons converge in their own time: their own tests wait for
-	# that (test-ospf-bird.sh, test-bgp-frr.sh).
-	case $(basename "$f") in ospf-bird.conf | bgp-frr.conf) continue ;; esac
+	# that (test-ospf-bird.sh, test-bgp-frr.sh, test-ospf-frr.sh).
+	case $(basename "$f") in ospf-bird.conf | bgp-frr.conf | ospf-frr.conf) continue ;; esac
 	files+=("$f")
 done
 [ -e "${files[0]}" ] || skip_all "no topologies in $SRCDIR/topologies"

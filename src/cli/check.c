@@ -51,6 +51,8 @@ static void plan_json(const struct topo *t)
 		json_bool(&j, "router", n->flags & TOPO_NODE_ROUTER);
 		json_bool(&j, "pid", n->flags & TOPO_NODE_PID);
 		json_bool(&j, "ipc", n->flags & TOPO_NODE_IPC);
+		json_string(&j, "rootfs", n->rootfs); /* NULL: null, the host's tree */
+		json_string(&j, "image", n->image);
 		json_array_begin(&j, "loopback");
 		if (n->has_lo4)
 			json_string(&j, NULL, topo_addr_str(&n->lo4, true, buf, sizeof(buf)));

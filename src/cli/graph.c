@@ -31,6 +31,12 @@ static void node_label(FILE *f, const struct topo *t, size_t i)
 	fprintf(f, "%s", n->name);
 	if (n->flags & TOPO_NODE_ROUTER)
 		fprintf(f, "\\nrouter");
+	/* A path or reference may hold anything: quotes and backslashes escaped for DOT. */
+	if (n->image || n->rootfs) {
+		fprintf(f, "\\n%s ", n->image ? "image" : "rootfs");
+		for (const char *c = n->image ? n->image : n->rootfs; *c; c++)
+			fprintf(f, "%s%c", *c == '"' || *c == '\\' ? "\\" : "", *c);
+	}
 	if (n->has_lo4)
 		fprintf(f, "\\nlo %s", topo_addr_str(&n->lo4, true, buf, sizeof(buf)));
 	if (n->has_lo6)

@@ -12,7 +12,7 @@ grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
 	skip_all "no overlayfs in this kernel"
 images_ready || skip_all "busybox-static (/bin/busybox, statically linked) is not installed"
 command -v python3 >/dev/null || skip_all "python3 not installed"
-plan 47
+plan 49
 snapshot before
 
 export NETLAB_IMAGE_DIR=$TMP/store
@@ -69,6 +69,9 @@ link d -- e
 routing static
 exec a echo "\$GREETING in \$(pwd)" > /tmp/exec.out
 CONF
+is "check --json shows each node's root" "bb None $IMG/rootfs.tar" \
+	"$("$NETLAB" check --json "$TMP/img.conf" | python3 -c 'import json,sys; n=json.load(sys.stdin)["nodes"]; print(n[0]["image"], n[0]["rootfs"], n[4]["image"])')"
+ok "graph labels it" sh -c "'$NETLAB' graph '$TMP/img.conf' | grep -q 'router.nimage bb'"
 ok "up with image nodes of every kind" "$NETLAB" up -l "$L" "$TMP/img.conf"
 ok "image nodes ping across the chain" "$NETLAB" exec -l "$L" a ping -c1 -W2 e
 is "a later layer's whiteout hides a file" "gone" "$("$NETLAB" exec -l "$L" a sh -c 'test -e /etc/os-release || echo gone')"

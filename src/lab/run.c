@@ -270,7 +270,7 @@ int lab_run(const struct topo *t, const struct lab_run_opts *o)
 		return negative_errno();
 	got_signal = 0;
 	catch_signals(old);
-	r = lab_up(t, &up);
+	r = lab_up_apart(t, &up);
 	if (r < 0) {
 		restore_signals(old);
 		return r;

@@ -165,6 +165,9 @@ struct lab_up_opts {
  * -EEXIST: already up; -EBUSY: another netlab is working on that lab name;
  * -EOPNOTSUPP: the topology needs something this netlab or kernel cannot do. */
 int lab_up(const struct topo *t, struct lab_up_opts *o);
+/* lab_up, done in a child when the lab is rootless so that the caller is not moved into the
+ * lab's user namespace (its phase times are not reported then). Same errors. */
+int lab_up_apart(const struct topo *t, struct lab_up_opts *o);
 
 /* Kills the lab and removes its state; a stale lab's state is just removed. -ENOENT. */
 int lab_down(const char *name);

@@ -381,7 +381,7 @@ int lab_run(const struct topo *t, const struct lab_run_opts *o)
 	}
 	got_signal = 0;
 	catch_signals(old);
-	r = lab_up(t, &up);
+	r = lab_up_apart(t, &up);
 	if (r < 0) {
 		restore_signals(old);
 		return r;

@@ -753,6 +753,32 @@ static int check_existing(const char *lab, int lock)
 	return lab_kill(lab, pidfd);
 }
 
+int lab_up_apart(const struct topo *t, struct lab_up_opts *o)
+{
+	int status;
+	pid_t pid;
+
+	if (!lab_rootless_wanted(o->rootless))
+		return lab_up(t, o);
+	/* A rootless up joins the lab's user namespace for good: a child does it, and the caller
+	 * stays the user it was, where it was (`run` then starts its command on the host). */
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return negative_errno();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int r = lab_up(t, o);
+		_exit(r < 0 ? (-r & 0xff) : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return negative_errno();
+	if (!WIFEXITED(status))
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
 int lab_up(const struct topo *t, struct lab_up_opts *o)
 {
 	struct up u = { .t = t, .self_netns = -EBADF, .lock = -EBADF };

@@ -161,6 +161,8 @@ for i in $(seq 1 400); do
 done
 ok "a rootless up of 200 nodes stopped after its links phase" test -n "$upid"
 kill -KILL "$upid" 2>/dev/null
+# runuser stops itself when its child stops (as su does): it must go on to reap it.
+pkill -CONT -P "$upwrap" -x runuser 2>/dev/null
 wait $upwrap 2>/dev/null
 gone() { for i in $(seq 1 400); do pgrep -u "$U1" >/dev/null || return 0; sleep 0.05; done; return 1; }
 ok "killed: no process of the user is left (the lab init took the lab with it)" gone

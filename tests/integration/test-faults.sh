@@ -34,7 +34,7 @@ reach() { x a ping -c1 -W1 -q b; }
 ok "doctor runs and reports every feature" sh -c "'$NETLAB' doctor --json | python3 -c '
 import json,sys
 f=json.load(sys.stdin)[\"features\"]
-assert set(f)=={\"netns\",\"veth\",\"bridge\",\"netem\",\"tbf\",\"htb\",\"userns\",\"cgroup2\",\"cpu\",\"memory\",\"pids\",\"timens\"}, f
+assert set(f)>={\"netns\",\"veth\",\"bridge\",\"netem\",\"tbf\",\"htb\",\"userns\",\"cgroup2\",\"idmap\",\"subid\",\"rundir\",\"cpu\",\"memory\",\"pids\",\"timens\"}, f
 assert f[\"netns\"][\"ok\"] and f[\"veth\"][\"ok\"]'"
 ok "check accepts direction prefixes" "$NETLAB" check "$TMP/faults.conf"
 printf 'node a b\nlink a -- b c>d:delay=1ms\n' >"$TMP/bad.conf"

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -27,10 +28,45 @@ static int watch_lab(struct nsid_watch *w, const struct lab_state *st);
 static int watch_wait(struct nsid_watch *w, int timeout_ms);
 static void watch_done(struct nsid_watch *w);
 
+/* Until pid (started at starttime) is gone from the process table: dead is not enough, its
+ * zombie stays visible until its parent (the host's init, once `up` has exited) collects it,
+ * which some inits do seconds later. -ETIMEDOUT after timeout_ms. */
+static int wait_reaped(pid_t pid, uint64_t starttime, int timeout_ms)
+{
+	for (int waited = 0, ms = 1;; waited += ms, ms = ms < 50 ? ms * 2 : 50) {
+		char path[64], buf[1024], *p;
+		unsigned long long st = 0;
+		_cleanup_close_ int fd = -EBADF;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 0;
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			return 0;
+		buf[n] = '\0';
+		/* Field 22, counted after comm (which may hold anything up to its last ')'). */
+		p = strrchr(buf, ')');
+		if (!p || sscanf(p + 1, " %*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+				       "%*s %*s %*s %*s %*s %llu", &st) != 1 || st != starttime)
+			return 0; /* another process has the number now */
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		usleep((useconds_t)ms * 1000);
+	}
+}
+
 int lab_kill(const char *name, int pidfd)
 {
+	pid_t pid = 0;
+	uint64_t starttime = 0;
 	int r;
 
+	/* Who it is, for wait_reaped() below: read before it dies. */
+	if (pidfd_get_pid(pidfd, &pid) < 0 || proc_starttime(pid, &starttime) < 0)
+		pid = 0;
 	/* SIGKILL ends a stopped process too, and the init's exit completes only once every
 	 * process of its namespace is gone. */
 	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
@@ -38,6 +74,9 @@ int lab_kill(const char *name, int pidfd)
 	r = pidfd_wait_exit(pidfd, 30000);
 	if (r < 0)
 		return log_error_errno(r, "Lab '%s' did not end: %m", name);
+	if (pid > 0 && wait_reaped(pid, starttime, 10000) < 0)
+		log_notice("the lab init of '%s' (pid %d) is dead but not yet collected by its parent",
+			   name, (int)pid);
 	return 0;
 }
 

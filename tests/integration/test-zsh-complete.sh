@@ -63,7 +63,8 @@ complete_zsh() {
 
 is "verbs" "start status stop" "$(complete_zsh "netlab st")"
 is "global options" "--verbose --version" "$(complete_zsh "netlab --ver")"
-is "options of a verb (from its usage)" "--json --timeout" "$(complete_zsh "netlab wait --")"
+is "options of a verb (from its usage)" "--json --match --match-file --stable --timeout" \
+	"$(complete_zsh "netlab wait --")"
 is "topology files for up" "lab1.conf lab2.conf" "$(complete_zsh "netlab up la")"
 
 ok "up" "$NETLAB" up "$SRCDIR/topologies/triangle.conf" -l "$L"

@@ -1116,7 +1116,11 @@ int lab_load_topology(const char *name, struct topo **ret)
 				       path);
 	if (r < 0)
 		return log_error_errno(r, "Cannot read '%s': %m", path);
-	r = topo_parse_string(path, text, len, ret, &err);
+	/* The stored copy is self-contained (`file ... from` inlined); a relative bind source in it
+	 * is taken from the lab's directory, which is all a re-read needs (it mounts nothing). */
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/%s", lab_run_dir(), name);
+	r = topo_parse_string_in(path, dir, text, len, ret, &err);
 	if (r < 0) {
 		if (err.message[0])
 			log_error("%s:%u:%u: %s", path, err.line, err.col, err.message);

@@ -43,17 +43,14 @@ static int default_lab_name(const struct topo_src *src, char **ret, struct topo_
 	return 0;
 }
 
-static int topo_parse_text(const char *name, const char *dir, const char *text, size_t len,
-			   struct topo **ret, struct topo_error *err);
-
 int topo_parse_string(const char *name, const char *text, size_t len, struct topo **ret,
 		      struct topo_error *err)
 {
-	return topo_parse_text(name, NULL, text, len, ret, err);
+	return topo_parse_string_in(name, NULL, text, len, ret, err);
 }
 
-static int topo_parse_text(const char *name, const char *dir, const char *text, size_t len,
-			   struct topo **ret, struct topo_error *err)
+int topo_parse_string_in(const char *name, const char *dir, const char *text, size_t len,
+			 struct topo **ret, struct topo_error *err)
 {
 	_cleanup_(topo_freep) struct topo *t = NULL;
 	struct topo_src src = {
@@ -190,7 +187,7 @@ int topo_parse_file(const char *path, struct topo **ret, struct topo_error *err)
 	dir = dir_of(path);
 	if (!dir)
 		return -ENOMEM;
-	return topo_parse_text(path, dir, buf, len, ret, err);
+	return topo_parse_string_in(path, dir, buf, len, ret, err);
 }
 
 /* A here-document tag that is no line of text. */

@@ -312,6 +312,10 @@ struct topo_error {
  */
 int topo_parse_string(const char *name, const char *text, size_t len, struct topo **ret,
 		      struct topo_error *err);
+/* topo_parse_string() for a text whose relative paths are taken from directory dir (absolute;
+ * NULL: relative paths are an error), as topo_parse_file() does with the file's directory. */
+int topo_parse_string_in(const char *name, const char *dir, const char *text, size_t len,
+			 struct topo **ret, struct topo_error *err);
 int topo_parse_file(const char *path, struct topo **ret, struct topo_error *err);
 
 void topo_free(struct topo *t);

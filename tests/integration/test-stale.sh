@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-hard.sh"
 require_root
-plan 46
+plan 47
 snapshot before
 
 LAB=t-stale-$$

@@ -75,7 +75,12 @@ if [ "$SANITIZED" = yes ]; then
 	_n=$((_n + 1)); echo "ok $_n # SKIP a sanitized build does not run under ulimit -v"
 else
 	silent= came_up=no tried=0
-	for v in $(seq 1500 15 9000); do
+	# From just below the address space netlab needs to start at all (its libraries: it grew
+	# with the image store's libarchive) to 9 MB above it.
+	floor=$(for v in $(seq 1000 1000 400000); do
+		(ulimit -v "$v"; exec "$NETLAB" --version) >/dev/null 2>&1 && { echo "$v"; break; }
+	done)
+	for v in $(seq $((floor - 1000)) 15 $((floor + 9000))); do
 		tried=$((tried + 1))
 		(ulimit -v "$v"; exec "$NETLAB" up "$TMP/chain.conf" -l "$LAB") >/dev/null 2>"$TMP/mem.err"
 		if [ $? = 0 ]; then

@@ -22,8 +22,7 @@
 #include "macro.h"
 #include "ns-internal.h"
 
-static int fail(char *buf, size_t size, int r, const char *fmt, ...) _printf_(4, 5);
-static int fail(char *buf, size_t size, int r, const char *fmt, ...)
+int ns_fail(char *buf, size_t size, int r, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -54,7 +53,7 @@ static int node_sysctls(const struct ns_node_spec *spec, char *msg, size_t size)
 		if (r == -ENOENT)
 			return 0;
 		if (r < 0)
-			return fail(msg, size, r, "writing %s", keys[i]);
+			return ns_fail(msg, size, r, "writing %s", keys[i]);
 	}
 	return 0;
 }
@@ -99,8 +98,8 @@ static int node_mount(const struct ns_mount *m, struct ns_private_devs *devs, ch
 	if (r < 0) {
 		r = negative_errno();
 		if (m->kind == NS_MOUNT_TMPFS)
-			return fail(msg, size, r, "mounting tmpfs on '%s'", m->dir);
-		return fail(msg, size, r, "bind-mounting '%s' on '%s'", m->src, m->dir);
+			return ns_fail(msg, size, r, "mounting tmpfs on '%s'", m->dir);
+		return ns_fail(msg, size, r, "bind-mounting '%s' on '%s'", m->src, m->dir);
 	}
 	if (m->kind == NS_MOUNT_TMPFS && stat(m->dir, &st) == 0)
 		(void)ns_private_devs_add(devs, st.st_dev);
@@ -114,7 +113,7 @@ static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 
 	/* Before the node's first process: its offsets are fixed once one has entered. */
 	if (spec->has_uptime && (r = timens_node_setup(spec->uptime_s)) < 0)
-		return fail(msg, size, r, "making a time namespace with uptime offset %+" PRId64 " s",
+		return ns_fail(msg, size, r, "making a time namespace with uptime offset %+" PRId64 " s",
 			    spec->uptime_s);
 	r = node_sysctls(spec, msg, size);
 	if (r < 0)
@@ -133,11 +132,11 @@ static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 	 * other submounts) is detached, as `ip netns exec` does. */
 	(void)umount2("/sys", MNT_DETACH);
 	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		return fail(msg, size, negative_errno(), "mounting sysfs on /sys");
+		return ns_fail(msg, size, negative_errno(), "mounting sysfs on /sys");
 
 	if (spec->flags & NS_NODE_PID) {
 		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-			return fail(msg, size, negative_errno(), "mounting proc on /proc");
+			return ns_fail(msg, size, negative_errno(), "mounting proc on /proc");
 	}
 
 	r = node_views(spec, &devs, msg, size);
@@ -146,11 +145,11 @@ static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 
 	if (spec->hosts_path) {
 		if (mount(spec->hosts_path, "/etc/hosts", NULL, MS_BIND, NULL) < 0)
-			return fail(msg, size, negative_errno(), "bind-mounting '%s' on /etc/hosts",
+			return ns_fail(msg, size, negative_errno(), "bind-mounting '%s' on /etc/hosts",
 				    spec->hosts_path);
 		/* Read-only: every node shares this one file. */
 		if (mount(NULL, "/etc/hosts", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
-			return fail(msg, size, negative_errno(), "making /etc/hosts read-only");
+			return ns_fail(msg, size, negative_errno(), "making /etc/hosts read-only");
 	}
 
 	/* Outer directories first, so that a mount inside another one lands on it. */
@@ -169,7 +168,7 @@ static int node_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 
 hostname:
 	if (sethostname(spec->name, strlen(spec->name)) < 0)
-		return fail(msg, size, negative_errno(), "setting hostname '%s'", spec->name);
+		return ns_fail(msg, size, negative_errno(), "setting hostname '%s'", spec->name);
 	return 0;
 }
 

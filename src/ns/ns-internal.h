@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "macro.h"
 #include "ns.h"
 
 /* Control-socket messages. SOCK_SEQPACKET keeps each one whole, so nodes and the lab init can
@@ -34,3 +35,7 @@ _noreturn_ void ns_node_main(int ctl, const struct ns_node_spec *spec, uint32_t 
 /* In the node process: the overlay root, its /proc, /sys, /dev, /etc files and the spec's
  * mounts, then pivot_root (rootfs.c). Returns 0 or -errno with msg saying what failed. */
 int ns_rootfs_setup(const struct ns_node_spec *spec, char *msg, size_t size);
+
+/* Writes "FMT...: strerror(-r)" into buf (the message a node process sends `up` with its error)
+ * and returns r. Shared by node.c, overlay.c and rootfs.c. */
+int ns_fail(char *buf, size_t size, int r, const char *fmt, ...) _printf_(4, 5);

@@ -28,21 +28,8 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "ns-internal.h"
 #include "ns.h"
-
-static int fail(char *buf, size_t size, int r, const char *fmt, ...) _printf_(4, 5);
-static int fail(char *buf, size_t size, int r, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < size)
-		snprintf(buf + n, size - n, ": %s", strerror(-r));
-	return r;
-}
 
 /* The same without the errno text, for what is a reason of its own. */
 static int say(char *buf, size_t size, int r, const char *fmt, ...) _printf_(4, 5);
@@ -87,7 +74,7 @@ static int existing_ancestor(const char *dir, char *buf, size_t size, char *msg,
 	char *slash;
 
 	if (strlen(dir) >= size)
-		return fail(msg, msize, -ENAMETOOLONG, "mount point '%s'", dir);
+		return ns_fail(msg, msize, -ENAMETOOLONG, "mount point '%s'", dir);
 	strcpy(buf, dir);
 	for (;;) {
 		slash = strrchr(buf, '/');
@@ -101,7 +88,7 @@ static int existing_ancestor(const char *dir, char *buf, size_t size, char *msg,
 		if (lstat(buf, &st) < 0) {
 			if (errno == ENOENT)
 				continue;
-			return fail(msg, msize, negative_errno(), "looking at '%s'", buf);
+			return ns_fail(msg, msize, negative_errno(), "looking at '%s'", buf);
 		}
 		if (!S_ISDIR(st.st_mode))
 			return say(msg, msize, -ENOTDIR,
@@ -153,7 +140,7 @@ int ns_overlay_plan(const struct ns_mount *m, size_t n, struct ns_overlay_set *r
 		*ret_bad = i;
 		if (m[i].kind == NS_MOUNT_PRIVATE) {
 			if (lstat(m[i].dir, &st) < 0)
-				r = fail(msg, size, negative_errno(), "'%s'", m[i].dir);
+				r = ns_fail(msg, size, negative_errno(), "'%s'", m[i].dir);
 			else if (!S_ISDIR(st.st_mode))
 				r = say(msg, size, -ENOTDIR, "'%s' is not a directory", m[i].dir);
 			else
@@ -164,7 +151,7 @@ int ns_overlay_plan(const struct ns_mount *m, size_t n, struct ns_overlay_set *r
 		if (is_ours_above(m, n, i) || lstat(m[i].dir, &st) == 0)
 			continue;
 		if (errno != ENOENT) {
-			r = fail(msg, size, negative_errno(), "looking at '%s'", m[i].dir);
+			r = ns_fail(msg, size, negative_errno(), "looking at '%s'", m[i].dir);
 			continue;
 		}
 		r = existing_ancestor(m[i].dir, anc, sizeof(anc), msg, size);
@@ -186,26 +173,26 @@ int ns_overlay_private(const char *dir, struct ns_private_devs *devs, char *msg,
 
 	lower = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (lower < 0 || fstat(lower, &st) < 0)
-		return fail(msg, size, negative_errno(), "opening '%s'", dir);
+		return ns_fail(msg, size, negative_errno(), "opening '%s'", dir);
 	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
-		return fail(msg, size, negative_errno(), "mounting the private layer on '%s'", dir);
+		return ns_fail(msg, size, negative_errno(), "mounting the private layer on '%s'", dir);
 	scratch = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (scratch < 0)
-		return fail(msg, size, negative_errno(), "opening the private layer of '%s'", dir);
+		return ns_fail(msg, size, negative_errno(), "opening the private layer of '%s'", dir);
 	/* The merged directory takes the upper layer's owner and mode: the host's D's. */
 	if (mkdirat(scratch, "upper", st.st_mode & 07777) < 0 || mkdirat(scratch, "work", 0700) < 0)
-		return fail(msg, size, negative_errno(), "making the private layer of '%s'", dir);
+		return ns_fail(msg, size, negative_errno(), "making the private layer of '%s'", dir);
 	snprintf(opts, sizeof(opts), "/proc/self/fd/%d/upper", scratch);
 	if (chown(opts, st.st_uid, st.st_gid) < 0 || chmod(opts, st.st_mode & 07777) < 0)
-		return fail(msg, size, negative_errno(), "making the private layer of '%s'", dir);
+		return ns_fail(msg, size, negative_errno(), "making the private layer of '%s'", dir);
 	snprintf(opts, sizeof(opts),
 		 "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d/upper,"
 		 "workdir=/proc/self/fd/%d/work",
 		 lower, scratch, scratch);
 	if (mount("overlay", dir, "overlay", MS_NOSUID | MS_NODEV, opts) < 0)
-		return fail(msg, size, negative_errno(), "mounting a private view of '%s'", dir);
+		return ns_fail(msg, size, negative_errno(), "mounting a private view of '%s'", dir);
 	if (stat(dir, &self) < 0)
-		return fail(msg, size, negative_errno(), "'%s'", dir);
+		return ns_fail(msg, size, negative_errno(), "'%s'", dir);
 	return ns_private_devs_add(devs, self.st_dev);
 }
 
@@ -231,7 +218,7 @@ int ns_mkdir_private(const char *dir, const struct ns_private_devs *devs, char *
 	struct stat st;
 
 	if (strlen(dir) >= sizeof(path))
-		return fail(msg, size, -ENAMETOOLONG, "mount point '%s'", dir);
+		return ns_fail(msg, size, -ENAMETOOLONG, "mount point '%s'", dir);
 	if (stat(dir, &st) == 0)
 		return 0;
 	strcpy(path, dir);
@@ -251,14 +238,14 @@ int ns_mkdir_private(const char *dir, const struct ns_private_devs *devs, char *
 			r = stat(slash == path ? "/" : path, &parent);
 			*slash = '/';
 			if (r < 0)
-				return fail(msg, size, negative_errno(), "looking at '%s'", path);
+				return ns_fail(msg, size, negative_errno(), "looking at '%s'", path);
 			if (!is_private(devs, parent.st_dev))
 				return say(msg, size, -EPERM,
 					    "mount point '%s' would be made on the host's "
 					    "filesystem (give its parent a 'private' mount)",
 					    path);
 			if (mkdir(path, 0755) < 0 && errno != EEXIST)
-				return fail(msg, size, negative_errno(), "making '%s'", path);
+				return ns_fail(msg, size, negative_errno(), "making '%s'", path);
 		}
 		*c = save;
 		if (save == '\0')

@@ -31,20 +31,6 @@
 #include "macro.h"
 #include "ns-internal.h"
 
-static int say(char *buf, size_t size, int r, const char *fmt, ...) _printf_(4, 5);
-static int say(char *buf, size_t size, int r, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < size)
-		snprintf(buf + n, size - n, ": %s", strerror(-r));
-	return r;
-}
-
 static int open_in_root(int rootfd, const char *path, int flags)
 {
 	struct open_how how = {
@@ -201,27 +187,27 @@ static int make_dev(int rootfd, char *msg, size_t size)
 	r = attach(rootfd, fs_new("tmpfs", "mode=0755,size=64k", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC),
 		   "/dev", false);
 	if (r < 0)
-		return say(msg, size, r, "mounting a tmpfs on /dev");
+		return ns_fail(msg, size, r, "mounting a tmpfs on /dev");
 	for (size_t i = 0; i < ELEMENTSOF(devs); i++) {
 		snprintf(path, sizeof(path), "/dev/%s", devs[i]);
 		r = attach(rootfd, bind_clone(path, false, false), path, true);
 		if (r < 0)
-			return say(msg, size, r, "binding the host's %s", path);
+			return ns_fail(msg, size, r, "binding the host's %s", path);
 	}
 	r = attach(rootfd, fs_new("devpts", "newinstance,ptmxmode=0666,mode=0620",
 				  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC), "/dev/pts", false);
 	if (r < 0)
-		return say(msg, size, r, "mounting a private devpts on /dev/pts");
+		return ns_fail(msg, size, r, "mounting a private devpts on /dev/pts");
 	r = attach(rootfd, fs_new("tmpfs", "mode=1777", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV),
 		   "/dev/shm", false);
 	if (r < 0)
-		return say(msg, size, r, "mounting a tmpfs on /dev/shm");
+		return ns_fail(msg, size, r, "mounting a tmpfs on /dev/shm");
 	dev = open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY);
 	if (dev < 0)
-		return say(msg, size, dev, "opening the node's /dev");
+		return ns_fail(msg, size, dev, "opening the node's /dev");
 	for (size_t i = 0; i < ELEMENTSOF(links); i++)
 		if (symlinkat(links[i][1], dev, links[i][0]) < 0 && errno != EEXIST)
-			return say(msg, size, negative_errno(), "making /dev/%s", links[i][0]);
+			return ns_fail(msg, size, negative_errno(), "making /dev/%s", links[i][0]);
 	return 0;
 }
 
@@ -251,11 +237,11 @@ static int etc_files(const struct ns_node_spec *spec, int rootfd, char *msg, siz
 	snprintf(hostname, sizeof(hostname), "%s\n", spec->name);
 	r = write_in_root(rootfd, "/etc", "hostname", hostname);
 	if (r < 0)
-		return say(msg, size, r, "writing /etc/hostname");
+		return ns_fail(msg, size, r, "writing /etc/hostname");
 	if (spec->hosts_path) {
 		r = attach(rootfd, bind_clone(spec->hosts_path, false, true), "/etc/hosts", true);
 		if (r < 0)
-			return say(msg, size, r, "binding '%s' on /etc/hosts", spec->hosts_path);
+			return ns_fail(msg, size, r, "binding '%s' on /etc/hosts", spec->hosts_path);
 	}
 	/* The host's resolver, if it has one: the node reaches the same name servers as any
 	 * process of the host would (or none, in a lab without a host link). */
@@ -263,7 +249,7 @@ static int etc_files(const struct ns_node_spec *spec, int rootfd, char *msg, siz
 		r = attach(rootfd, bind_clone("/etc/resolv.conf", false, true), "/etc/resolv.conf",
 			   true);
 		if (r < 0)
-			return say(msg, size, r, "binding the host's /etc/resolv.conf");
+			return ns_fail(msg, size, r, "binding the host's /etc/resolv.conf");
 	}
 	return 0;
 }
@@ -282,8 +268,8 @@ static int user_mounts(const struct ns_node_spec *spec, int rootfd, char *msg, s
 			r = attach(rootfd, bind_clone(m->src, true, false), m->dir, false);
 		if (r < 0) {
 			if (m->kind == NS_MOUNT_TMPFS)
-				return say(msg, size, r, "mounting tmpfs on '%s'", m->dir);
-			return say(msg, size, r, "bind-mounting '%s' on '%s'", m->src, m->dir);
+				return ns_fail(msg, size, r, "mounting tmpfs on '%s'", m->dir);
+			return ns_fail(msg, size, r, "bind-mounting '%s' on '%s'", m->src, m->dir);
 		}
 	}
 	return 0;
@@ -328,7 +314,7 @@ static int host_cow_mounts(const struct ns_node_spec *spec, const char *root, in
 
 	r = attach(rootfd, bind_clone("/dev", true, false), "/dev", false);
 	if (r < 0)
-		return say(msg, size, r, "binding the host's /dev");
+		return ns_fail(msg, size, r, "binding the host's /dev");
 	for (size_t i = 0; i < ELEMENTSOF(cow); i++) {
 		char up[4200], work[4200], target[4200], opts[9000];
 
@@ -338,12 +324,12 @@ static int host_cow_mounts(const struct ns_node_spec *spec, const char *root, in
 		snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", cow[i], up, work);
 		if (mkdir(up, 0755) < 0 || mkdir(work, 0755) < 0 ||
 		    mount("overlay", target, "overlay", 0, opts) < 0)
-			return say(msg, size, negative_errno(), "making a copy-on-write %s", cow[i]);
+			return ns_fail(msg, size, negative_errno(), "making a copy-on-write %s", cow[i]);
 	}
 
 	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
-		return say(msg, size, negative_errno(), "reading /proc/self/mountinfo");
+		return ns_fail(msg, size, negative_errno(), "reading /proc/self/mountinfo");
 	while (fgets(line, sizeof(line), f)) {
 		int id, parent;
 		char mp[4096];
@@ -364,7 +350,7 @@ static int host_cow_mounts(const struct ns_node_spec *spec, const char *root, in
 			continue;
 		r = attach(rootfd, bind_clone(mp, true, true), mp, false);
 		if (r < 0)
-			return say(msg, size, r, "binding the host's '%s' read-only", mp);
+			return ns_fail(msg, size, r, "binding the host's '%s' read-only", mp);
 	}
 	return 0;
 }
@@ -378,24 +364,24 @@ static int make_overlay(const struct ns_node_spec *spec, char *root, size_t root
 	int n;
 
 	if (mount("netlab-node", t, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
-		return say(msg, size, negative_errno(), "mounting a tmpfs on '%s'", t);
+		return ns_fail(msg, size, negative_errno(), "mounting a tmpfs on '%s'", t);
 	/* pivot_root refuses a new root under a shared mount. */
 	if (mount(NULL, t, NULL, MS_PRIVATE, NULL) < 0)
-		return say(msg, size, negative_errno(), "making '%s' private", t);
+		return ns_fail(msg, size, negative_errno(), "making '%s' private", t);
 	snprintf(root, root_size, "%s/root", t);
 	static const char *const dirs[] = { "upper", "work", "root" };
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
 		char d[4200];
 		snprintf(d, sizeof(d), "%s/%s", t, dirs[i]);
 		if (mkdir(d, 0755) < 0)
-			return say(msg, size, negative_errno(), "making '%s'", d);
+			return ns_fail(msg, size, negative_errno(), "making '%s'", d);
 	}
 	n = snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
 		     spec->rootfs_lower, t, t);
 	if (n < 0 || (size_t)n >= sizeof(opts))
-		return say(msg, size, -ENAMETOOLONG, "overlay options for '%s'", spec->rootfs_lower);
+		return ns_fail(msg, size, -ENAMETOOLONG, "overlay options for '%s'", spec->rootfs_lower);
 	if (mount("overlay", root, "overlay", 0, opts) < 0)
-		return say(msg, size, negative_errno(), "mounting the overlay of '%s'",
+		return ns_fail(msg, size, negative_errno(), "mounting the overlay of '%s'",
 			   spec->rootfs_lower);
 	return 0;
 }
@@ -411,18 +397,18 @@ int ns_rootfs_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 		return r;
 	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return say(msg, size, negative_errno(), "opening '%s'", root);
+		return ns_fail(msg, size, negative_errno(), "opening '%s'", root);
 
 	/* A fresh proc of the PID namespace the node lives in (its own with `pid`, the lab's
 	 * otherwise) and a sysfs of its network namespace. */
 	r = attach(rootfd, fs_new("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 						     MOUNT_ATTR_NOEXEC), "/proc", false);
 	if (r < 0)
-		return say(msg, size, r, "mounting proc on /proc");
+		return ns_fail(msg, size, r, "mounting proc on /proc");
 	r = attach(rootfd, fs_new("sysfs", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 						      MOUNT_ATTR_NOEXEC), "/sys", false);
 	if (r < 0)
-		return say(msg, size, r, "mounting sysfs on /sys");
+		return ns_fail(msg, size, r, "mounting sysfs on /sys");
 	if (spec->flags & NS_NODE_HOST_COW)
 		r = host_cow_mounts(spec, root, rootfd, msg, size);
 	else
@@ -439,12 +425,12 @@ int ns_rootfs_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 	/* pivot_root(".", "."): the old root ends up on top of the new one and is detached at
 	 * once; nothing of the host's tree stays reachable from the node. */
 	if (fchdir(rootfd) < 0)
-		return say(msg, size, negative_errno(), "entering '%s'", root);
+		return ns_fail(msg, size, negative_errno(), "entering '%s'", root);
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return say(msg, size, negative_errno(), "pivot_root into '%s'", root);
+		return ns_fail(msg, size, negative_errno(), "pivot_root into '%s'", root);
 	if (umount2(".", MNT_DETACH) < 0)
-		return say(msg, size, negative_errno(), "detaching the old root");
+		return ns_fail(msg, size, negative_errno(), "detaching the old root");
 	if (chdir("/") < 0)
-		return say(msg, size, negative_errno(), "chdir /");
+		return ns_fail(msg, size, negative_errno(), "chdir /");
 	return 0;
 }

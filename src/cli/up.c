@@ -14,11 +14,14 @@
 /* Progress, on a terminal only, for labs big enough to take a noticeable time. */
 #define PROGRESS_MIN_OBJECTS 100
 
-static void show_progress(enum lab_phase p, const struct topo *t, void *userdata)
+/* "netlab up: links 412/1000...", redrawn in place; a phase that counts nothing shows its name. */
+static void show_progress(enum lab_phase p, size_t done, size_t total, void *userdata)
 {
 	(void)userdata;
-	fprintf(stderr, "\r\033[Knetlab up: %s (%zu nodes, %zu switches, %zu links)...",
-		lab_phase_name(p), t->n_nodes, t->n_switches, t->n_links);
+	if (total > 0)
+		fprintf(stderr, "\r\033[Knetlab up: %s %zu/%zu...", lab_phase_name(p), done, total);
+	else
+		fprintf(stderr, "\r\033[Knetlab up: %s...", lab_phase_name(p));
 	fflush(stderr);
 }
 

@@ -12,19 +12,47 @@
  */
 #pragma once
 
+#include <pthread.h>
+
+#include "lab-cgroup.h"
+#include "lab-progress.h"
 #include "lab.h"
 #include "ns.h"
 
+struct lab_nodefs;
+struct nl;
+
+/* One `up` in progress: what the hooks read (first part), then what up.c made and must undo
+ * if `up` fails. One struct, filled as the phases go (up.c says which phase fills what). */
 struct lab_up_ctx {
 	const struct topo *t;
 	const char *lab;                   /* the lab's name (may differ from t->lab with -l) */
-	const char *dir;                   /* its state directory */
-	const struct ns_node_spec *specs;  /* per node: flags (enum ns_node_flags) ... */
-	const struct ns_node_handle *nodes; /* per node: pidfd, netns fd, pid */
+	char dir[4096];                    /* its state directory */
+	struct ns_node_spec *specs;        /* per node: flags (enum ns_node_flags) ... */
+	struct ns_node_handle *nodes;      /* per node: pidfd, netns fd, pid */
 	int labroot_netns;                 /* the lab-root network namespace (bridges) */
 	int self_netns;                    /* ours, to come back to after a setns() */
-	const char *const *env;            /* NETLAB_LAB=, NETLAB_DIR= for started commands */
+	const char *env[3];                /* NETLAB_LAB, NETLAB_DIR= for started commands */
 	char (*daemon_names)[64];          /* per t->cmds[i]: the name `start` gave it */
+
+	/* up.c's own. */
+	struct lab_up_opts *opts;
+	bool rootless;
+	bool dir_ours;           /* the state directory is ours to remove on failure */
+	int lock;                /* the lab's lock, which also records its init */
+	struct lab_nodefs *fs;   /* issue 13: each node's root file system */
+	struct ns_lab *ns;
+	struct ns_mount *mounts;
+	struct lab_cgroup_up cg;
+	struct nl *root;         /* netlink in the lab-root namespace: bridges, links */
+	pthread_t bridges_thread;
+	bool bridges_running;
+	int bridges_r;
+	struct lab_progress progress;
+	char hosts_path[4200];
+	char env_lab[128];
+	char env_dir[4200];
+	char rootfs_tmp[4200];
 };
 
 /* An image node's process defaults, as `up` recorded them in NETLAB_DIR/NODE/image (nodefs.c):

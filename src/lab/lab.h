@@ -151,12 +151,17 @@ enum lab_phase {
 	_LAB_PHASE_MAX,
 };
 const char *lab_phase_name(enum lab_phase p);
+/* `up`'s progress: `done` of the phase's `total` things (nodes, links...) are done. Every phase
+ * is reported, first as 0/total, last as total/total (0/0 for a phase that counts nothing), at
+ * most about 66 times whatever the lab's size. Called from the thread that called lab_up(). */
+typedef void (*lab_progress_fn)(enum lab_phase phase, size_t done, size_t total, void *userdata);
 
 struct lab_up_opts {
 	const char *lab;                  /* NULL: the topology's name */
 	uint64_t phase_ns[_LAB_PHASE_MAX]; /* out: time spent in each phase */
-	/* Optional: called as each phase starts (the CLI shows it on a terminal). */
-	void (*progress)(enum lab_phase phase, const struct topo *t, void *userdata);
+	/* Optional: called as each phase starts, as it goes and as it ends (the CLI shows it on a
+	 * terminal); see lab_progress_fn. */
+	lab_progress_fn progress;
 	void *progress_data;
 	bool rootless; /* in a user namespace even as root (always without root) */
 };

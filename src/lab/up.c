@@ -7,6 +7,10 @@
  * ifindex, a bridge port born enslaved and up), then per node one batch of link-up, address and
  * route requests; then `exec`, `start`, and the commit.
  *
+ * lab_up() runs the table up_phases[]: one function per phase (enum lab_phase), each timed,
+ * reported to the progress callback as it goes (lab-progress.h) and a place where the test hook
+ * can stop `up`. One struct lab_up_ctx carries the whole `up`, hooks and up.c alike.
+ *
  * There is no rollback code: until ns_lab_commit(), freeing the ns_lab kills the lab init and
  * with it everything of the lab; the state directory, which we hold locked, is removed.
  */
@@ -69,47 +73,33 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-struct up {
-	const struct topo *t;
-	const char *lab;
-	char dir[4096];
-	char hosts_path[4200];
-	int self_netns; /* to come back to after visiting a node's namespace */
-	struct ns_lab *ns;
-	struct ns_node_spec *specs;
-	struct ns_mount *mounts;
-	struct ns_node_handle *nodes;
-	char env_lab[128];
-	char env_dir[4200];
-	int lock; /* the lab's lock, which also records its init */
-	const struct lab_nodefs *fs; /* issue 13: each node's root file system */
-	char rootfs_tmp[4200];
-};
-
-static void up_done(struct up *u)
+/* Everything `up` made, closed and freed. Before ns_lab_commit() freeing the ns_lab kills the
+ * lab (it waits until every process of it is gone); the caller removes the state directory
+ * after that, then drops the lock. */
+static void up_kill(struct lab_up_ctx *u)
 {
 	if (u->nodes)
 		for (size_t i = 0; i < u->t->n_nodes; i++) {
 			safe_close(u->nodes[i].pidfd);
 			safe_close(u->nodes[i].netns_fd);
 		}
-	free(u->nodes);
-	ns_lab_free(u->ns);
-	free(u->specs);
-	free(u->mounts);
-	safe_close(u->self_netns);
+	free(TAKE_PTR(u->nodes));
+	ns_lab_free(TAKE_PTR(u->ns));
+	free(TAKE_PTR(u->specs));
+	free(TAKE_PTR(u->mounts));
+	u->self_netns = safe_close(u->self_netns);
 }
 
 /* Runs fn inside the network namespace netns_fd and comes back. Sockets opened there stay
  * bound to it; /proc/sys/net written there is that namespace's. */
-static int in_netns(struct up *u, int netns_fd)
+static int in_netns(struct lab_up_ctx *u, int netns_fd)
 {
 	if (setns(netns_fd, CLONE_NEWNET) < 0)
 		return negative_errno();
 	return 0;
 }
 
-static int back_home(struct up *u)
+static int back_home(struct lab_up_ctx *u)
 {
 	if (setns(u->self_netns, CLONE_NEWNET) < 0)
 		return log_error_errno(negative_errno(), "Cannot return to our own netns: %m");
@@ -217,7 +207,7 @@ static int check_switch_ports(const struct topo *t)
 	return 0;
 }
 
-static int prepare_specs(struct up *u)
+static int prepare_specs(struct lab_up_ctx *u)
 {
 	const struct topo *t = u->t;
 	bool no_ipv6 = !topo_has_ipv6(t);
@@ -263,7 +253,7 @@ static int prepare_specs(struct up *u)
 	return 0;
 }
 
-static int create_bridges(struct up *u, struct nl *root)
+static int create_bridges(struct lab_up_ctx *u, struct nl *root)
 {
 	const struct topo *t = u->t;
 	_cleanup_(nl_batch_freep) struct nl_batch *b = NULL;
@@ -299,43 +289,36 @@ static int create_bridges(struct up *u, struct nl *root)
 
 /* The bridges live in the lab-root namespace, which exists before any node: they are made by a
  * thread while the cloners make the nodes (-160 ms at 1000 switches). Only this thread uses
- * `root` until it is joined; it reads the plan, which nothing writes meanwhile. */
-struct bridges_job {
-	struct up *u;
-	struct nl *root;
-	pthread_t thread;
-	bool running;
-	int r;
-};
-
+ * u->root until it is joined; it reads the plan (u->t), which nothing writes meanwhile, and
+ * writes only u->bridges_r. */
 static void *bridges_thread(void *arg)
 {
-	struct bridges_job *j = arg;
+	struct lab_up_ctx *u = arg;
 
-	j->r = create_bridges(j->u, j->root);
+	u->bridges_r = create_bridges(u, u->root);
 	return NULL;
 }
 
-static void bridges_start(struct bridges_job *j)
+static void bridges_start(struct lab_up_ctx *u)
 {
-	j->r = 0;
-	if (j->u->t->n_switches == 0)
+	u->bridges_r = 0;
+	if (u->t->n_switches == 0)
 		return;
-	j->running = pthread_create(&j->thread, NULL, bridges_thread, j) == 0;
-	if (!j->running)
-		j->r = create_bridges(j->u, j->root); /* no thread: the same work, in line */
+	u->bridges_running = pthread_create(&u->bridges_thread, NULL, bridges_thread, u) == 0;
+	if (!u->bridges_running)
+		u->bridges_r = create_bridges(u, u->root); /* no thread: the same work, in line */
 }
 
-static int bridges_join(struct bridges_job *j)
+static int bridges_join(struct lab_up_ctx *u)
 {
-	if (j->running) {
-		pthread_join(j->thread, NULL);
-		j->running = false;
+	if (u->bridges_running) {
+		pthread_join(u->bridges_thread, NULL);
+		u->bridges_running = false;
 	}
-	return j->r;
+	return u->bridges_r;
 }
 
-static void fill_end(struct up *u, size_t i, struct nl_link_end *end, bool main_end)
+static void fill_end(struct lab_up_ctx *u, size_t i, struct nl_link_end *end, bool main_end)
 {
 	const struct topo *t = u->t;
 	const struct topo_iface *f = &t->ifaces[i];
@@ -354,7 +337,7 @@ static void fill_end(struct up *u, size_t i, struct nl_link_end *end, bool main_
 	}
 }
 
-static int create_links(struct up *u, struct nl *root)
+static int create_links(struct lab_up_ctx *u, struct nl *root)
 {
 	const struct topo *t = u->t;
 	_cleanup_(nl_batch_freep) struct nl_batch *b = NULL;
@@ -385,6 +368,9 @@ static int create_links(struct up *u, struct nl *root)
 		r = nl_batch_push(b, i, &e);
 		if (r < 0)
 			break;
+		/* Pushed, not yet acknowledged: a push that fills the buffer waits for the ACKs of
+		 * what it sends, so the count runs at most one buffer (~300 links) ahead. */
+		lab_progress_add(&u->progress, 1);
 	}
 	if (r >= 0)
 		r = nl_batch_flush(b, &e);
@@ -438,7 +424,7 @@ static bool sysctl_is_default(const char *key)
 
 /* In the node's namespace: forwarding and the node's sysctls. early: only those that must be
  * set before the node's links exist (conf.default.*), which then inherit them. */
-static int node_sysctls(struct up *u, size_t node, bool early)
+static int node_sysctls(struct lab_up_ctx *u, size_t node, bool early)
 {
 	const struct topo *t = u->t;
 	char path[512];
@@ -481,7 +467,7 @@ enum { CK_LINK = 1, CK_ADDR, CK_LO, CK_ROUTE };
 #define COOKIE_KIND(c) ((unsigned)((c) >> 56))
 #define COOKIE_IDX(c) ((size_t)((c) & ((1ull << 56) - 1)))
 
-static int configure_node(struct up *u, size_t node)
+static int configure_node(struct lab_up_ctx *u, size_t node)
 {
 	const struct topo *t = u->t;
 	const struct topo_node *n = &t->nodes[node];
@@ -576,7 +562,7 @@ fail:;
 #undef PUSH
 }
 
-static int configure_nodes(struct up *u)
+static int configure_nodes(struct lab_up_ctx *u)
 {
 	for (size_t i = 0; i < u->t->n_nodes; i++) {
 		int r = in_netns(u, u->nodes[i].netns_fd);
@@ -590,6 +576,7 @@ static int configure_nodes(struct up *u)
 			return r;
 		if (k < 0)
 			return k;
+		lab_progress_add(&u->progress, 1);
 	}
 	return 0;
 }
@@ -604,7 +591,7 @@ static bool node_has_early_sysctls(const struct topo *t, size_t node)
 
 /* The file's conf.default.* keys, before the links exist. IPv6 DAD off (or IPv6 off) is done by
  * each node itself, in parallel (node.c). */
-static int early_sysctls(struct up *u)
+static int early_sysctls(struct lab_up_ctx *u)
 {
 	for (size_t i = 0; i < u->t->n_nodes; i++) {
 		if (!node_has_early_sysctls(u->t, i))
@@ -622,10 +609,10 @@ static int early_sysctls(struct up *u)
 	return 0;
 }
 
-static int run_exec(const struct lab_up_ctx *ctx, const struct topo_cmd *c)
+static int run_exec(const struct lab_up_ctx *u, const struct topo_cmd *c)
 {
-	const struct topo *t = ctx->t;
-	int code = lab_node_sh(ctx, c->node, c->command, -1);
+	const struct topo *t = u->t;
+	int code = lab_node_sh(u, c->node, c->command, -1);
 
 	if (code < 0)
 		return log_error_errno(code, "%s:%u: Cannot run exec in node '%s': %m", t->file,
@@ -645,7 +632,7 @@ static uint64_t fd_ino(int fd)
 }
 
 /* The lab init's identity, for the state and the lock's record. */
-static int init_ident(struct up *u, struct lab_state *st)
+static int init_ident(struct lab_up_ctx *u, struct lab_state *st)
 {
 	snprintf(st->name, sizeof(st->name), "%s", u->lab);
 	st->init_pid = ns_lab_pid(u->ns);
@@ -657,20 +644,20 @@ static int init_ident(struct up *u, struct lab_state *st)
 
 /* The `start` statements, in the topology file's directory (a daemon keeps the caller's working
  * directory), then their readiness. */
-static int start_daemons(const struct lab_up_ctx *ctx)
+static int start_daemons(const struct lab_up_ctx *u)
 {
 	_cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	bool moved = here >= 0 && ctx->t->dir && chdir(ctx->t->dir) == 0;
-	int r = lab_daemons_start(ctx);
+	bool moved = here >= 0 && u->t->dir && chdir(u->t->dir) == 0;
+	int r = lab_daemons_start(u);
 
 	if (moved && fchdir(here) < 0)
 		return log_error_errno(negative_errno(), "Cannot return to our working directory: %m");
 	if (r >= 0)
-		r = lab_daemons_ready(ctx, now_ns());
+		r = lab_daemons_ready(u, now_ns());
 	return r;
 }
 
-static int write_state(struct up *u)
+static int write_state(struct lab_up_ctx *u)
 {
 	const struct topo *t = u->t;
 	struct lab_state st = { 0 };
@@ -703,7 +690,7 @@ static int write_state(struct up *u)
 /* The lab init, in a user namespace of its own when rootless; then `up` joins that namespace
  * (before the bridges' thread: setns(CLONE_NEWUSER) wants one thread) and comes back to a
  * network namespace of its own there from every node it configures. */
-static int start_lab_init(struct up *u, bool rootless)
+static int start_lab_init(struct lab_up_ctx *u, bool rootless)
 {
 	struct ns_idmap map;
 	bool helpers = false;
@@ -753,6 +740,329 @@ static int check_existing(const char *lab, int lock)
 	return lab_kill(lab, pidfd);
 }
 
+/* ---- the phases, in order; each fills part of u, and leaves what it made for up_kill() ---- */
+
+/* Before anything is made: what this lab asks that this netlab or machine cannot do, a bad
+ * name, a missing rootfs or a bad image. */
+static int up_check(struct lab_up_ctx *u)
+{
+	const struct topo *t = u->t;
+	int r;
+
+	u->daemon_names = calloc(t->n_cmds ? t->n_cmds : 1, sizeof(*u->daemon_names));
+	if (!u->daemon_names)
+		return log_error_errno(-ENOMEM, "Out of memory");
+	if (!topo_name_valid(u->lab))
+		return log_error_errno(-EINVAL, "'%s' is not a valid lab name", u->lab);
+	r = lab_impair_check(t);
+	if (r >= 0)
+		r = lab_cgroup_check(t);
+	if (r >= 0)
+		r = check_switch_ports(t);
+	if (r >= 0)
+		r = lab_mounts_check(t);
+	if (r >= 0)
+		r = lab_check_capacity(t, u->lab);
+	if (r >= 0)
+		r = lab_nodefs_resolve(t, &u->fs);
+	if (r >= 0 && u->rootless)
+		r = lab_rootless_check(t);
+	return r < 0 ? r : 0;
+}
+
+/* The lab's lock; from then on its state directory is ours, cleared of what a dead lab of this
+ * name left (the lock file stays, we hold it). */
+static int up_claim(struct lab_up_ctx *u)
+{
+	int r;
+
+	ns_raise_nofile();
+	r = lab_lock(u->lab, &u->lock);
+	if (r == -EBUSY)
+		return log_error_errno(r, "lab '%s' is being brought up or down by another netlab",
+				       u->lab);
+	if (r < 0)
+		return log_error_errno(r, "Cannot lock lab '%s' in %s: %m", u->lab, lab_run_dir());
+	r = check_existing(u->lab, u->lock);
+	if (r < 0)
+		return r;
+	u->dir_ours = true;
+	snprintf(u->dir, sizeof(u->dir), "%s/%s", lab_run_dir(), u->lab);
+	r = lab_clear_dir(u->lab);
+	if (r < 0)
+		return log_error_errno(r, "Cannot clear what a dead lab '%s' left in %s: %m", u->lab,
+				       u->dir);
+	return 0;
+}
+
+/* What the state directory holds from the start. */
+static int up_write_dir(struct lab_up_ctx *u)
+{
+	const struct topo *t = u->t;
+	_cleanup_free_ char *hosts = topo_hosts_file(t);
+	int r;
+
+	snprintf(u->hosts_path, sizeof(u->hosts_path), "%s/hosts", u->dir);
+	/* Removed, not set: see lab_exec(). */
+	snprintf(u->env_lab, sizeof(u->env_lab), "NETLAB_LAB");
+	snprintf(u->env_dir, sizeof(u->env_dir), "NETLAB_DIR=%s", u->dir);
+	if (!hosts)
+		return log_error_errno(-ENOMEM, "Cannot make the lab's /etc/hosts: %m");
+	r = write_file_at(u->dir, "hosts", hosts, 0644);
+	if (r < 0)
+		return log_error_errno(r, "Cannot write %s: %m", u->hosts_path);
+	/* The plan's source, kept with the lab: runtime verbs (link, node, wait...) re-plan from
+	 * exactly this text, whatever happens to the user's file meanwhile. */
+	r = copy_topology(t, u->dir);
+	if (r < 0)
+		return log_error_errno(r, "Cannot keep a copy of '%s' in %s: %m", t->file, u->dir);
+	/* The mount point of each node's private tmpfs (its upper layer): mounted in the node's
+	 * own mount namespace, so the host only ever sees this empty directory. */
+	snprintf(u->rootfs_tmp, sizeof(u->rootfs_tmp), "%s/rootfs", u->dir);
+	if (u->fs->any && mkdir(u->rootfs_tmp, 0700) < 0)
+		return log_error_errno(negative_errno(), "Cannot make %s: %m", u->rootfs_tmp);
+	return lab_nodefs_write_defaults(u->fs, t, u->dir);
+}
+
+static int up_prepare(struct lab_up_ctx *u)
+{
+	int r = up_check(u);
+
+	if (r >= 0)
+		r = up_claim(u);
+	if (r >= 0)
+		r = up_write_dir(u);
+	if (r < 0)
+		return r;
+	u->self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (u->self_netns < 0)
+		return log_error_errno(negative_errno(), "Cannot open our own netns: %m");
+	r = prepare_specs(u);
+	if (r < 0)
+		return r;
+	return lab_cgroup_up_begin(u->t, u->lab, &u->cg);
+}
+
+/* Recorded before any node exists: a lab whose `up` dies from here on can always be found (and
+ * killed) from its lock, whatever happens to its lab init. */
+static int record_init(struct lab_up_ctx *u)
+{
+	struct lab_state rec = { 0 };
+	int r = init_ident(u, &rec);
+
+	if (r >= 0)
+		r = lab_lock_record(u->lock, &rec, false);
+	if (r < 0)
+		return log_error_errno(r, "Cannot record the lab init of '%s': %m", u->lab);
+	return 0;
+}
+
+static int open_labroot_netlink(struct lab_up_ctx *u)
+{
+	int r = in_netns(u, u->labroot_netns);
+
+	if (r >= 0) {
+		r = nl_open(&u->root);
+		int k = back_home(u);
+		if (r >= 0)
+			r = k;
+	}
+	if (r < 0)
+		return log_error_errno(r, "Cannot open netlink in the lab-root namespace: %m");
+	return 0;
+}
+
+/* Nodes are ordered in slices so that progress can count them. Each slice is pipelined by
+ * ns_lab_spawn() and drained before the next: a slice of at least two windows of both cloners
+ * keeps the cost of the drains out of the measurements (scripts/bench-lab). */
+#define SPAWN_SLICE_MIN 128
+
+static int spawn_nodes(struct lab_up_ctx *u)
+{
+	size_t n = u->t->n_nodes;
+	size_t slice = (n + LAB_PROGRESS_STEPS - 1) / LAB_PROGRESS_STEPS;
+	char errmsg[256] = "";
+
+	if (slice < SPAWN_SLICE_MIN)
+		slice = SPAWN_SLICE_MIN;
+	for (size_t first = 0; first < n; first += slice) {
+		size_t k = n - first < slice ? n - first : slice;
+		int r = ns_lab_spawn(u->ns, first, k, &u->nodes[first], errmsg, sizeof(errmsg));
+		if (r < 0)
+			return log_error_errno(r, "Cannot create the nodes: %m%s%s",
+					       errmsg[0] ? ": " : "", errmsg);
+		lab_progress_add(&u->progress, k);
+	}
+	return 0;
+}
+
+/* Each node turns DAD (or IPv6) off itself before READY: its links must not exist yet. */
+static int wait_nodes_ready(struct lab_up_ctx *u)
+{
+	char errmsg[256] = "";
+	size_t bad = 0;
+	int r = ns_lab_wait_ready(u->ns, &bad, errmsg, sizeof(errmsg));
+
+	if (r < 0 && bad < u->t->n_nodes && errmsg[0])
+		log_error("Cannot set up node '%s': %s", u->t->nodes[bad].name, errmsg);
+	else if (r < 0)
+		log_error_errno(r, "Cannot set up the nodes: %m");
+	return r;
+}
+
+static int up_nodes(struct lab_up_ctx *u)
+{
+	int r = start_lab_init(u, u->rootless);
+
+	if (r < 0)
+		return r;
+	u->labroot_netns = ns_lab_netns_fd(u->ns);
+	r = record_init(u);
+	if (r >= 0)
+		r = lab_cgroup_up_started(&u->cg, u->lab, ns_lab_pid(u->ns));
+	if (r >= 0)
+		r = open_labroot_netlink(u);
+	if (r < 0)
+		return r;
+	bridges_start(u);
+	r = spawn_nodes(u);
+	if (r >= 0)
+		r = lab_cgroup_up_nodes(&u->cg, u->t, u->lab, u->nodes);
+	if (r >= 0)
+		r = wait_nodes_ready(u);
+	if (r >= 0)
+		r = early_sysctls(u);
+	return r;
+}
+
+/* What is left of the bridges' work once the nodes are made (usually nothing). */
+static int up_bridges(struct lab_up_ctx *u)
+{
+	return bridges_join(u);
+}
+
+static int up_links(struct lab_up_ctx *u)
+{
+	return create_links(u, u->root);
+}
+
+static int up_addresses(struct lab_up_ctx *u)
+{
+	int r = configure_nodes(u);
+
+	/* After every node's links are up: a link-local exists once both ends are. */
+	return r < 0 ? r : lab_link_locals_settle(u);
+}
+
+static int up_impair(struct lab_up_ctx *u)
+{
+	return lab_impair_apply(u);
+}
+
+static int up_ready(struct lab_up_ctx *u)
+{
+	return lab_files_write(u);
+}
+
+static int up_exec(struct lab_up_ctx *u)
+{
+	const struct topo *t = u->t;
+	int r;
+
+	for (size_t i = 0; i < t->n_cmds; i++) {
+		if (t->cmds[i].daemon)
+			continue;
+		r = run_exec(u, &t->cmds[i]);
+		if (r < 0)
+			return r;
+		lab_progress_add(&u->progress, 1);
+	}
+	r = start_daemons(u);
+	if (r < 0)
+		return r;
+	lab_progress_add(&u->progress, t->n_cmds); /* the `start`s: all at once */
+	return lab_nodefs_start_mains(u, u->fs);
+}
+
+static int up_commit(struct lab_up_ctx *u)
+{
+	int r = write_state(u);
+
+	if (r < 0)
+		return log_error_errno(r, "Cannot write the state of lab '%s': %m", u->lab);
+	r = ns_lab_commit(u->ns);
+	if (r < 0)
+		return log_error_errno(r, "Cannot commit lab '%s': %m", u->lab);
+	return 0;
+}
+
+static const struct up_phase {
+	enum lab_phase phase;
+	int (*fn)(struct lab_up_ctx *u);
+} up_phases[] = {
+	{ LAB_PHASE_PREPARE, up_prepare },     { LAB_PHASE_NODES, up_nodes },
+	{ LAB_PHASE_BRIDGES, up_bridges },     { LAB_PHASE_LINKS, up_links },
+	{ LAB_PHASE_ADDRESSES, up_addresses }, { LAB_PHASE_IMPAIR, up_impair },
+	{ LAB_PHASE_READY, up_ready },         { LAB_PHASE_EXEC, up_exec },
+	{ LAB_PHASE_COMMIT, up_commit },
+};
+
+/* One phase: its progress from 0 to all, its time (without the test pause), the test pause.
+ * Every failure must say what failed: one that returns an error unlogged (an -ENOMEM deep down
+ * under memory pressure) is named here by its phase. */
+static int run_phase(struct lab_up_ctx *u, const struct up_phase *ph, unsigned errors_before)
+{
+	uint64_t t0 = now_ns();
+	int r;
+
+	lab_progress_begin(&u->progress, ph->phase, lab_progress_total(ph->phase, u->t));
+	r = ph->fn(u);
+	if (r < 0) {
+		if (log_error_count() == errors_before)
+			log_error_errno(r, "Cannot bring up lab '%s' (%s phase): %m", u->lab,
+					lab_phase_name(ph->phase));
+		return r;
+	}
+	lab_progress_end(&u->progress);
+	u->opts->phase_ns[ph->phase] = now_ns() - t0;
+	test_pause_at(ph->phase);
+	return 0;
+}
+
+int lab_up(const struct topo *t, struct lab_up_opts *o)
+{
+	struct lab_up_ctx u = {
+		.t = t,
+		.lab = o->lab ? o->lab : t->lab,
+		.opts = o,
+		.rootless = lab_rootless_wanted(o->rootless),
+		.self_netns = -EBADF,
+		.labroot_netns = -EBADF,
+		.lock = -EBADF,
+		.progress = { .fn = o->progress, .userdata = o->progress_data },
+	};
+	unsigned errors_before = log_error_count();
+	int r = 0;
+
+	u.env[0] = u.env_lab;
+	u.env[1] = u.env_dir;
+	for (size_t i = 0; i < ELEMENTSOF(up_phases) && r >= 0; i++)
+		r = run_phase(&u, &up_phases[i], errors_before);
+	if (r < 0)
+		(void)bridges_join(&u); /* it uses the lab-root socket and the plan */
+	/* Kill first (ns_lab_free waits until every process of the lab is gone), then clear the
+	 * directory, then let the lock go: a lab never half exists. After the commit, up_kill()
+	 * only closes. */
+	up_kill(&u);
+	if (r < 0 && u.dir_ours)
+		(void)lab_remove_dir(u.lab);
+	nl_close(u.root);
+	safe_close(u.lock);
+	lab_nodefs_free(u.fs);
+	free(u.daemon_names);
+	return r;
+}
+
 int lab_up_apart(const struct topo *t, struct lab_up_opts *o)
 {
 	int status;
@@ -777,270 +1087,4 @@ int lab_up_apart(const struct topo *t, struct lab_up_opts *o)
 	if (!WIFEXITED(status))
 		return -ECHILD;
 	return -WEXITSTATUS(status);
-}
-
-int lab_up(const struct topo *t, struct lab_up_opts *o)
-{
-	struct up u = { .t = t, .self_netns = -EBADF, .lock = -EBADF };
-	const char *env[] = { u.env_lab, u.env_dir, NULL };
-	struct lab_up_ctx ctx;
-	_cleanup_(nl_closep) struct nl *root = NULL;
-	struct bridges_job bridges = { .u = &u };
-	struct lab_cgroup_up cg = { 0 };
-	_cleanup_close_ int lock = -EBADF;
-	_cleanup_free_ char *hosts = NULL;
-	_cleanup_free_ char (*daemon_names)[64] = calloc(t->n_cmds ? t->n_cmds : 1, 64);
-	_cleanup_(lab_nodefs_freep) struct lab_nodefs *fs = NULL;
-	bool dir_ours = false;
-	char errmsg[256] = "";
-	uint64_t t0 = now_ns(), t1;
-	/* Every failure must say what failed: a path that returns an error unlogged (an -ENOMEM
-	 * deep down under memory pressure) is caught at the end and named by its phase. */
-	unsigned errors_before = log_error_count();
-	enum lab_phase phase = LAB_PHASE_PREPARE;
-	int r;
-
-#define PHASE_END(p)                                                                               \
-	do {                                                                                       \
-		phase = (p) + 1;                                                                   \
-		t1 = now_ns();                                                                     \
-		o->phase_ns[p] = t1 - t0;                                                          \
-		test_pause_at(p);                                                                  \
-		t0 = now_ns();                                                                     \
-	} while (0)
-
-	u.lab = o->lab ? o->lab : t->lab;
-	if (!daemon_names)
-		return log_error_errno(-ENOMEM, "Out of memory");
-	if (o->progress)
-		o->progress(LAB_PHASE_PREPARE, t, o->progress_data);
-	if (!topo_name_valid(u.lab))
-		return log_error_errno(-EINVAL, "'%s' is not a valid lab name", u.lab);
-	r = lab_impair_check(t);
-	if (r >= 0)
-		r = lab_cgroup_check(t);
-	if (r >= 0)
-		r = check_switch_ports(t);
-	if (r >= 0)
-		r = lab_mounts_check(t);
-	if (r >= 0)
-		r = lab_check_capacity(t, u.lab);
-	if (r < 0) {
-		if (log_error_count() == errors_before)
-			log_error_errno(r, "Cannot bring up lab '%s': %m", u.lab);
-		return r;
-	}
-	/* Before anything is made: a missing rootfs or a bad image fails here. */
-	r = lab_nodefs_resolve(t, &fs);
-	if (r < 0)
-		return r;
-	u.fs = fs;
-	bool rootless = lab_rootless_wanted(o->rootless);
-	if (rootless && (r = lab_rootless_check(t)) < 0)
-		return r;
-
-	ns_raise_nofile();
-	r = lab_lock(u.lab, &lock);
-	if (r == -EBUSY)
-		return log_error_errno(r, "lab '%s' is being brought up or down by another netlab",
-				       u.lab);
-	if (r < 0)
-		return log_error_errno(r, "Cannot lock lab '%s' in %s: %m", u.lab, lab_run_dir());
-	u.lock = lock;
-	r = check_existing(u.lab, lock);
-	if (r < 0)
-		return r;
-	dir_ours = true;
-	/* Leftovers of a dead lab of this name go; the lock file stays, we hold it. */
-	snprintf(u.dir, sizeof(u.dir), "%s/%s", lab_run_dir(), u.lab);
-	r = lab_clear_dir(u.lab);
-	if (r < 0) {
-		log_error_errno(r, "Cannot clear what a dead lab '%s' left in %s: %m", u.lab, u.dir);
-		goto out;
-	}
-	snprintf(u.hosts_path, sizeof(u.hosts_path), "%s/hosts", u.dir);
-	/* Removed, not set: see lab_exec(). */
-	snprintf(u.env_lab, sizeof(u.env_lab), "NETLAB_LAB");
-	snprintf(u.env_dir, sizeof(u.env_dir), "NETLAB_DIR=%s", u.dir);
-
-	hosts = topo_hosts_file(t);
-	if (!hosts) {
-		r = log_error_errno(-ENOMEM, "Cannot make the lab's /etc/hosts: %m");
-		goto out;
-	}
-	r = write_file_at(u.dir, "hosts", hosts, 0644);
-	if (r < 0) {
-		log_error_errno(r, "Cannot write %s: %m", u.hosts_path);
-		goto out;
-	}
-	/* The plan's source, kept with the lab: runtime verbs (link, node, wait...) re-plan from
-	 * exactly this text, whatever happens to the user's file meanwhile. */
-	r = copy_topology(t, u.dir);
-	if (r < 0) {
-		log_error_errno(r, "Cannot keep a copy of '%s' in %s: %m", t->file, u.dir);
-		goto out;
-	}
-	/* The mount point of each node's private tmpfs (its upper layer): mounted in the node's
-	 * own mount namespace, so the host only ever sees this empty directory. */
-	snprintf(u.rootfs_tmp, sizeof(u.rootfs_tmp), "%s/rootfs", u.dir);
-	if (u.fs->any && mkdir(u.rootfs_tmp, 0700) < 0) {
-		r = log_error_errno(negative_errno(), "Cannot make %s: %m", u.rootfs_tmp);
-		goto out;
-	}
-	r = lab_nodefs_write_defaults(u.fs, t, u.dir);
-	if (r < 0)
-		goto out;
-	u.self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (u.self_netns < 0) {
-		r = log_error_errno(negative_errno(), "Cannot open our own netns: %m");
-		goto out;
-	}
-	r = prepare_specs(&u);
-	if (r < 0)
-		goto out;
-	r = lab_cgroup_up_begin(t, u.lab, &cg);
-	if (r < 0)
-		goto out;
-	PHASE_END(LAB_PHASE_PREPARE);
-
-	r = start_lab_init(&u, rootless);
-	if (r < 0)
-		goto out;
-	/* Recorded before any node exists: a lab whose `up` dies from here on can always be
-	 * found (and killed) from its lock, whatever happens to its lab init. */
-	{
-		struct lab_state rec = { 0 };
-		r = init_ident(&u, &rec);
-		if (r >= 0)
-			r = lab_lock_record(lock, &rec, false);
-		if (r < 0) {
-			log_error_errno(r, "Cannot record the lab init of '%s': %m", u.lab);
-			goto out;
-		}
-	}
-	r = lab_cgroup_up_started(&cg, u.lab, ns_lab_pid(u.ns));
-	if (r < 0)
-		goto out;
-	r = in_netns(&u, ns_lab_netns_fd(u.ns));
-	if (r >= 0) {
-		r = nl_open(&root);
-		int k = back_home(&u);
-		if (r >= 0)
-			r = k;
-	}
-	if (r < 0) {
-		log_error_errno(r, "Cannot open netlink in the lab-root namespace: %m");
-		goto out;
-	}
-	bridges.root = root;
-	bridges_start(&bridges);
-	if (t->n_nodes > 0) {
-		r = ns_lab_spawn(u.ns, 0, t->n_nodes, u.nodes, errmsg, sizeof(errmsg));
-		if (r < 0) {
-			log_error_errno(r, "Cannot create the nodes: %m%s%s", errmsg[0] ? ": " : "",
-					errmsg);
-			goto out;
-		}
-	}
-	r = lab_cgroup_up_nodes(&cg, t, u.lab, u.nodes);
-	if (r < 0)
-		goto out;
-	/* Each node turns DAD (or IPv6) off itself before READY: its links must not exist yet. */
-	{
-		size_t bad = 0;
-		r = ns_lab_wait_ready(u.ns, &bad, errmsg, sizeof(errmsg));
-		if (r < 0) {
-			if (bad < t->n_nodes && errmsg[0])
-				log_error("Cannot set up node '%s': %s", t->nodes[bad].name, errmsg);
-			else
-				log_error_errno(r, "Cannot set up the nodes: %m");
-			goto out;
-		}
-	}
-	r = early_sysctls(&u);
-	if (r < 0)
-		goto out;
-	PHASE_END(LAB_PHASE_NODES);
-
-	/* What is left of the bridges' work once the nodes are made (usually nothing). */
-	r = bridges_join(&bridges);
-	if (r < 0)
-		goto out;
-	PHASE_END(LAB_PHASE_BRIDGES);
-	r = create_links(&u, root);
-	if (r < 0)
-		goto out;
-	PHASE_END(LAB_PHASE_LINKS);
-
-	ctx = (struct lab_up_ctx){
-		.t = t,
-		.lab = u.lab,
-		.dir = u.dir,
-		.specs = u.specs,
-		.nodes = u.nodes,
-		.labroot_netns = ns_lab_netns_fd(u.ns),
-		.self_netns = u.self_netns,
-		.env = env,
-		.daemon_names = daemon_names,
-	};
-	r = configure_nodes(&u);
-	if (r < 0)
-		goto out;
-	/* After every node's links are up: a link-local exists once both ends are. */
-	r = lab_link_locals_settle(&ctx);
-	if (r < 0)
-		goto out;
-	PHASE_END(LAB_PHASE_ADDRESSES);
-
-	r = lab_impair_apply(&ctx);
-	if (r < 0)
-		goto out;
-	PHASE_END(LAB_PHASE_IMPAIR);
-
-	r = lab_files_write(&ctx);
-	if (r < 0)
-		goto out;
-	PHASE_END(LAB_PHASE_READY);
-
-	for (size_t i = 0; i < t->n_cmds; i++) {
-		if (t->cmds[i].daemon)
-			continue;
-		r = run_exec(&ctx, &t->cmds[i]);
-		if (r < 0)
-			goto out;
-	}
-	r = start_daemons(&ctx);
-	if (r < 0)
-		goto out;
-	r = lab_nodefs_start_mains(&ctx, u.fs);
-	if (r < 0)
-		goto out;
-	PHASE_END(LAB_PHASE_EXEC);
-
-	r = write_state(&u);
-	if (r < 0) {
-		log_error_errno(r, "Cannot write the state of lab '%s': %m", u.lab);
-		goto out;
-	}
-	r = ns_lab_commit(u.ns);
-	if (r < 0) {
-		log_error_errno(r, "Cannot commit lab '%s': %m", u.lab);
-		goto out;
-	}
-	PHASE_END(LAB_PHASE_COMMIT);
-	up_done(&u);
-	return 0;
-
-out:
-	if (log_error_count() == errors_before)
-		log_error_errno(r, "Cannot bring up lab '%s' (%s phase): %m", u.lab,
-				lab_phase_name(phase < _LAB_PHASE_MAX ? phase : LAB_PHASE_COMMIT));
-	(void)bridges_join(&bridges); /* it uses the lab-root socket and the plan */
-	/* Kill first (ns_lab_free waits until every process of the lab is gone), then clear the
-	 * directory: a lab never half exists. */
-	up_done(&u);
-	if (dir_ours)
-		(void)lab_remove_dir(u.lab);
-	return r;
-#undef PHASE_END
 }

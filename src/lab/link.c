@@ -17,6 +17,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
+#include "events.h"
 #include "impair.h"
 #include "lab-rt.h"
 #include "lab.h"

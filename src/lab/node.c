@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "impair.h"
 #include "lab-rt.h"
 #include "lab.h"

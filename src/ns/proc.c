@@ -165,3 +165,15 @@ int pidfd_wait_exit(int pidfd, int timeout_ms)
 			return negative_errno();
 	}
 }
+
+int ns_write_file(const char *path, const char *value)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t len = strlen(value);
+
+	if (fd < 0)
+		return negative_errno();
+	if (write(fd, value, len) != (ssize_t)len)
+		return negative_errno();
+	return 0;
+}

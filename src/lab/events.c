@@ -19,7 +19,7 @@
 
 void lab_event(const char *lab, const char *fmt, ...)
 {
-	char path[4200], line[1024], ts[64];
+	char path[LAB_PATH_MAX], line[1024], ts[64];
 	struct timeval tv;
 	struct tm tm;
 	va_list ap;
@@ -35,7 +35,10 @@ void lab_event(const char *lab, const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
-	snprintf(path, sizeof(path), "%s/%s/events.log", lab_run_dir(), lab);
+	if (lab_path(path, lab, "events.log") < 0) {
+		log_warning_errno(-ENAMETOOLONG, "Cannot name the events.log of lab '%s': %m", lab);
+		return;
+	}
 	/* Never a fifo (it would block us) nor anything but a regular file (issue 17 #12). */
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
 	struct stat sb;

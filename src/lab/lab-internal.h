@@ -46,7 +46,7 @@ int lab_daemon_launch(const struct lab_up_ctx *c, size_t node, const char *name,
  * reach): NETLAB_NODE and NETLAB_DIR set, NETLAB_LAB removed. `env` points into the struct:
  * fill it where it is used, do not copy it. */
 struct lab_node_env {
-	char node[128], dir[4200];
+	char node[128], dir[LAB_ENV_DIR_MAX];
 	const char *env[4 + LAB_IMAGE_ENV_MAX];
 	/* The node's image defaults (issue 13): its Env comes first in env, so that NETLAB_*
 	 * win; cwd is its WorkingDir, or NULL. */

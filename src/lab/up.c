@@ -72,18 +72,18 @@ static uint64_t now_ns(void)
 struct up {
 	const struct topo *t;
 	const char *lab;
-	char dir[4096];
-	char hosts_path[4200];
+	char dir[LAB_PATH_MAX];
+	char hosts_path[LAB_PATH_MAX];
 	int self_netns; /* to come back to after visiting a node's namespace */
 	struct ns_lab *ns;
 	struct ns_node_spec *specs;
 	struct ns_mount *mounts;
 	struct ns_node_handle *nodes;
 	char env_lab[128];
-	char env_dir[4200];
+	char env_dir[LAB_ENV_DIR_MAX];
 	int lock; /* the lab's lock, which also records its init */
 	const struct lab_nodefs *fs; /* issue 13: each node's root file system */
-	char rootfs_tmp[4200];
+	char rootfs_tmp[LAB_PATH_MAX];
 };
 
 static void up_done(struct up *u)
@@ -118,11 +118,12 @@ static int back_home(struct up *u)
 
 static int write_file_at(const char *dir, const char *name, const char *content, mode_t mode)
 {
-	char path[4300];
+	char path[LAB_PATH_MAX];
 	_cleanup_close_ int fd = -EBADF;
 	size_t len = strlen(content), off = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return negative_errno();
@@ -674,7 +675,7 @@ static int write_state(struct up *u)
 {
 	const struct topo *t = u->t;
 	struct lab_state st = { 0 };
-	char abs[4096];
+	char abs[LAB_PATH_MAX];
 	int r;
 
 	r = init_ident(u, &st);
@@ -851,14 +852,18 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	if (r < 0)
 		return r;
 	dir_ours = true;
+	if (lab_path(u.dir, u.lab, NULL) < 0 || lab_path(u.hosts_path, u.lab, "hosts") < 0 ||
+	    lab_path(u.rootfs_tmp, u.lab, "rootfs") < 0) {
+		r = log_error_errno(-ENAMETOOLONG, "Cannot make lab '%s' in %s: %m", u.lab,
+				    lab_run_dir());
+		goto out;
+	}
 	/* Leftovers of a dead lab of this name go; the lock file stays, we hold it. */
-	snprintf(u.dir, sizeof(u.dir), "%s/%s", lab_run_dir(), u.lab);
 	r = lab_clear_dir(u.lab);
 	if (r < 0) {
 		log_error_errno(r, "Cannot clear what a dead lab '%s' left in %s: %m", u.lab, u.dir);
 		goto out;
 	}
-	snprintf(u.hosts_path, sizeof(u.hosts_path), "%s/hosts", u.dir);
 	/* Removed, not set: see lab_exec(). */
 	snprintf(u.env_lab, sizeof(u.env_lab), "NETLAB_LAB");
 	snprintf(u.env_dir, sizeof(u.env_dir), "NETLAB_DIR=%s", u.dir);
@@ -882,12 +887,11 @@ int lab_up(const struct topo *t, struct lab_up_opts *o)
 	}
 	/* The mount point of each node's private tmpfs (its upper layer): mounted in the node's
 	 * own mount namespace, so the host only ever sees this empty directory. */
-	snprintf(u.rootfs_tmp, sizeof(u.rootfs_tmp), "%s/rootfs", u.dir);
 	if (u.fs->any && mkdir(u.rootfs_tmp, 0700) < 0) {
 		r = log_error_errno(negative_errno(), "Cannot make %s: %m", u.rootfs_tmp);
 		goto out;
 	}
-	r = lab_nodefs_write_defaults(u.fs, t, u.dir);
+	r = lab_nodefs_write_defaults(u.fs, t, u.lab);
 	if (r < 0)
 		goto out;
 	u.self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);

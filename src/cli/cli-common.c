@@ -31,7 +31,7 @@ bool cli_check_root(const char *verb)
 	/* Root, or a rootless lab in a user namespace of the user's own (ns/userns.c): either way
 	 * the labs live in a directory of the caller's, which must exist to be chosen. */
 	const char *dir = lab_run_dir();
-	char parent[4096];
+	char parent[LAB_PATH_MAX];
 
 	if (geteuid() == 0 || getenv("NETLAB_RUN_DIR"))
 		return true;

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "impair.h"
+#include "events.h"
 #include "lab-cgroup.h"
 #include "lab-internal.h"
 #include "lab.h"

@@ -118,12 +118,14 @@ static uint64_t parse_event_time(const char *line)
 
 int lab_last_fault(const char *lab, uint64_t *ret_ns, char *what, size_t what_size)
 {
-	char path[4200], buf[8192];
+	char path[LAB_PATH_MAX], buf[8192];
 	_cleanup_close_ int fd = -EBADF;
 	off_t end;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/%s/events.log", lab_run_dir(), lab);
+	if (lab_path(path, lab, "events.log") < 0)
+		return log_error_errno(-ENAMETOOLONG, "Cannot name the events.log of lab '%s': %m",
+				       lab);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT)
 		return -ENOENT;

@@ -189,7 +189,7 @@ struct launch {
 static int launch(const struct launch *l, const char *name, const char *base, char *const argv[],
 		  char *ret_name, size_t name_size)
 {
-	char dir[4400], chosen[80], path[96], env_node[128], line[64];
+	char dir[LAB_PATH_MAX], chosen[80], path[96], env_node[128], line[64];
 	const char *env[8 + LAB_IMAGE_ENV_MAX];
 	struct lab_image_defaults *img = NULL;
 	_cleanup_close_ int dirfd = -EBADF, pidfile = -EBADF, logfd = -EBADF, outfd = -EBADF;
@@ -378,7 +378,7 @@ int lab_daemon_start(const char *lab, const char *node, const char *name, char *
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 	_cleanup_close_ int pidfd = -EBADF;
-	char dir[4200], env_lab[128], env_dir[4300], base[64];
+	char dir[LAB_PATH_MAX], env_lab[128], env_dir[LAB_ENV_DIR_MAX], base[64];
 	const char *env[] = { env_lab, env_dir, NULL };
 	size_t i;
 	int r;
@@ -388,7 +388,7 @@ int lab_daemon_start(const char *lab, const char *node, const char *name, char *
 	r = lab_node_open(lab, node, &st, &i, &pidfd);
 	if (r < 0)
 		return r;
-	snprintf(dir, sizeof(dir), "%s/%s", lab_run_dir(), lab);
+	(void)lab_path(dir, lab, NULL); /* it fitted at `up` */
 	snprintf(env_lab, sizeof(env_lab), "NETLAB_LAB=%s", lab);
 	snprintf(env_dir, sizeof(env_dir), "NETLAB_DIR=%s", dir);
 	struct launch l = {
@@ -404,10 +404,11 @@ int lab_daemon_start(const char *lab, const char *node, const char *name, char *
 
 static int node_dir_open(const char *lab, const char *node, int *ret_fd)
 {
-	char dir[4300];
+	char dir[LAB_PATH_MAX];
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%s/%s/%s", lab_run_dir(), lab, node);
+	if (lab_path(dir, lab, "%s", node) < 0)
+		return -ENAMETOOLONG;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return negative_errno();
@@ -543,8 +544,8 @@ int lab_daemon_list(const char *lab, const char *node, struct lab_daemon_info **
 			v[i].running = true;
 			(void)pidfd_get_pid(pidfd, &v[i].pid);
 		}
-		snprintf(v[i].log, sizeof(v[i].log), "%s/%s/%s/%s.log", lab_run_dir(), lab, node,
-			 v[i].name);
+		if (lab_path(v[i].log, lab, "%s/%s.log", node, v[i].name) < 0)
+			v[i].log[0] = '\0';
 	}
 	*ret = v;
 	*ret_n = n;

@@ -21,7 +21,9 @@ void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node
 	size_t k = 0;
 
 	snprintf(e->node, sizeof(e->node), "NETLAB_NODE=%s", node);
-	snprintf(e->dir, sizeof(e->dir), "NETLAB_DIR=%s/%s", lab_run_dir(), lab);
+	/* The lab is up, so its directory's path fitted when `up` made it. */
+	memcpy(e->dir, "NETLAB_DIR=", strlen("NETLAB_DIR="));
+	(void)lab_path(e->dir + strlen("NETLAB_DIR="), lab, NULL);
 	lab_image_defaults_read(e->dir + strlen("NETLAB_DIR="), node, &e->img);
 	for (const char *const *i = e->img.env; *i; i++)
 		e->env[k++] = *i;

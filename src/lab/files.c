@@ -28,7 +28,7 @@ static int write_one(const struct topo *t, const struct topo_file *f)
 	/* No mount: a node with a root of its own, whose / is private (issue 13). */
 	const char *dir = f->mount == TOPO_NONE ? "/" : t->mounts[f->mount].dir;
 	size_t dl = strlen(dir);
-	char rest[4096];
+	char rest[LAB_PATH_MAX];
 	_cleanup_close_ int fd = -EBADF;
 	char *p, *slash;
 	size_t len, off = 0;

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "lab-image.h"
+#include "lab.h"
 #include "log.h"
 #include "macro.h"
 
@@ -168,7 +169,7 @@ static json_t *jstr(const char *s)
 
 const char *lab_image_dir(void)
 {
-	static char dir[4096];
+	static char dir[LAB_PATH_MAX];
 	const char *e = getenv("NETLAB_IMAGE_DIR"), *xdg, *home;
 
 	if (e && *e)
@@ -186,9 +187,12 @@ const char *lab_image_dir(void)
 
 static int mkdir_p(const char *path, mode_t mode)
 {
-	char buf[4096];
+	char buf[LAB_PATH_MAX];
 
-	snprintf(buf, sizeof(buf), "%s", path);
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -ENAMETOOLONG;
+	}
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')
 			continue;
@@ -202,12 +206,22 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-/* The store, made if missing, locked: shared while importing or reading, exclusive to remove. */
+/* The longest name the store has under its directory: images/NAME.json.tmp-PID (a NAME has
+ * at most 200 bytes), layers/HEX, layers/ENTRY (readdir's 255). A store directory this much
+ * shorter than LAB_PATH_MAX lets the paths in it be built without cutting one short (the few
+ * the compiler cannot see fit are checked anyway). */
+#define STORE_NAME_MAX 512
+
+/* The store, made if missing, locked: shared while importing or reading, exclusive to remove.
+ * Every use of the store starts here. */
 static int store_lock(bool exclusive, int *ret_fd)
 {
-	char path[4200];
+	char path[LAB_PATH_MAX];
 	int fd, r;
 
+	if (strlen(lab_image_dir()) >= LAB_PATH_MAX - STORE_NAME_MAX)
+		return log_error_errno(-ENAMETOOLONG, "Cannot use the image store %s: %m",
+				       lab_image_dir());
 	snprintf(path, sizeof(path), "%s/layers", lab_image_dir());
 	r = mkdir_p(path, 0755);
 	if (r >= 0) {
@@ -320,10 +334,11 @@ static int hash_rest(struct hashed_read *h, char hex[HEXLEN + 1])
  * character device), .wh..wh..opq hides everything below in its directory (an xattr). */
 static int whiteout(const char *path)
 {
-	char dir[4096], *slash;
+	char dir[LAB_PATH_MAX], *slash;
 	const char *base;
 
-	snprintf(dir, sizeof(dir), "%s", path);
+	if ((size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir))
+		return -ENAMETOOLONG;
 	slash = strrchr(dir, '/');
 	base = slash ? slash + 1 : dir;
 	if (strncmp(base, ".wh.", 4) != 0)
@@ -339,8 +354,9 @@ static int whiteout(const char *path)
 			return negative_errno();
 		return 1;
 	}
-	char target[4200];
-	snprintf(target, sizeof(target), "%s/%s", dir, base + 4);
+	char target[LAB_PATH_MAX];
+	if ((size_t)snprintf(target, sizeof(target), "%s/%s", dir, base + 4) >= sizeof(target))
+		return -ENAMETOOLONG;
 	(void)rm_rf(target);
 	if (mknod(target, S_IFCHR | 0000, makedev(0, 0)) < 0)
 		return negative_errno();
@@ -465,7 +481,7 @@ static int tmp_dir(char *buf, size_t size)
  */
 static int layer_add(const char *path, const char *want, const char *what, char ret_hex[HEXLEN + 1])
 {
-	char tmp[4200], final[4200], err[512] = "", hex[HEXLEN + 1];
+	char tmp[LAB_PATH_MAX], final[LAB_PATH_MAX], err[512] = "", hex[HEXLEN + 1];
 	struct stat st;
 	int r;
 
@@ -552,7 +568,7 @@ static void image_set_config(struct lab_image *img, json_t *cfg)
 static int image_save(const struct lab_image *img, char **hexes, const struct stat *src)
 {
 	_cleanup_json_ json_t *o = json_object(), *layers = json_array();
-	char path[4200], tmp[4300];
+	char path[LAB_PATH_MAX], tmp[LAB_PATH_MAX];
 
 	if (!o || !layers)
 		return -ENOMEM;
@@ -575,7 +591,8 @@ static int image_save(const struct lab_image *img, char **hexes, const struct st
 								    src->st_mtim.tv_nsec,
 						   "ino", (json_int_t)src->st_ino));
 	snprintf(path, sizeof(path), "%s/images/%s.json", lab_image_dir(), img->name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= sizeof(tmp))
+		return log_error_errno(-ENAMETOOLONG, "Cannot write %s: %m", path);
 	if (json_dump_file(o, tmp, JSON_INDENT(1)) < 0)
 		return log_error_errno(-EIO, "Cannot write %s", tmp);
 	if (rename(tmp, path) < 0) {
@@ -591,7 +608,7 @@ static int image_load(const char *name, struct lab_image **ret, json_t **ret_sou
 {
 	_cleanup_(image_freep) struct lab_image *img = calloc(1, sizeof(*img));
 	_cleanup_json_ json_t *o = NULL;
-	char path[4200];
+	char path[LAB_PATH_MAX];
 	json_t *layers;
 
 	if (!img)
@@ -637,7 +654,7 @@ struct import {
 	struct lab_image *img; /* being filled */
 	char **hexes;          /* its layers' names, bottom first */
 	size_t n_hexes;
-	char tmp[4200];        /* a temporary directory to remove at the end, or "" */
+	char tmp[LAB_PATH_MAX]; /* a temporary directory to remove at the end, or "" */
 	struct stat src;       /* the source's stamp */
 };
 
@@ -694,7 +711,8 @@ static int blob_path(struct import *imp, const char *dir, const char *digest, ch
 	    digest[7 + strspn(digest + 7, "0123456789abcdef")] != '\0')
 		return log_error_errno(-EBADMSG, "%s: unsupported or malformed digest '%s'",
 				       imp->what, digest ? digest : "(none)");
-	snprintf(buf, size, "%s/blobs/sha256/%s", dir, digest + 7);
+	if ((size_t)snprintf(buf, size, "%s/blobs/sha256/%s", dir, digest + 7) >= size)
+		return log_error_errno(-ENAMETOOLONG, "%s: %m", imp->what);
 	if (ret_hex)
 		*ret_hex = digest + 7;
 	return 0;
@@ -745,12 +763,13 @@ static int check_arch(struct import *imp, json_t *cfg)
 static int import_oci_layout(struct import *imp, const char *dir, const char *tag)
 {
 	_cleanup_json_ json_t *index = NULL, *manifest = NULL, *cfg = NULL;
-	char path[4400];
+	char path[LAB_PATH_MAX];
 	json_t *desc = NULL, *d, *layers;
 	size_t i;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/index.json", dir);
+	if ((size_t)snprintf(path, sizeof(path), "%s/index.json", dir) >= sizeof(path))
+		return log_error_errno(-ENAMETOOLONG, "%s: %m", imp->what);
 	index = load_json(imp, path, "OCI layout index");
 	if (!index)
 		return -EBADMSG;
@@ -818,13 +837,14 @@ static int import_oci_layout(struct import *imp, const char *dir, const char *ta
 static int import_docker_dir(struct import *imp, const char *dir)
 {
 	_cleanup_json_ json_t *m = NULL, *cfg = NULL;
-	char path[4400];
+	char path[LAB_PATH_MAX];
 	json_t *img, *l;
 	const char *c;
 	size_t i;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/manifest.json", dir);
+	if ((size_t)snprintf(path, sizeof(path), "%s/manifest.json", dir) >= sizeof(path))
+		return log_error_errno(-ENAMETOOLONG, "%s: %m", imp->what);
 	m = load_json(imp, path, "docker archive manifest");
 	if (!m)
 		return -EBADMSG;
@@ -835,7 +855,8 @@ static int import_docker_dir(struct import *imp, const char *dir)
 	c = json_string_value(json_object_get(img, "Config"));
 	if (!c || strstr(c, ".."))
 		return log_error_errno(-EBADMSG, "%s: manifest.json has no Config", imp->what);
-	snprintf(path, sizeof(path), "%s/%s", dir, c);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, c) >= sizeof(path))
+		return log_error_errno(-ENAMETOOLONG, "%s: %m", imp->what);
 	cfg = load_json(imp, path, "config");
 	if (!cfg)
 		return -EBADMSG;
@@ -851,7 +872,8 @@ static int import_docker_dir(struct import *imp, const char *dir)
 		if (!s || strstr(s, ".."))
 			return log_error_errno(-EBADMSG, "%s: bad layer path in manifest.json",
 					       imp->what);
-		snprintf(path, sizeof(path), "%s/%s", dir, s);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, s) >= sizeof(path))
+			return log_error_errno(-ENAMETOOLONG, "%s: %m", imp->what);
 		r = add_layer(imp, path, NULL);
 		if (r < 0)
 			return r;
@@ -880,7 +902,7 @@ static int unpack_archive(struct import *imp, const char *file)
 /* Anything skopeo knows, copied into a temporary OCI layout. */
 static int import_skopeo(struct import *imp)
 {
-	char dest[4300];
+	char dest[LAB_PATH_MAX];
 	int status, r;
 	pid_t pid;
 
@@ -889,7 +911,8 @@ static int import_skopeo(struct import *imp)
 		imp->tmp[0] = '\0';
 		return log_error_errno(r, "Cannot make a directory in %s: %m", lab_image_dir());
 	}
-	snprintf(dest, sizeof(dest), "oci:%s:netlab", imp->tmp);
+	if ((size_t)snprintf(dest, sizeof(dest), "oci:%s:netlab", imp->tmp) >= sizeof(dest))
+		return log_error_errno(-ENAMETOOLONG, "%s: %m", imp->what);
 	pid = fork();
 	if (pid < 0)
 		return negative_errno();
@@ -945,8 +968,11 @@ static int source_path(const char *ref, char *buf, size_t size)
 	const char *rest, *tag;
 	char tagbuf[256];
 
+	/* Shorter than size, split_tag() never cuts a path short. */
+	if (strlen(ref) >= size)
+		return -ENAMETOOLONG;
 	if (has_prefix(ref, "oci:", &rest)) {
-		char dir[4096];
+		char dir[LAB_PATH_MAX];
 		split_tag(rest, dir, sizeof(dir), &tag, tagbuf, sizeof(tagbuf));
 		if (strlen(dir) + 12 > size)
 			return -ENAMETOOLONG;
@@ -965,8 +991,12 @@ static int source_path(const char *ref, char *buf, size_t size)
 static int import_from(struct import *imp)
 {
 	const char *rest, *tag;
-	char path[4096], tagbuf[256];
+	char path[LAB_PATH_MAX], tagbuf[256];
 	int r;
+
+	/* Shorter than path, split_tag() never cuts it short. */
+	if (strlen(imp->ref) >= sizeof(path))
+		return log_error_errno(-ENAMETOOLONG, "%s: %m", imp->what);
 
 	if (has_prefix(imp->ref, "oci:", &rest)) {
 		split_tag(rest, path, sizeof(path), &tag, tagbuf, sizeof(tagbuf));
@@ -1031,7 +1061,7 @@ static int do_import(const char *ref, const char *name, const char *where,
 		     struct lab_image **ret)
 {
 	struct import imp = { .ref = ref };
-	char src[4096];
+	char src[LAB_PATH_MAX];
 	int r;
 
 	snprintf(imp.what, sizeof(imp.what), "%s%simage '%s'", where ? where : "",
@@ -1081,7 +1111,7 @@ int lab_image_import(const char *ref, const char *name, char **ret_name)
 
 static bool source_unchanged(json_t *stamp, const char *ref)
 {
-	char path[4096];
+	char path[LAB_PATH_MAX];
 	struct stat st;
 
 	if (!stamp || source_path(ref, path, sizeof(path)) < 0 || stat(path, &st) < 0)
@@ -1154,7 +1184,7 @@ static int cmp_image(const void *a, const void *b)
 int lab_image_list(struct lab_image ***ret, size_t *ret_n)
 {
 	_cleanup_close_ int lock = -EBADF;
-	char path[4200];
+	char path[LAB_PATH_MAX];
 	struct lab_image **v = NULL;
 	size_t n = 0;
 	struct dirent *de;
@@ -1198,7 +1228,7 @@ int lab_image_list(struct lab_image ***ret, size_t *ret_n)
 int lab_image_remove(const char *name)
 {
 	_cleanup_close_ int lock = -EBADF;
-	char path[4200];
+	char path[LAB_PATH_MAX];
 	int r;
 
 	if (!name_valid(name))
@@ -1222,7 +1252,7 @@ int lab_image_prune(size_t *ret_n)
 	_cleanup_close_ int lock = -EBADF;
 	struct lab_image **imgs = NULL;
 	size_t n_imgs = 0, removed = 0;
-	char path[4200];
+	char path[LAB_PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 	int r;
@@ -1241,12 +1271,13 @@ int lab_image_prune(size_t *ret_n)
 		goto out;
 	}
 	while ((de = readdir(d))) {
-		char full[4500];
+		char full[LAB_PATH_MAX];
 		bool used = false;
 
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
-		snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
+		if ((size_t)snprintf(full, sizeof(full), "%s/%s", path, de->d_name) >= sizeof(full))
+			continue; /* not a layer of ours */
 		for (size_t i = 0; i < n_imgs && !used; i++)
 			for (size_t l = 0; l < imgs[i]->n_layers && !used; l++)
 				used = streq(imgs[i]->layers[l], full);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Link emulation inside the lab layer: shared by impair.c (up, doctor), link.c and node.c
- * (runtime faults).
+ * Link emulation inside the lab layer: shared by impair.c (up), features.c (doctor), link.c
+ * and node.c (runtime faults).
  *
  * Layout of the qdiscs on an interface that asks for impairment (its egress):
  *   netem options only   root netem 1:
@@ -42,10 +42,3 @@ int impair_iface(struct nl *nl, int ifindex, unsigned mtu, const struct topo_imp
 /* What the qdiscs of ifindex (current netns) say: *ret (set false when nothing netlab knows). */
 int impair_read(int ifindex, unsigned mtu, struct topo_impair *ret, struct nl_qdisc_info **qs,
 		size_t *n_qs);
-
-/* cgroup.c: LAB_FEAT_CPU, _MEMORY, _PIDS (usable controllers and where) and _TIMENS. */
-struct lab_feature;
-void lab_cgroup_doctor(struct lab_feature *f);
-
-/* Appends "TIMESTAMP MESSAGE" to the lab's events.log (best effort, logs on failure). */
-void lab_event(const char *lab, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -35,3 +35,8 @@ int lab_cgroup_up_nodes(struct lab_cgroup_up *cg, const struct topo *t, const ch
 /* Removes netlab-LAB and what is under it, on whatever layout this machine has; nothing when
  * there is none. The lab's processes must be gone (the caller holds its lock). */
 int lab_cgroup_remove(const char *lab);
+
+/* The doctor's cgroup lines (features.c): LAB_FEAT_CPU, _MEMORY, _PIDS (usable controllers and
+ * where) and _TIMENS. */
+struct lab_feature;
+void lab_cgroup_doctor(struct lab_feature *f);

@@ -60,8 +60,9 @@ struct lab_nodefs {
 	struct lab_image **image;  /* per node: its image, or NULL */
 };
 
-/* At `up`: NETLAB_DIR/NODE/image for each image node (lab_image_defaults_read() reads it). */
-int lab_nodefs_write_defaults(const struct lab_nodefs *fs, const struct topo *t, const char *dir);
+/* At `up`: NETLAB_DIR/NODE/image for each image node of lab `lab` (lab_image_defaults_read()
+ * reads it). */
+int lab_nodefs_write_defaults(const struct lab_nodefs *fs, const struct topo *t, const char *lab);
 struct lab_up_ctx;
 /* At `up`, after the `start` statements: each image's Entrypoint+Cmd as daemon `main`. */
 int lab_nodefs_start_mains(const struct lab_up_ctx *c, const struct lab_nodefs *fs);

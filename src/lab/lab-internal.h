@@ -27,7 +27,7 @@ struct nl;
 struct lab_up_ctx {
 	const struct topo *t;
 	const char *lab;                   /* the lab's name (may differ from t->lab with -l) */
-	char dir[4096];                    /* its state directory */
+	char dir[LAB_PATH_MAX];            /* its state directory */
 	struct ns_node_spec *specs;        /* per node: flags (enum ns_node_flags) ... */
 	struct ns_node_handle *nodes;      /* per node: pidfd, netns fd, pid */
 	int labroot_netns;                 /* the lab-root network namespace (bridges) */
@@ -49,10 +49,10 @@ struct lab_up_ctx {
 	bool bridges_running;
 	int bridges_r;
 	struct lab_progress progress;
-	char hosts_path[4200];
+	char hosts_path[LAB_PATH_MAX];
 	char env_lab[128];
-	char env_dir[4200];
-	char rootfs_tmp[4200];
+	char env_dir[LAB_ENV_DIR_MAX];
+	char rootfs_tmp[LAB_PATH_MAX];
 };
 
 /* An image node's process defaults, as `up` recorded them in NETLAB_DIR/NODE/image (nodefs.c):
@@ -74,7 +74,7 @@ int lab_daemon_launch(const struct lab_up_ctx *c, size_t node, const char *name,
  * reach): NETLAB_NODE and NETLAB_DIR set, NETLAB_LAB removed. `env` points into the struct:
  * fill it where it is used, do not copy it. */
 struct lab_node_env {
-	char node[128], dir[4200];
+	char node[128], dir[LAB_ENV_DIR_MAX];
 	const char *env[4 + LAB_IMAGE_ENV_MAX];
 	/* The node's image defaults (issue 13): its Env comes first in env, so that NETLAB_*
 	 * win; cwd is its WorkingDir, or NULL. */

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,19 @@
 /* $NETLAB_RUN_DIR, else /run/netlab for root, $XDG_RUNTIME_DIR/netlab (or /run/user/UID/netlab) for
  * anyone else. */
 const char *lab_run_dir(void);
+
+/* The size of every path buffer of the lab layer: the kernel's own limit, so that a path that
+ * does not fit is one the kernel would refuse anyway. Paths are never truncated: whoever builds
+ * one checks, and says -ENAMETOOLONG. */
+#define LAB_PATH_MAX PATH_MAX
+/* "NETLAB_DIR=" and a path: the environment string that tells a command its lab's directory. */
+#define LAB_ENV_DIR_MAX (sizeof("NETLAB_DIR=") + LAB_PATH_MAX)
+
+/* The one way to name a lab's directory or a file in it: RUN/LAB (fmt NULL) or RUN/LAB/FILE,
+ * FILE formatted from fmt ("events.log", "%s/image" with a node's name). 0, or -ENAMETOOLONG
+ * when it does not fit (buf is then not a path to use). */
+int lab_path(char buf[static LAB_PATH_MAX], const char *lab, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 struct lab_node_state {
 	char name[TOPO_NAME_MAX + 1];
@@ -233,7 +247,7 @@ struct lab_daemon_info {
 	char name[64];
 	bool running;
 	pid_t pid;       /* host PID when running */
-	char log[4400];  /* path of its log */
+	char log[LAB_PATH_MAX]; /* path of its log */
 };
 /* The daemons a node has had (one per log file), sorted by name. *ret is malloc'd (NULL when
  * none). */

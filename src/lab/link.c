@@ -17,8 +17,9 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
+#include "events.h"
 #include "impair.h"
-#include "lab-rt.h"
+#include "lab-handle.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -28,50 +29,50 @@
 #define IFF_LOWER_UP 0x10000
 #endif
 
-void rt_done(struct rt *rt)
+void lh_done(struct lab_handle *lh)
 {
-	topo_free(rt->t);
-	lab_state_free(rt->st);
-	safe_close(rt->init_pidfd);
-	safe_close(rt->self_netns);
-	*rt = (struct rt){ .init_pidfd = -EBADF, .self_netns = -EBADF };
+	topo_free(lh->t);
+	lab_state_free(lh->st);
+	safe_close(lh->init_pidfd);
+	safe_close(lh->self_netns);
+	*lh = (struct lab_handle){ .init_pidfd = -EBADF, .self_netns = -EBADF };
 }
 
-int rt_open(const char *lab, struct rt *rt)
+int lh_open(const char *lab, struct lab_handle *lh)
 {
 	int r;
 
-	*rt = (struct rt){ .init_pidfd = -EBADF, .self_netns = -EBADF, .lab = lab };
-	r = lab_open(lab, &rt->st, &rt->init_pidfd);
+	*lh = (struct lab_handle){ .init_pidfd = -EBADF, .self_netns = -EBADF, .lab = lab };
+	r = lab_open(lab, &lh->st, &lh->init_pidfd);
 	if (r < 0)
 		return r;
-	r = lab_load_topology(lab, &rt->t);
+	r = lab_load_topology(lab, &lh->t);
 	if (r < 0)
 		return r == -ENOENT ? log_error_errno(r, "lab '%s' has no copy of its topology", lab)
 				    : r;
 	/* A rootless lab: into its user namespace first, or setns() below would be refused. */
-	r = lab_userns_join(rt->init_pidfd);
+	r = lab_userns_join(lh->init_pidfd);
 	if (r < 0)
 		return r;
-	rt->self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (rt->self_netns < 0)
+	lh->self_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (lh->self_netns < 0)
 		return log_error_errno(negative_errno(), "Cannot open our own netns: %m");
 	return 0;
 }
 
-const char *rt_owner(const struct rt *rt, size_t iface)
+const char *lh_owner(const struct lab_handle *lh, size_t iface)
 {
-	const struct topo_iface *f = &rt->t->ifaces[iface];
-	return f->on_switch ? rt->t->switches[f->owner].name : rt->t->nodes[f->owner].name;
+	const struct topo_iface *f = &lh->t->ifaces[iface];
+	return f->on_switch ? lh->t->switches[f->owner].name : lh->t->nodes[f->owner].name;
 }
 
-int rt_find_iface(const struct rt *rt, const char *owner, const char *ifname, size_t *ret)
+int lh_find_iface(const struct lab_handle *lh, const char *owner, const char *ifname, size_t *ret)
 {
-	const struct topo *t = rt->t;
+	const struct topo *t = lh->t;
 	size_t n = topo_find_node(t, owner), s = topo_find_switch(t, owner);
 
 	if (n == TOPO_NONE && s == TOPO_NONE)
-		return log_error_errno(-ENOENT, "lab '%s' has no node or switch '%s'", rt->lab, owner);
+		return log_error_errno(-ENOENT, "lab '%s' has no node or switch '%s'", lh->lab, owner);
 	for (size_t i = 0; i < t->n_ifaces; i++) {
 		const struct topo_iface *f = &t->ifaces[i];
 		if (f->on_switch ? f->owner == s : f->owner == n)
@@ -83,49 +84,49 @@ int rt_find_iface(const struct rt *rt, const char *owner, const char *ifname, si
 	return log_error_errno(-ENOENT, "'%s' has no link interface '%s'", owner, ifname);
 }
 
-int rt_enter(struct rt *rt, bool on_switch, size_t owner)
+int lh_enter(struct lab_handle *lh, bool on_switch, size_t owner)
 {
 	_cleanup_close_ int pidfd = -EBADF;
 	int r;
 
 	if (on_switch) {
-		if (setns(rt->init_pidfd, CLONE_NEWNET) < 0)
+		if (setns(lh->init_pidfd, CLONE_NEWNET) < 0)
 			return log_error_errno(negative_errno(),
 					       "Cannot enter the lab-root namespace: %m");
 		return 0;
 	}
-	size_t i = lab_state_find_node(rt->st, rt->t->nodes[owner].name);
+	size_t i = lab_state_find_node(lh->st, lh->t->nodes[owner].name);
 	if (i == TOPO_NONE)
 		return log_error_errno(-ENOENT, "node '%s' is not in the state of lab '%s'",
-				       rt->t->nodes[owner].name, rt->lab);
-	r = lab_state_node_pidfd(rt->st, i, &pidfd);
+				       lh->t->nodes[owner].name, lh->lab);
+	r = lab_state_node_pidfd(lh->st, i, &pidfd);
 	if (r < 0)
-		return log_error_errno(r, "node '%s' is not running: %m", rt->t->nodes[owner].name);
+		return log_error_errno(r, "node '%s' is not running: %m", lh->t->nodes[owner].name);
 	if (setns(pidfd, CLONE_NEWNET) < 0)
 		return log_error_errno(negative_errno(), "Cannot enter node '%s': %m",
-				       rt->t->nodes[owner].name);
+				       lh->t->nodes[owner].name);
 	return 0;
 }
 
-int rt_home(struct rt *rt)
+int lh_home(struct lab_handle *lh)
 {
-	if (setns(rt->self_netns, CLONE_NEWNET) < 0)
+	if (setns(lh->self_netns, CLONE_NEWNET) < 0)
 		return log_error_errno(negative_errno(), "Cannot return to our own netns: %m");
 	return 0;
 }
 
 /* Opens a netlink socket in the namespace of iface's owner. */
-static int rt_nl(struct rt *rt, bool on_switch, size_t owner, struct nl **ret)
+static int lh_nl(struct lab_handle *lh, bool on_switch, size_t owner, struct nl **ret)
 {
-	int r = rt_enter(rt, on_switch, owner);
+	int r = lh_enter(lh, on_switch, owner);
 	if (r < 0)
 		return r;
 	r = nl_open(ret);
-	int k = rt_home(rt);
+	int k = lh_home(lh);
 	if (r < 0)
 		return log_error_errno(r, "Cannot open netlink in '%s': %m",
-				       on_switch ? rt->t->switches[owner].name
-						 : rt->t->nodes[owner].name);
+				       on_switch ? lh->t->switches[owner].name
+						 : lh->t->nodes[owner].name);
 	return k;
 }
 
@@ -136,17 +137,17 @@ static int nl_fail(int r, const struct nl_error *e, const char *what, const char
 	return log_error_errno(r, "%s %s: %m", what, who);
 }
 
-int rt_set_iface_up(struct rt *rt, size_t iface, bool up)
+int lh_set_iface_up(struct lab_handle *lh, size_t iface, bool up)
 {
-	const struct topo_iface *f = &rt->t->ifaces[iface];
+	const struct topo_iface *f = &lh->t->ifaces[iface];
 	_cleanup_(nl_closep) struct nl *nl = NULL;
 	_cleanup_(nl_batch_freep) struct nl_batch *b = NULL;
 	struct nl_error e = { 0 };
 	char who[96];
 	int r;
 
-	snprintf(who, sizeof(who), "%s:%s", rt_owner(rt, iface), f->name);
-	r = rt_nl(rt, f->on_switch, f->owner, &nl);
+	snprintf(who, sizeof(who), "%s:%s", lh_owner(lh, iface), f->name);
+	r = lh_nl(lh, f->on_switch, f->owner, &nl);
 	if (r < 0)
 		return r;
 	r = nl_batch_new(nl, &b);
@@ -173,9 +174,9 @@ static int send_tolerant(struct nl_batch *b, const int *ok, struct nl_error *e)
 	return r;
 }
 
-int rt_restore_node(struct rt *rt, size_t node)
+int lh_restore_node(struct lab_handle *lh, size_t node)
 {
-	const struct topo *t = rt->t;
+	const struct topo *t = lh->t;
 	const struct topo_node *n = &t->nodes[node];
 	_cleanup_(nl_closep) struct nl *nl = NULL;
 	_cleanup_(nl_batch_freep) struct nl_batch *b = NULL;
@@ -186,7 +187,7 @@ int rt_restore_node(struct rt *rt, size_t node)
 	const uint16_t replace = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
 	int r;
 
-	r = rt_nl(rt, false, node, &nl);
+	r = lh_nl(lh, false, node, &nl);
 	if (r < 0)
 		return r;
 	r = nl_batch_new(nl, &b);
@@ -209,16 +210,16 @@ int rt_restore_node(struct rt *rt, size_t node)
 		}
 	}
 	for (size_t i = 0; i < t->n_routes; i++) {
-		const struct topo_route *rtt = &t->routes[i];
-		if (rtt->node != node)
+		const struct topo_route *rt = &t->routes[i];
+		if (rt->node != node)
 			continue;
 		struct nl_route spec = {
-			.family = rtt->dst.family,
-			.dst = rtt->dst.bytes,
-			.dst_len = rtt->dst.plen,
-			.gw = rtt->via.bytes,
-			.oif = rtt->iface != TOPO_NONE ? t->ifaces[rtt->iface].ifindex : 0,
-			.metric = rtt->metric,
+			.family = rt->dst.family,
+			.dst = rt->dst.bytes,
+			.dst_len = rt->dst.plen,
+			.gw = rt->via.bytes,
+			.oif = rt->iface != TOPO_NONE ? t->ifaces[rt->iface].ifindex : 0,
+			.metric = rt->metric,
 		};
 		struct nlmsghdr *h = nl_build_route(nl_batch_buf(b), nl_batch_seq(b), &spec);
 		if (!h)
@@ -235,37 +236,37 @@ int rt_restore_node(struct rt *rt, size_t node)
 int lab_link_updown(const char *lab, const char *node, const char *ifname, bool up,
 		    enum lab_link_ends which)
 {
-	struct rt rt;
+	struct lab_handle lh;
 	size_t i, ends[2];
 	int r;
 
-	r = rt_open(lab, &rt);
+	r = lh_open(lab, &lh);
 	if (r >= 0)
-		r = rt_find_iface(&rt, node, ifname, &i);
+		r = lh_find_iface(&lh, node, ifname, &i);
 	if (r < 0)
 		goto out;
 	ends[0] = i;
-	ends[1] = rt.t->ifaces[i].peer;
+	ends[1] = lh.t->ifaces[i].peer;
 	for (int k = 0; k < 2; k++) {
 		if ((which == LAB_LINK_ONLY && k == 1) || (which == LAB_LINK_PEER && k == 0))
 			continue;
-		r = rt_set_iface_up(&rt, ends[k], up);
+		r = lh_set_iface_up(&lh, ends[k], up);
 		if (r < 0)
 			goto out;
 	}
 	if (up)
 		for (int k = 0; k < 2; k++)
-			if (!rt.t->ifaces[ends[k]].on_switch) {
-				r = rt_restore_node(&rt, rt.t->ifaces[ends[k]].owner);
+			if (!lh.t->ifaces[ends[k]].on_switch) {
+				r = lh_restore_node(&lh, lh.t->ifaces[ends[k]].owner);
 				if (r < 0)
 					goto out;
 			}
-	lab_event(lab, "link %s:%s -- %s:%s %s%s", rt_owner(&rt, ends[0]),
-		  rt.t->ifaces[ends[0]].name, rt_owner(&rt, ends[1]), rt.t->ifaces[ends[1]].name,
+	lab_event(lab, "link %s:%s -- %s:%s %s%s", lh_owner(&lh, ends[0]),
+		  lh.t->ifaces[ends[0]].name, lh_owner(&lh, ends[1]), lh.t->ifaces[ends[1]].name,
 		  up ? "up" : "down",
 		  which == LAB_LINK_ONLY ? " (left end only)" : which == LAB_LINK_PEER ? " (right end only)" : "");
 out:
-	rt_done(&rt);
+	lh_done(&lh);
 	return r;
 }
 
@@ -286,18 +287,18 @@ static int parse_kv(const char *const *kv, size_t n, struct topo_impair *ret, ui
 	return 0;
 }
 
-static int impair_end(struct rt *rt, size_t iface, bool reset, const struct topo_impair *nw,
+static int impair_end(struct lab_handle *lh, size_t iface, bool reset, const struct topo_impair *nw,
 		      uint32_t keys)
 {
-	const struct topo_iface *f = &rt->t->ifaces[iface];
+	const struct topo_iface *f = &lh->t->ifaces[iface];
 	_cleanup_(nl_closep) struct nl *nl = NULL;
 	struct topo_impair cur = { 0 };
 	struct nl_error e = { 0 };
 	char who[96], msg[128];
 	int r, k;
 
-	snprintf(who, sizeof(who), "%s:%s", rt_owner(rt, iface), f->name);
-	r = rt_enter(rt, f->on_switch, f->owner);
+	snprintf(who, sizeof(who), "%s:%s", lh_owner(lh, iface), f->name);
+	r = lh_enter(lh, f->on_switch, f->owner);
 	if (r < 0)
 		return r;
 	r = nl_open(&nl);
@@ -314,7 +315,7 @@ static int impair_end(struct rt *rt, size_t iface, bool reset, const struct topo
 		} else
 			r = impair_iface(nl, f->ifindex, f->mtu, &cur, false, &e);
 	}
-	k = rt_home(rt);
+	k = lh_home(lh);
 	if (r == -ENOENT && e.error == -ENOENT && impair_needs_netem(&cur))
 		return log_error_errno(-EOPNOTSUPP, "Cannot impair %s: kernel lacks sch_netem", who);
 	if (r < 0)
@@ -328,7 +329,7 @@ int lab_link_impair(const char *lab, const char *node, const char *ifname, bool 
 {
 	struct topo_impair nw = { 0 };
 	uint32_t keys = 0;
-	struct rt rt;
+	struct lab_handle lh;
 	size_t i;
 	int r;
 
@@ -337,14 +338,14 @@ int lab_link_impair(const char *lab, const char *node, const char *ifname, bool 
 		if (r < 0)
 			return r;
 	}
-	r = rt_open(lab, &rt);
+	r = lh_open(lab, &lh);
 	if (r >= 0)
-		r = rt_find_iface(&rt, node, ifname, &i);
+		r = lh_find_iface(&lh, node, ifname, &i);
 	if (r < 0)
 		goto out;
-	r = impair_end(&rt, i, reset, &nw, keys);
+	r = impair_end(&lh, i, reset, &nw, keys);
 	if (r >= 0 && !one_way)
-		r = impair_end(&rt, rt.t->ifaces[i].peer, reset, &nw, keys);
+		r = impair_end(&lh, lh.t->ifaces[i].peer, reset, &nw, keys);
 	if (r >= 0) {
 		char args[512] = "";
 		size_t len = 0;
@@ -354,7 +355,7 @@ int lab_link_impair(const char *lab, const char *node, const char *ifname, bool 
 			  one_way ? " (egress only)" : "", args);
 	}
 out:
-	rt_done(&rt);
+	lh_done(&lh);
 	return r;
 }
 
@@ -395,9 +396,9 @@ static void describe_qdiscs(const struct nl_qdisc_info *qs, size_t n, char *buf,
 	}
 }
 
-static int show_end(struct rt *rt, size_t iface, struct lab_link_end *ret)
+static int show_end(struct lab_handle *lh, size_t iface, struct lab_link_end *ret)
 {
-	const struct topo_iface *f = &rt->t->ifaces[iface];
+	const struct topo_iface *f = &lh->t->ifaces[iface];
 	_cleanup_(nl_closep) struct nl *nl = NULL;
 	struct nl_qdisc_info *qs = NULL;
 	struct flags_ctx c = { .ifindex = f->ifindex };
@@ -406,10 +407,10 @@ static int show_end(struct rt *rt, size_t iface, struct lab_link_end *ret)
 	int r, k;
 
 	memset(ret, 0, sizeof(*ret));
-	snprintf(ret->owner, sizeof(ret->owner), "%s", rt_owner(rt, iface));
+	snprintf(ret->owner, sizeof(ret->owner), "%s", lh_owner(lh, iface));
 	snprintf(ret->ifname, sizeof(ret->ifname), "%s", f->name);
 	ret->on_switch = f->on_switch;
-	r = rt_enter(rt, f->on_switch, f->owner);
+	r = lh_enter(lh, f->on_switch, f->owner);
 	if (r < 0)
 		return r;
 	r = nl_open(&nl);
@@ -417,7 +418,7 @@ static int show_end(struct rt *rt, size_t iface, struct lab_link_end *ret)
 		r = nl_dump(nl, RTM_GETLINK, AF_UNSPEC, on_link, &c, &e);
 	if (r >= 0)
 		r = impair_read(f->ifindex, f->mtu, &ret->impair, &qs, &n);
-	k = rt_home(rt);
+	k = lh_home(lh);
 	if (r < 0)
 		return log_error_errno(r, "Cannot read %s:%s: %m", ret->owner, ret->ifname);
 	ret->up = c.flags & IFF_UP;
@@ -430,17 +431,17 @@ static int show_end(struct rt *rt, size_t iface, struct lab_link_end *ret)
 int lab_link_show(const char *lab, const char *node, const char *ifname,
 		  struct lab_link_end ends[2])
 {
-	struct rt rt;
+	struct lab_handle lh;
 	size_t i;
 	int r;
 
-	r = rt_open(lab, &rt);
+	r = lh_open(lab, &lh);
 	if (r >= 0)
-		r = rt_find_iface(&rt, node, ifname, &i);
+		r = lh_find_iface(&lh, node, ifname, &i);
 	if (r >= 0)
-		r = show_end(&rt, i, &ends[0]);
+		r = show_end(&lh, i, &ends[0]);
 	if (r >= 0)
-		r = show_end(&rt, rt.t->ifaces[i].peer, &ends[1]);
-	rt_done(&rt);
+		r = show_end(&lh, lh.t->ifaces[i].peer, &ends[1]);
+	lh_done(&lh);
 	return r;
 }

@@ -24,8 +24,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "impair.h"
-#include "lab-rt.h"
+#include "lab-handle.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -52,22 +53,22 @@ static int nspid_depth(const char *pid)
 	return depth;
 }
 
-static int signal_node(struct rt *rt, size_t node, int sig, size_t *ret_n)
+static int signal_node(struct lab_handle *lh, size_t node, int sig, size_t *ret_n)
 {
 	_cleanup_close_ int pidfd = -EBADF;
 	struct stat want;
 	char path[300];
-	size_t i = lab_state_find_node(rt->st, rt->t->nodes[node].name), n = 0;
+	size_t i = lab_state_find_node(lh->st, lh->t->nodes[node].name), n = 0;
 	int self_depth = nspid_depth("self"), r;
 	DIR *d;
 	struct dirent *de;
 
 	if (i == TOPO_NONE)
 		return -ENOENT;
-	r = lab_state_node_pidfd(rt->st, i, &pidfd);
+	r = lab_state_node_pidfd(lh->st, i, &pidfd);
 	if (r < 0)
-		return log_error_errno(r, "node '%s' is not running: %m", rt->t->nodes[node].name);
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)rt->st->nodes[i].pid);
+		return log_error_errno(r, "node '%s' is not running: %m", lh->t->nodes[node].name);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)lh->st->nodes[i].pid);
 	if (stat(path, &want) < 0)
 		return log_error_errno(negative_errno(), "Cannot read %s: %m", path);
 	d = opendir("/proc");
@@ -100,35 +101,35 @@ static int signal_node(struct rt *rt, size_t node, int sig, size_t *ret_n)
 
 int lab_node_stopstart(const char *lab, const char *node, bool stop)
 {
-	struct rt rt;
+	struct lab_handle lh;
 	size_t idx, n = 0, n2 = 0;
 	int r;
 
-	r = rt_open(lab, &rt);
+	r = lh_open(lab, &lh);
 	if (r < 0)
 		goto out;
-	idx = topo_find_node(rt.t, node);
+	idx = topo_find_node(lh.t, node);
 	if (idx == TOPO_NONE) {
 		r = log_error_errno(-ENOENT, "lab '%s' has no node '%s'", lab, node);
 		goto out;
 	}
-	const struct topo_node *nd = &rt.t->nodes[idx];
+	const struct topo_node *nd = &lh.t->nodes[idx];
 	if (stop) {
 		/* Twice: a process forked while we walked /proc is caught by the second pass. */
-		r = signal_node(&rt, idx, SIGSTOP, &n);
+		r = signal_node(&lh, idx, SIGSTOP, &n);
 		if (r >= 0)
-			r = signal_node(&rt, idx, SIGSTOP, &n2);
+			r = signal_node(&lh, idx, SIGSTOP, &n2);
 		for (size_t k = 0; r >= 0 && k < nd->n_ifaces; k++)
-			r = rt_set_iface_up(&rt, nd->ifaces[k], false);
+			r = lh_set_iface_up(&lh, nd->ifaces[k], false);
 	} else {
 		for (size_t k = 0; r >= 0 && k < nd->n_ifaces; k++)
-			r = rt_set_iface_up(&rt, nd->ifaces[k], true);
+			r = lh_set_iface_up(&lh, nd->ifaces[k], true);
 		if (r >= 0)
-			r = rt_restore_node(&rt, idx);
+			r = lh_restore_node(&lh, idx);
 		/* Neighbours lost their routes through this node only if their own end went
 		 * down, which stop does not do. */
 		if (r >= 0)
-			r = signal_node(&rt, idx, SIGCONT, &n);
+			r = signal_node(&lh, idx, SIGCONT, &n);
 	}
 	if (r >= 0) {
 		log_debug("%s %zu processes of node '%s'", stop ? "stopped" : "continued",
@@ -136,6 +137,6 @@ int lab_node_stopstart(const char *lab, const char *node, bool stop)
 		lab_event(lab, "node %s %s", node, stop ? "stop" : "start");
 	}
 out:
-	rt_done(&rt);
+	lh_done(&lh);
 	return r;
 }

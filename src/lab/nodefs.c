@@ -118,19 +118,23 @@ int lab_nodefs_resolve(const struct topo *t, struct lab_nodefs **ret)
  * each image node. Kept with the lab rather than read from the store at each `exec`, so that an
  * `image rm` or a new import under the same name never changes a running node.
  */
-int lab_nodefs_write_defaults(const struct lab_nodefs *fs, const struct topo *t, const char *dir)
+int lab_nodefs_write_defaults(const struct lab_nodefs *fs, const struct topo *t, const char *lab)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct lab_image *img = fs->image[i];
-		char path[4400];
+		char path[LAB_PATH_MAX];
 		FILE *f;
 
 		if (!img)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, t->nodes[i].name);
+		if (lab_path(path, lab, "%s", t->nodes[i].name) < 0)
+			return log_error_errno(-ENAMETOOLONG,
+					       "Cannot name the directory of node '%s': %m",
+					       t->nodes[i].name);
 		if (mkdir(path, 0700) < 0 && errno != EEXIST)
 			return log_error_errno(negative_errno(), "Cannot make %s: %m", path);
-		snprintf(path, sizeof(path), "%s/%s/image", dir, t->nodes[i].name);
+		if (lab_path(path, lab, "%s/image", t->nodes[i].name) < 0)
+			return log_error_errno(-ENAMETOOLONG, "Cannot name %s/image: %m", path);
 		f = fopen(path, "wxe");
 		if (!f)
 			return log_error_errno(negative_errno(), "Cannot write %s: %m", path);
@@ -147,14 +151,15 @@ int lab_nodefs_write_defaults(const struct lab_nodefs *fs, const struct topo *t,
 
 void lab_image_defaults_read(const char *labdir, const char *node, struct lab_image_defaults *d)
 {
-	char path[4400];
+	char path[LAB_PATH_MAX];
 	size_t k = 0;
 	ssize_t n;
 	int fd;
 
 	d->env[0] = NULL;
 	d->cwd = NULL;
-	snprintf(path, sizeof(path), "%s/%s/image", labdir, node);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/image", labdir, node) >= sizeof(path))
+		return;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return;

@@ -142,7 +142,7 @@ static bool log_contains(const char *log_path, const char *text)
 static int ready_check(const struct lab_up_ctx *c, const struct topo_cmd *cmd, const char *log)
 {
 	pid_t pid = c->nodes[cmd->node].pid;
-	char path[4200];
+	char path[LAB_PATH_MAX];
 	struct stat st;
 	int r;
 
@@ -151,7 +151,9 @@ static int ready_check(const struct lab_up_ctx *c, const struct topo_cmd *cmd, c
 		return tcp_listening(pid, cmd->ready_arg);
 	case TOPO_READY_SOCKET:
 		/* The node's own view of the path: its mounts, through its root. */
-		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, cmd->ready_arg);
+		if ((size_t)snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid,
+				     cmd->ready_arg) >= sizeof(path))
+			return -ENAMETOOLONG;
 		return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 	case TOPO_READY_LOG:
 		return log_contains(log, cmd->ready_arg);
@@ -200,7 +202,7 @@ struct watched {
 	const struct topo_cmd *cmd;
 	int pidfd; /* -EBADF once it is known to have exited */
 	char name[64];
-	char log[4400];
+	char log[LAB_PATH_MAX];
 };
 
 static int report_dead(const struct lab_up_ctx *c, const struct watched *w)
@@ -263,15 +265,17 @@ static int watch_open(const struct lab_up_ctx *c, size_t i, struct watched *w)
 {
 	const struct topo_cmd *cmd = &c->t->cmds[i];
 	const char *node = c->t->nodes[cmd->node].name;
-	char dir[4300];
+	char dir[LAB_PATH_MAX];
 	_cleanup_close_ int dirfd = -EBADF;
 	int r;
 
 	w->cmd = cmd;
 	w->pidfd = -EBADF;
 	snprintf(w->name, sizeof(w->name), "%s", c->daemon_names[i]);
-	snprintf(dir, sizeof(dir), "%s/%s", c->dir, node);
-	snprintf(w->log, sizeof(w->log), "%s/%s.log", dir, w->name);
+	if (lab_path(dir, c->lab, "%s", node) < 0 ||
+	    lab_path(w->log, c->lab, "%s/%s.log", node, w->name) < 0)
+		return log_error_errno(-ENAMETOOLONG, "Cannot name the log of daemon '%s': %m",
+				       w->name);
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dirfd < 0)
 		return log_error_errno(negative_errno(), "Cannot open '%s': %m", dir);

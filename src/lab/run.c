@@ -58,7 +58,7 @@ static void restore_signals(const struct sigaction old[])
 /* mkdir -p */
 static int mkdir_p(const char *path, mode_t mode)
 {
-	char buf[PATH_MAX];
+	char buf[LAB_PATH_MAX];
 	size_t n = strlen(path);
 
 	if (n == 0 || n >= sizeof(buf))
@@ -275,13 +275,13 @@ int lab_collect_artifacts(const char *lab, int dfd, const char *dname)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 	_cleanup_close_ int sdir = -EBADF;
-	char src[PATH_MAX];
+	char src[LAB_PATH_MAX];
 	unsigned n_failed = 0;
 	int r;
 
-	snprintf(src, sizeof(src), "%s/%s", lab_run_dir(), lab);
-	sdir = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sdir < 0)
+	if (lab_path(src, lab, NULL) < 0)
+		artifact_failed(&n_failed, -ENAMETOOLONG, dname, NULL, "(the lab's files)");
+	else if ((sdir = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		artifact_failed(&n_failed, negative_errno(), dname, NULL, "(the lab's files)");
 	else
 		copy_tree(sdir, dfd, dname, NULL, 1, &n_failed);
@@ -298,12 +298,13 @@ int lab_collect_artifacts(const char *lab, int dfd, const char *dname)
 
 static int run_command(const char *lab, char *const argv[], const struct rlimit *nofile)
 {
-	char dir[PATH_MAX];
+	char dir[LAB_PATH_MAX];
 	int errpipe[2], status, exec_errno = 0;
 	ssize_t n;
 	pid_t pid;
 
-	snprintf(dir, sizeof(dir), "%s/%s", lab_run_dir(), lab);
+	if (lab_path(dir, lab, NULL) < 0)
+		return -ENAMETOOLONG;
 	if (pipe2(errpipe, O_CLOEXEC) < 0)
 		return negative_errno();
 	fflush(NULL);

@@ -15,6 +15,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@
 const char *lab_run_dir(void)
 {
 	/* Chosen once, before a rootless verb joins a lab's user namespace (where it is uid 0). */
-	static char user_dir[4096];
+	static char user_dir[LAB_PATH_MAX];
 	const char *d = getenv("NETLAB_RUN_DIR");
 
 	if (d && d[0] == '/')
@@ -58,11 +59,20 @@ const char *lab_run_dir(void)
 	return user_dir;
 }
 
-static int lab_path(char *buf, size_t size, const char *name, const char *file)
+int lab_path(char buf[static LAB_PATH_MAX], const char *lab, const char *fmt, ...)
 {
-	int n = snprintf(buf, size, "%s/%s%s%s", lab_run_dir(), name, file ? "/" : "",
-			 file ? file : "");
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	va_list ap;
+	int n, k;
+
+	n = snprintf(buf, LAB_PATH_MAX, "%s/%s%s", lab_run_dir(), lab, fmt ? "/" : "");
+	if (n < 0 || n >= LAB_PATH_MAX)
+		return -ENAMETOOLONG;
+	if (!fmt)
+		return 0;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + n, LAB_PATH_MAX - (size_t)n, fmt, ap);
+	va_end(ap);
+	return k < 0 || k >= LAB_PATH_MAX - n ? -ENAMETOOLONG : 0;
 }
 
 static void lock_name(char buf[TOPO_NAME_MAX + sizeof(LOCK_SUFFIX) + 1], const char *name)
@@ -225,12 +235,12 @@ static bool lab_marked(int runfd, const char *name)
 static int lab_dir_open_q(int runfd, const char *name, bool quiet, int *ret_fd)
 {
 	_cleanup_close_ int fd = -EBADF;
-	char path[4096];
+	char path[LAB_PATH_MAX];
 	int r;
 
 	if (!topo_name_valid(name) || !lab_marked(runfd, name))
 		return -ENOENT;
-	(void)lab_path(path, sizeof(path), name, NULL);
+	(void)lab_path(path, name, NULL); /* for messages */
 	fd = openat(runfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -282,7 +292,7 @@ static int lab_dirs_open(const char *name, bool quiet, int *ret_runfd, int *ret_
 int lab_file_open(const char *name, const char *relpath, int *ret_fd)
 {
 	_cleanup_close_ int dirfd = -EBADF, fd = -EBADF;
-	char buf[4096], *p, *slash;
+	char buf[LAB_PATH_MAX], *p, *slash;
 	struct stat st;
 	int r;
 
@@ -1097,11 +1107,13 @@ int lab_load_topology(const char *name, struct topo **ret)
 	struct topo_error err = { 0 };
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *text = NULL;
-	char path[4096];
+	char path[LAB_PATH_MAX], dir[LAB_PATH_MAX];
 	size_t len;
 	int r;
 
-	r = lab_path(path, sizeof(path), name, LAB_TOPOLOGY_FILE);
+	r = lab_path(path, name, LAB_TOPOLOGY_FILE);
+	if (r >= 0)
+		r = lab_path(dir, name, NULL);
 	if (r < 0)
 		return r;
 	/* Through the checked lab directory, never a symlink or a fifo (graph would print what
@@ -1118,8 +1130,6 @@ int lab_load_topology(const char *name, struct topo **ret)
 		return log_error_errno(r, "Cannot read '%s': %m", path);
 	/* The stored copy is self-contained (`file ... from` inlined); a relative bind source in it
 	 * is taken from the lab's directory, which is all a re-read needs (it mounts nothing). */
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s/%s", lab_run_dir(), name);
 	r = topo_parse_string_in(path, dir, text, len, ret, &err);
 	if (r < 0) {
 		if (err.message[0])

@@ -108,11 +108,12 @@ static int back_home(struct lab_up_ctx *u)
 
 static int write_file_at(const char *dir, const char *name, const char *content, mode_t mode)
 {
-	char path[4300];
+	char path[LAB_PATH_MAX];
 	_cleanup_close_ int fd = -EBADF;
 	size_t len = strlen(content), off = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return negative_errno();
@@ -661,7 +662,7 @@ static int write_state(struct lab_up_ctx *u)
 {
 	const struct topo *t = u->t;
 	struct lab_state st = { 0 };
-	char abs[4096];
+	char abs[LAB_PATH_MAX];
 	int r;
 
 	r = init_ident(u, &st);
@@ -787,7 +788,11 @@ static int up_claim(struct lab_up_ctx *u)
 	if (r < 0)
 		return r;
 	u->dir_ours = true;
-	snprintf(u->dir, sizeof(u->dir), "%s/%s", lab_run_dir(), u->lab);
+	if (lab_path(u->dir, u->lab, NULL) < 0 || lab_path(u->hosts_path, u->lab, "hosts") < 0 ||
+	    lab_path(u->rootfs_tmp, u->lab, "rootfs") < 0)
+		return log_error_errno(-ENAMETOOLONG, "Cannot make lab '%s' in %s: %m", u->lab,
+				       lab_run_dir());
+	/* Leftovers of a dead lab of this name go; the lock file stays, we hold it. */
 	r = lab_clear_dir(u->lab);
 	if (r < 0)
 		return log_error_errno(r, "Cannot clear what a dead lab '%s' left in %s: %m", u->lab,
@@ -802,7 +807,6 @@ static int up_write_dir(struct lab_up_ctx *u)
 	_cleanup_free_ char *hosts = topo_hosts_file(t);
 	int r;
 
-	snprintf(u->hosts_path, sizeof(u->hosts_path), "%s/hosts", u->dir);
 	/* Removed, not set: see lab_exec(). */
 	snprintf(u->env_lab, sizeof(u->env_lab), "NETLAB_LAB");
 	snprintf(u->env_dir, sizeof(u->env_dir), "NETLAB_DIR=%s", u->dir);
@@ -818,10 +822,9 @@ static int up_write_dir(struct lab_up_ctx *u)
 		return log_error_errno(r, "Cannot keep a copy of '%s' in %s: %m", t->file, u->dir);
 	/* The mount point of each node's private tmpfs (its upper layer): mounted in the node's
 	 * own mount namespace, so the host only ever sees this empty directory. */
-	snprintf(u->rootfs_tmp, sizeof(u->rootfs_tmp), "%s/rootfs", u->dir);
 	if (u->fs->any && mkdir(u->rootfs_tmp, 0700) < 0)
 		return log_error_errno(negative_errno(), "Cannot make %s: %m", u->rootfs_tmp);
-	return lab_nodefs_write_defaults(u->fs, t, u->dir);
+	return lab_nodefs_write_defaults(u->fs, t, u->lab);
 }
 
 static int up_prepare(struct lab_up_ctx *u)

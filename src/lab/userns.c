@@ -144,7 +144,7 @@ static void doctor_userns(struct lab_feature *f)
 static void doctor_rundir(struct lab_feature *f)
 {
 	const char *dir = lab_run_dir();
-	char parent[4096];
+	char parent[LAB_PATH_MAX];
 
 	f->name = "rundir";
 	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(dir, '/') - dir), dir);

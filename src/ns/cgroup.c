@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The part of netlab's cgroup handling that is the same on both layouts: finding them
- * (/proc/self/mountinfo), making, removing and joining directories, reading and writing the
- * small files. What differs (the names and formats of the limit and usage files) is in
+ * (/proc/self/mountinfo), making, removing and joining directories (reading and writing the
+ * small files is cgroup-file.c). What differs (the names and formats of the limit and usage files) is in
  * cgroup-v1.c and cgroup-v2.c.
  */
 #include <dirent.h>
@@ -23,93 +23,7 @@
 #include "macro.h"
 #include "ns.h"
 
-static const char *const ctrl_names[_CG_CTRL_MAX] = {"cpu", "memory", "pids"};
 static const char *const v1_names[_CG_V1_MAX] = {"cpu", "cpuacct", "memory", "pids"};
-
-const char *cg_ctrl_name(enum cg_ctrl c)
-{
-	return c < _CG_CTRL_MAX ? ctrl_names[c] : "?";
-}
-
-static int path_of(char *buf, size_t size, const char *dir, const char *rel, const char *file)
-{
-	int n = snprintf(buf, size, "%s%s%s%s%s", dir, rel && *rel ? "/" : "", rel ? rel : "",
-			 file ? "/" : "", file ? file : "");
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-int cg_write(const char *dir, const char *rel, const char *file, const char *value)
-{
-	char path[512];
-	size_t len = strlen(value);
-	int fd, r;
-
-	if (!dir[0])
-		return -EOPNOTSUPP; /* a v1 controller that is not mounted */
-	r = path_of(path, sizeof(path), dir, rel, file);
-	if (r < 0)
-		return r;
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return negative_errno();
-	/* One write: the kernel parses each write of a cgroup file as a whole. */
-	r = write(fd, value, len) == (ssize_t)len ? 0 : negative_errno();
-	close(fd);
-	return r;
-}
-
-int cg_read(const char *dir, const char *rel, const char *file, char *buf, size_t size)
-{
-	char path[512];
-	ssize_t n;
-	int fd, r;
-
-	if (!dir[0])
-		return -EOPNOTSUPP;
-	r = path_of(path, sizeof(path), dir, rel, file);
-	if (r < 0)
-		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return negative_errno();
-	n = read(fd, buf, size - 1);
-	r = n < 0 ? negative_errno() : 0;
-	close(fd);
-	if (r < 0)
-		return r;
-	buf[n] = '\0';
-	return 0;
-}
-
-int cg_read_u64(const char *dir, const char *rel, const char *file, const char *key, uint64_t *ret)
-{
-	char buf[4096], *p = buf;
-	int r = cg_read(dir, rel, file, buf, sizeof(buf));
-
-	if (r < 0)
-		return r;
-	if (key) {
-		size_t kl = strlen(key);
-
-		for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-			if (strncmp(p, key, kl) == 0 && p[kl] == ' ')
-				break;
-		if (!p || !*p)
-			return -ENOENT;
-		p += kl + 1;
-	}
-	if (strncmp(p, "max", 3) == 0) {
-		*ret = CG_MAX;
-		return 0;
-	}
-	char *end;
-	errno = 0;
-	uint64_t v = strtoull(p, &end, 10);
-	if (end == p || errno)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
 
 size_t cg_hiers(const struct cg_root *root, const char *ret[_CG_V1_MAX])
 {
@@ -140,7 +54,7 @@ bool cg_exists(const struct cg_root *root, const char *rel)
 	char path[512];
 	struct stat st;
 
-	return cg_hiers(root, h) > 0 && path_of(path, sizeof(path), h[0], rel, NULL) == 0 &&
+	return cg_hiers(root, h) > 0 && cg_path(path, sizeof(path), h[0], rel, NULL) == 0 &&
 	       stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -154,7 +68,7 @@ int cg_create(const struct cg_root *root, const char *rel, bool leaf)
 	if (n == 0)
 		return -EOPNOTSUPP;
 	for (size_t i = 0; i < n; i++) {
-		r = path_of(path, sizeof(path), h[i], rel, NULL);
+		r = cg_path(path, sizeof(path), h[i], rel, NULL);
 		if (r < 0)
 			return r;
 		if (mkdir(path, 0755) < 0 && errno != EEXIST)
@@ -185,7 +99,7 @@ static int remove_dir_tree(const char *dir, const char *rel, int depth)
 	char path[512];
 	DIR *d;
 	struct dirent *de;
-	int r = path_of(path, sizeof(path), dir, rel, NULL);
+	int r = cg_path(path, sizeof(path), dir, rel, NULL);
 
 	if (r < 0)
 		return r;
@@ -286,7 +200,7 @@ static unsigned v2_usable(const char *dir)
 	if (cg_read(dir, NULL, "cgroup.subtree_control", buf, sizeof(buf)) < 0)
 		return 0;
 	for (int c = 0; c < _CG_CTRL_MAX; c++)
-		if (has_word(buf, ctrl_names[c], " \n"))
+		if (has_word(buf, cg_ctrl_name(c), " \n"))
 			u |= 1u << c;
 	return u;
 }

@@ -107,9 +107,6 @@ bool cg_exists(const struct cg_root *root, const char *rel);
  * processes of a lab that was just killed leave it. 0 when it is gone or was never there. */
 int cg_remove_tree(const struct cg_root *root, const char *rel);
 
-/* The controller's name ("cpu", "memory", "pids"). */
-const char *cg_ctrl_name(enum cg_ctrl c);
-
 /* Joins the cgroups of pid (a node's holder) in every hierarchy where they differ from ours
  * and carry the netlab- mark; *saved remembers where we were (cg_leave puts us back). Nothing
  * to do: 0, and cg_leave is a no-op. */
@@ -125,7 +122,12 @@ int cg_leave(struct cg_saved *saved);
  * Best effort: a later `up` of the name or `clean` removes what is left. */
 void cg_lab_init_exit(void);
 
-/* ---- helpers shared by the backends (cgroup.c) ------------------------------------------- */
+/* ---- the small files (cgroup-file.c), shared by cgroup.c, the backends and timens.c -------- */
+
+/* The controller's name ("cpu", "memory", "pids"). */
+const char *cg_ctrl_name(enum cg_ctrl c);
+/* "DIR/REL/FILE" (rel and file may be NULL or empty) into buf. -ENAMETOOLONG. */
+int cg_path(char *buf, size_t size, const char *dir, const char *rel, const char *file);
 int cg_write(const char *dir, const char *rel, const char *file, const char *value);
 /* Reads a file into buf (NUL-terminated, trailing newline kept). */
 int cg_read(const char *dir, const char *rel, const char *file, char *buf, size_t size);

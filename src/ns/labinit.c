@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "ctl-msg.h"
 #include "macro.h"
 #include "ns-internal.h"
 
@@ -54,92 +55,6 @@ static pid_t clone3_pidfd(uint64_t flags, int *ret_pidfd)
 		.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
 	};
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-}
-
-int ns_write_file(const char *path, const char *value)
-{
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	size_t len = strlen(value);
-
-	if (fd < 0)
-		return negative_errno();
-	if (write(fd, value, len) != (ssize_t)len)
-		return negative_errno();
-	return 0;
-}
-
-int ns_send_msg(int fd, const struct ns_msg *m, const int *fds, unsigned n_fds)
-{
-	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
-		struct cmsghdr align;
-	} control = { 0 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (n_fds > 0) {
-		struct cmsghdr *c;
-		mh.msg_control = control.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
-	}
-	for (;;) {
-		if (sendmsg(fd, &mh, MSG_NOSIGNAL) >= 0)
-			return 0;
-		if (errno != EINTR)
-			return negative_errno();
-	}
-}
-
-/* Receives one message and up to two fds. Returns 0, -EPIPE on EOF, or -errno. */
-static int recv_msg(int fd, struct ns_msg *m, int fds[2], unsigned *n_fds)
-{
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
-		struct cmsghdr align;
-	} control;
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	ssize_t n;
-
-	*n_fds = 0;
-	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return negative_errno();
-	if (n == 0)
-		return -EPIPE;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		unsigned k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		int got[4];
-		memcpy(got, CMSG_DATA(c), sizeof(int) * (k > 4 ? 4 : k));
-		for (unsigned i = 0; i < k && i < 4; i++) {
-			if (*n_fds < 2 && fds)
-				fds[(*n_fds)++] = got[i];
-			else
-				close(got[i]);
-		}
-	}
-	if ((size_t)n != sizeof(*m)) {
-		for (unsigned i = 0; i < *n_fds; i++)
-			close(fds[i]);
-		*n_fds = 0;
-		return -EBADMSG;
-	}
-	m->text[sizeof(m->text) - 1] = '\0';
-	return 0;
 }
 
 /* ---- the lab init itself --------------------------------------------------------------- */
@@ -244,7 +159,7 @@ static _noreturn_ void worker_main(int wctl, const struct ns_node_spec *specs, s
 		struct ns_msg m;
 		unsigned n_fds;
 
-		if (recv_msg(wctl, &m, NULL, &n_fds) < 0)
+		if (ns_recv_msg(wctl, &m, NULL, &n_fds) < 0)
 			_exit(0);
 		if (m.type == NS_MSG_SPAWN)
 			init_spawn(wctl, specs, n_specs, m.index, true);
@@ -264,7 +179,7 @@ static _noreturn_ void init_main(int ctl, const struct ns_node_spec *specs, size
 	if (userns) {
 		struct ns_msg go;
 		unsigned n_fds;
-		if (recv_msg(ctl, &go, NULL, &n_fds) < 0 || go.type != NS_MSG_GO)
+		if (ns_recv_msg(ctl, &go, NULL, &n_fds) < 0 || go.type != NS_MSG_GO)
 			_exit(1);
 	}
 	r = init_setup(msg, sizeof(msg));
@@ -327,7 +242,7 @@ static _noreturn_ void init_main(int ctl, const struct ns_node_spec *specs, size
 			struct ns_msg m;
 			unsigned n_fds;
 
-			r = recv_msg(ctl, &m, NULL, &n_fds);
+			r = ns_recv_msg(ctl, &m, NULL, &n_fds);
 			if (r < 0) {
 				/* `up` is gone. Before the commit that ends the lab: exiting as PID 1
 				 * makes the kernel kill every process of the lab. */
@@ -421,7 +336,7 @@ int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_idm
 	}
 	{
 		int fds[2];
-		r = recv_msg(lab->ctl, &m, fds, &n_fds);
+		r = ns_recv_msg(lab->ctl, &m, fds, &n_fds);
 		if (r < 0)
 			goto fail;
 		if (n_fds > 0)
@@ -479,7 +394,7 @@ static int spawn_take(struct ns_lab *lab, int fd, size_t first, size_t n,
 	int fds[2], r;
 	unsigned n_fds;
 
-	r = recv_msg(fd, &m, fds, &n_fds);
+	r = ns_recv_msg(fd, &m, fds, &n_fds);
 	if (r < 0) {
 		if (errmsg)
 			snprintf(errmsg, errlen, "the lab init died");
@@ -578,7 +493,7 @@ int ns_lab_wait_ready(struct ns_lab *lab, size_t *ret_index, char *errmsg, size_
 			unsigned n_fds;
 			if (!p[c].revents)
 				continue;
-			int r = recv_msg(p[c].fd, &m, NULL, &n_fds);
+			int r = ns_recv_msg(p[c].fd, &m, NULL, &n_fds);
 			if (r < 0)
 				return r == -EPIPE ? -ECHILD : r;
 			if (m.type == NS_MSG_READY)
@@ -605,7 +520,7 @@ int ns_lab_commit(struct ns_lab *lab)
 	if (r < 0)
 		return r;
 	for (;;) {
-		r = recv_msg(lab->ctl, &m, NULL, &n_fds);
+		r = ns_recv_msg(lab->ctl, &m, NULL, &n_fds);
 		if (r < 0)
 			return r == -EPIPE ? -ECHILD : r;
 		if (m.type == NS_MSG_COMMITTED)

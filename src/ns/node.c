@@ -19,21 +19,9 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "ctl-msg.h"
 #include "macro.h"
 #include "ns-internal.h"
-
-int ns_fail(char *buf, size_t size, int r, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < size)
-		snprintf(buf + n, size - n, ": %s", strerror(-r));
-	return r;
-}
 
 /* Before `up` makes the node's links (it waits for READY first), so that they inherit these. */
 static int node_sysctls(const struct ns_node_spec *spec, char *msg, size_t size)

@@ -150,7 +150,18 @@ int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int 
 
 /* ---- /proc helpers (proc.c) ------------------------------------------------------------- */
 
-/* Field 22 of /proc/PID/stat. -ESRCH when the process is gone or a zombie. */
+/* Fields 3 (state), 9 (flags) and 22 (starttime) of /proc/PID/stat, in whatever state the
+ * process is: a zombie ('Z') is still in the process table and is read like any process.
+ * -ESRCH only when no process has the number. */
+struct proc_stat {
+	char state;
+	unsigned long flags;
+	uint64_t starttime;
+};
+int proc_stat_read(pid_t pid, struct proc_stat *ret);
+/* Field 22 of /proc/PID/stat of a live process: -ESRCH when the process is gone, a zombie or
+ * exiting (PF_EXITING), since nothing of it is left to enter or signal. To wait for a zombie to
+ * leave the table, use proc_stat_read(). */
 int proc_starttime(pid_t pid, uint64_t *ret);
 /* The PID (in our namespace) of the process behind pidfd, from /proc/self/fdinfo. */
 int pidfd_get_pid(int pidfd, pid_t *ret);

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "macro.h"
-#include "ns-internal.h"
+#include "ctl-msg.h"
 #include "ns.h"
 
 /* The same without the errno text, for what is a reason of its own. */

@@ -13,7 +13,7 @@
 #include "macro.h"
 #include "ns.h"
 
-int proc_starttime(pid_t pid, uint64_t *ret)
+int proc_stat_read(pid_t pid, struct proc_stat *ret)
 {
 	char path[64], buf[1024];
 	_cleanup_close_ int fd = -EBADF;
@@ -31,28 +31,42 @@ int proc_starttime(pid_t pid, uint64_t *ret)
 
 	/* comm may contain spaces and parentheses: fields are counted after the last ')'. */
 	p = strrchr(buf, ')');
-	if (!p)
+	if (!p || p[1] != ' ' || !p[2])
 		return -EIO;
 	p++;
-	/* A zombie is dead: a pidfd opens on it, but nothing of it (no namespace) is left. */
-	if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
-		return -ESRCH;
+	ret->state = p[1];
 	/* Now at field 3 (state); starttime is field 22, so skip 19 more separators. */
 	for (int field = 3; field < 22; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return -EIO;
-		/* Field 9, flags: a process that has begun to exit (PF_EXITING) is dead too. A lab
-		 * init killed with 200 nodes stays in that state while the kernel kills them, and
-		 * must already count as gone (stale), not as a lab one could enter. */
-		if (field == 8 && (strtoul(p + 1, NULL, 10) & 0x00000004 /* PF_EXITING */))
-			return -ESRCH;
+		if (field == 8)
+			ret->flags = strtoul(p + 1, NULL, 10);
 	}
 	errno = 0;
 	unsigned long long v = strtoull(p + 1, NULL, 10);
 	if (errno)
 		return -EIO;
-	*ret = v;
+	ret->starttime = v;
+	return 0;
+}
+
+int proc_starttime(pid_t pid, uint64_t *ret)
+{
+	struct proc_stat s;
+	int r = proc_stat_read(pid, &s);
+
+	if (r < 0)
+		return r;
+	/* A zombie is dead: a pidfd opens on it, but nothing of it (no namespace) is left. */
+	if (s.state == 'Z' || s.state == 'X')
+		return -ESRCH;
+	/* PF_EXITING: a process that has begun to exit is dead too. A lab init killed with 200
+	 * nodes stays in that state while the kernel kills them, and must already count as gone
+	 * (stale), not as a lab one could enter. */
+	if (s.flags & 0x00000004 /* PF_EXITING */)
+		return -ESRCH;
+	*ret = s.starttime;
 	return 0;
 }
 
@@ -150,4 +164,16 @@ int pidfd_wait_exit(int pidfd, int timeout_ms)
 		if (errno != EINTR)
 			return negative_errno();
 	}
+}
+
+int ns_write_file(const char *path, const char *value)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t len = strlen(value);
+
+	if (fd < 0)
+		return negative_errno();
+	if (write(fd, value, len) != (ssize_t)len)
+		return negative_errno();
+	return 0;
 }

@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ctl-msg.h"
 #include "macro.h"
 #include "ns-internal.h"
 

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lexer.h"
 
@@ -192,4 +195,54 @@ int lexer_heredoc(struct lexer *lx, const char *tag, struct topo_pos at, unsigne
 	free(out);
 	return topo_fail(err, lx->src, at, at_len,
 			 "here-document is not closed: no line '%s' after it", tag);
+}
+
+/* ---- the file itself (topo_read_file, topo.h) ---- */
+
+/* Larger files are certainly not topologies; refusing them keeps a typo in the path (a disk
+ * image, /dev/zero) from eating memory. */
+#define TOPO_FILE_MAX (256u * 1024 * 1024)
+
+int topo_read_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct stat st;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return negative_errno();
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+
+	/* Read to the end rather than trusting st_size: pipes and /proc files report 0. */
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *nb;
+
+			if (cap >= TOPO_FILE_MAX)
+				return -EFBIG;
+			cap = cap ? cap * 2 : 16384;
+			nb = realloc(buf, cap);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
 }

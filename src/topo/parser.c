@@ -13,6 +13,7 @@
 
 #include "lexer.h"
 #include "parse-util.h"
+#include "strmap.h"
 #include "topo-internal.h"
 
 /* A range like h[1..1000000] is fine, but nothing should let a ten-byte file allocate gigabytes:
@@ -21,84 +22,8 @@
  * is bounded whatever its size, and before that it is a few bytes per input byte. */
 #define EXPAND_MAX 1000000u
 
-/* ---- a string -> size_t hash map, so that huge labs do not parse in quadratic time ---- */
-
-struct strmap_entry {
-	char *key;
-	size_t value;
-};
-
-struct strmap {
-	struct strmap_entry *e;
-	size_t cap; /* power of two, or 0 */
-	size_t n;
-};
-
-static uint64_t strmap_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static size_t strmap_get(const struct strmap *m, const char *key)
-{
-	if (m->cap == 0)
-		return TOPO_NONE;
-	for (size_t i = strmap_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->e[i].key)
-			return TOPO_NONE;
-		if (streq(m->e[i].key, key))
-			return m->e[i].value;
-	}
-}
-
-static void strmap_insert(struct strmap_entry *e, size_t cap, char *key, size_t value)
-{
-	size_t i = strmap_hash(key) & (cap - 1);
-
-	while (e[i].key)
-		i = (i + 1) & (cap - 1);
-	e[i] = (struct strmap_entry){.key = key, .value = value};
-}
-
-/* Adds key (copied), which must not be in the map yet. */
-static int strmap_put(struct strmap *m, const char *key, size_t value)
-{
-	char *k;
-
-	if ((m->n + 1) * 2 > m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		struct strmap_entry *e = calloc(cap, sizeof(*e));
-
-		if (!e)
-			return -ENOMEM;
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->e[i].key)
-				strmap_insert(e, cap, m->e[i].key, m->e[i].value);
-		free(m->e);
-		m->e = e;
-		m->cap = cap;
-	}
-	k = strdup(key);
-	if (!k)
-		return -ENOMEM;
-	strmap_insert(m->e, m->cap, k, value);
-	m->n++;
-	return 0;
-}
-
-static void strmap_done(struct strmap *m)
-{
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->e[i].key);
-	free(m->e);
-	*m = (struct strmap){};
-}
+/* The parser compares what strmap_get() returns with the model's "none". */
+_Static_assert(STRMAP_NONE == TOPO_NONE, "strmap's 'not there' is TOPO_NONE");
 
 /* ---- tokens and ranges ---- */
 

@@ -12,10 +12,6 @@
 #include "lexer.h"
 #include "topo-internal.h"
 
-/* Larger files are certainly not topologies; refusing them keeps a typo in the path (a disk
- * image, /dev/zero) from eating memory. */
-#define TOPO_FILE_MAX (256u * 1024 * 1024)
-
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct topo *, topo_free);
 
 static int default_lab_name(const struct topo_src *src, char **ret, struct topo_error *err)
@@ -104,50 +100,6 @@ int topo_parse_string_in(const char *name, const char *dir, const char *text, si
 oom:
 	topo_fail(err, &src, (struct topo_pos){0, 0}, 0, "out of memory");
 	return -ENOMEM;
-}
-
-int topo_read_file(const char *path, char **ret, size_t *ret_len)
-{
-	_cleanup_close_ int fd = -EBADF;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-	struct stat st;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return negative_errno();
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-
-	/* Read to the end rather than trusting st_size: pipes and /proc files report 0. */
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 >= cap) {
-			char *nb;
-
-			if (cap >= TOPO_FILE_MAX)
-				return -EFBIG;
-			cap = cap ? cap * 2 : 16384;
-			nb = realloc(buf, cap);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
 }
 
 /* The directory of path, absolute (the working directory's for a bare name). */

@@ -103,6 +103,7 @@ int lab_exec_io(const char *name, const char *node, char *const argv[],
 		.keep_cwd = true,
 		.exec_errno = exec_errno,
 		.cwd = e.cwd,
+		.no_extras = st->nodes[i].flags & NS_NODE_NO_EXTRAS,
 	};
 	r = ns_run(pidfd, ns_node_setns_flags(st->nodes[i].flags), argv, &o);
 	if (r < 0) {

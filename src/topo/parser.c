@@ -188,6 +188,10 @@ static int grow(void **array, size_t n, size_t *cap, size_t size)
 }
 #define GROW(p, field)                                                                             \
 	grow((void **)&(p)->t->field, (p)->t->n_##field, &(p)->cap_##field, sizeof(*(p)->t->field))
+/* GROW, then the value as the field's last element (evaluated only when there is room): 0 or
+ * -ENOMEM. */
+#define APPEND(p, field, ...)                                                                      \
+	(GROW(p, field) ?: ((p)->t->field[(p)->t->n_##field++] = (__VA_ARGS__), 0))
 
 static _printf_(3, 4) int fail(struct parser *p, const struct token *tk, const char *fmt, ...)
 {
@@ -226,6 +230,24 @@ static int fail_range(struct parser *p, const struct range *rg, const char *fmt,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return topo_fail(p->err, p->src, pos, (unsigned)rg->len, "%s", msg);
+}
+
+/* How many names the ranges scanned into p->ranges make (1 without any): every range of one
+ * `where` must have the same length. */
+static int ranges_count(struct parser *p, const char *where, uint64_t *ret)
+{
+	uint64_t count = 1;
+
+	for (size_t j = 0; j < p->n_ranges; j++) {
+		if (j > 0 && p->ranges[j].count != count)
+			return fail_range(p, &p->ranges[j],
+					  "ranges of different lengths in one %s (%llu and %llu)",
+					  where, (unsigned long long)count,
+					  (unsigned long long)p->ranges[j].count);
+		count = p->ranges[j].count;
+	}
+	*ret = count;
+	return 0;
 }
 
 /* "expected WHAT after 'PREV'" when tv[i] does not exist. */
@@ -447,6 +469,14 @@ static int lookup_node(struct parser *p, const struct token *tk, size_t *ret)
 	}
 	*ret = i;
 	return 0;
+}
+
+/* The node a statement names first (`route NODE ...`, `file NODE ...`). */
+static int need_node(struct parser *p, struct token *tv, size_t n, size_t *ret)
+{
+	int r = need(p, tv, n, 1, "a node name");
+
+	return r < 0 ? r : lookup_node(p, &tv[1], ret);
 }
 
 static int add_node(struct parser *p, const struct token *tk, const char *name, unsigned flags)
@@ -726,15 +756,9 @@ static int parse_decl(struct parser *p, bool is_node)
 			r = scan_ranges(p, i);
 			if (r < 0)
 				return r;
-			for (size_t j = 0; j < p->n_ranges; j++) {
-				if (j > 0 && p->ranges[j].count != count)
-					return fail_range(p, &p->ranges[j],
-							  "ranges of different lengths in one "
-							  "name (%llu and %llu)",
-							  (unsigned long long)count,
-							  (unsigned long long)p->ranges[j].count);
-				count = p->ranges[j].count;
-			}
+			r = ranges_count(p, "name", &count);
+			if (r < 0)
+				return r;
 			if (pass == 0) {
 				if (p->n_ranges == 0)
 					r = charge_literal(p, &tv[i]);
@@ -1278,7 +1302,6 @@ static int add_link_ifaces(struct parser *p, struct endpoint ep[2], struct topo_
 
 static int parse_link(struct parser *p, struct token *tv, size_t n)
 {
-	struct topo *t = p->t;
 	struct endpoint ep[2];
 	struct topo_link l = {.pos = tv[0].pos};
 	struct link_opts lo = { 0 };
@@ -1300,11 +1323,7 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 	r = add_link_ifaces(p, ep, &l);
 	if (r < 0)
 		return r;
-	r = GROW(p, links);
-	if (r < 0)
-		return r;
-	t->links[t->n_links++] = l;
-	return 0;
+	return APPEND(p, links, l);
 }
 
 /* ---- route, sysctl, mount, exec/start ---- */
@@ -1317,10 +1336,7 @@ static int parse_route(struct parser *p, struct token *tv, size_t n)
 	size_t i;
 	int r;
 
-	r = need(p, tv, n, 1, "a node name");
-	if (r < 0)
-		return r;
-	r = lookup_node(p, &tv[1], &rt.node);
+	r = need_node(p, tv, n, &rt.node);
 	if (r < 0)
 		return r;
 	r = need(p, tv, n, 2, "a destination PREFIX or 'default'");
@@ -1383,25 +1399,17 @@ static int parse_route(struct parser *p, struct token *tv, size_t n)
 		}
 	}
 
-	r = GROW(p, routes);
-	if (r < 0)
-		return r;
-	t->routes[t->n_routes++] = rt;
-	return 0;
+	return APPEND(p, routes, rt);
 }
 
 static int parse_sysctl(struct parser *p, struct token *tv, size_t n)
 {
-	struct topo *t = p->t;
 	_cleanup_free_ char *key = NULL, *value = NULL;
 	const char *eq;
 	size_t node, vlen = 0;
 	int r;
 
-	r = need(p, tv, n, 1, "a node name");
-	if (r < 0)
-		return r;
-	r = lookup_node(p, &tv[1], &node);
+	r = need_node(p, tv, n, &node);
 	if (r < 0)
 		return r;
 	r = need(p, tv, n, 2, "KEY=VALUE");
@@ -1446,16 +1454,12 @@ static int parse_sysctl(struct parser *p, struct token *tv, size_t n)
 	if (value[0] == '\0')
 		return fail(p, &tv[2], "missing value for sysctl '%s'", key);
 
-	r = GROW(p, sysctls);
-	if (r < 0)
-		return r;
-	t->sysctls[t->n_sysctls++] = (struct topo_sysctl){
+	return APPEND(p, sysctls, (struct topo_sysctl){
 		.node = node,
 		.key = TAKE_PTR(key),
 		.value = TAKE_PTR(value),
 		.pos = tv[2].pos, /* the key: what `up` names when the kernel refuses it */
-	};
-	return 0;
+	});
 }
 
 static int check_path(struct parser *p, const struct token *tk)
@@ -1628,10 +1632,7 @@ static int parse_mount(struct parser *p, struct token *tv, size_t n)
 	struct topo_mount m = {.pos = tv[0].pos, .mode = -1};
 	int r;
 
-	r = need(p, tv, n, 1, "a node name");
-	if (r < 0)
-		return r;
-	r = lookup_node(p, &tv[1], &m.node);
+	r = need_node(p, tv, n, &m.node);
 	if (r < 0)
 		return r;
 	r = need(p, tv, n, 2, "'tmpfs', 'bind' or 'private'");
@@ -1810,10 +1811,7 @@ static int parse_cmd(struct parser *p, struct token *tv, size_t n)
 	size_t cmd_len = p->cmd_len;
 	int r;
 
-	r = need(p, tv, n, 1, "a node name");
-	if (r < 0)
-		return r;
-	r = lookup_node(p, &tv[1], &c.node);
+	r = need_node(p, tv, n, &c.node);
 	if (r < 0)
 		return r;
 	if (!p->cmd)
@@ -1909,10 +1907,7 @@ static int parse_file(struct parser *p, struct token *tv, size_t n)
 	const struct token *from_tk = NULL;
 	int r;
 
-	r = need(p, tv, n, 1, "a node name");
-	if (r < 0)
-		return r;
-	r = lookup_node(p, &tv[1], &f.node);
+	r = need_node(p, tv, n, &f.node);
 	if (r < 0)
 		return r;
 	r = need(p, tv, n, 2, "a path");
@@ -1994,15 +1989,9 @@ static int run_expanded(struct parser *p, stmt_fn fn, size_t n_expand)
 		if (r < 0)
 			return r;
 	}
-	for (size_t j = 0; j < p->n_ranges; j++) {
-		if (j > 0 && p->ranges[j].count != count)
-			return fail_range(p, &p->ranges[j],
-					  "ranges of different lengths in one statement (%llu and "
-					  "%llu)",
-					  (unsigned long long)count,
-					  (unsigned long long)p->ranges[j].count);
-		count = p->ranges[j].count;
-	}
+	r = ranges_count(p, "statement", &count);
+	if (r < 0)
+		return r;
 	if (p->n_ranges == 0) {
 		r = charge_literal(p, &p->tok[0]);
 		return r < 0 ? r : fn(p, p->tok, n);

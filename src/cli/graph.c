@@ -224,20 +224,16 @@ int verb_graph(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "l:f:o:h", opts, NULL)) >= 0) {
 		switch (c) {
-		case 'l':
-			lab = optarg;
-			break;
 		case 'f':
 			format = optarg;
 			break;
 		case 'o':
 			output = optarg;
 			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
 		default:
-			return cli_usage_error(USAGE, "bad option");
+			r = cli_common_option(c, USAGE, &lab, NULL);
+			if (r != CLI_OPT_TAKEN)
+				return r;
 		}
 	}
 	if (!streq(format, "dot") && !streq(format, "svg"))

@@ -304,16 +304,10 @@ static int run_command(const char *lab, char *const argv[], const struct rlimit 
 	pid_t pid;
 
 	snprintf(dir, sizeof(dir), "%s/%s", lab_run_dir(), lab);
-	if (pipe2(errpipe, O_CLOEXEC) < 0)
-		return negative_errno();
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		int r = negative_errno();
-		close(errpipe[0]);
-		close(errpipe[1]);
-		return r;
-	}
+	pid = fork_with_pipe(errpipe);
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
 		sigset_t none;
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "fd-util.h"
 #include "macro.h"
 #include "ns.h"
 
@@ -258,15 +259,9 @@ static int run_in_child(int pidfd, unsigned setns_flags, char *const argv[],
 	int p[2];
 	pid_t c;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return negative_errno();
-	c = fork();
-	if (c < 0) {
-		int r = negative_errno();
-		close(p[0]);
-		close(p[1]);
-		return r;
-	}
+	c = fork_with_pipe(p);
+	if (c < 0)
+		return c;
 	if (c == 0) {
 		struct run_report m = { 0 };
 		int status;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <string.h>
@@ -106,4 +107,20 @@ int fd_socket_in_ns(int nsfd, int domain, int type, int protocol)
 	if (fd >= 0)
 		return fd;
 	return err ? -err : -EIO;
+}
+
+pid_t fork_with_pipe(int p[2])
+{
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return negative_errno();
+	pid = fork();
+	if (pid < 0) {
+		int r = negative_errno();
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	return pid;
 }

@@ -33,6 +33,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "fd-util.h"
 #include "lab-image.h"
 #include "log.h"
 #include "macro.h"
@@ -182,24 +183,6 @@ const char *lab_image_dir(void)
 	else
 		snprintf(dir, sizeof(dir), "/var/cache/netlab");
 	return dir;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return negative_errno();
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return negative_errno();
-	return 0;
 }
 
 /* The store, made if missing, locked: shared while importing or reading, exclusive to remove. */

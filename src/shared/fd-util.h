@@ -20,3 +20,7 @@ int fd_socket_in_ns(int nsfd, int domain, int type, int protocol);
  * with no child and the pipe closed. The child talking back to its parent on a pipe is how
  * every helper process of ours reports. */
 pid_t fork_with_pipe(int p[2]);
+
+/* mkdir -p: path and its missing parents, with mode. 0, -EINVAL (empty or longer than
+ * PATH_MAX) or -errno. */
+int mkdir_p(const char *path, mode_t mode);

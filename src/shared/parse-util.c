@@ -32,7 +32,7 @@ static int parse_decimal(const char **p, struct decimal *ret)
 	bool overflow = false;
 
 	/* Locale-free by construction: strtod would accept "1,5", "inf", hex and leading space. */
-	if (!is_digit(*s))
+	if (!s || !is_digit(*s))
 		return -EINVAL;
 	for (; is_digit(*s); s++) {
 		if (__builtin_mul_overflow(d.int_part, 10, &d.int_part) ||
@@ -94,9 +94,7 @@ int parse_duration_ns(const char *s, bool unit_required, uint64_t *ret)
 	uint64_t mult = 0;
 	int r;
 
-	if (!s)
-		return -EINVAL;
-	r = parse_decimal(&s, &d);
+	r = parse_decimal(&s, &d); /* -EINVAL for NULL too */
 	if (r < 0)
 		return r;
 	if (*s == '\0') {
@@ -148,9 +146,7 @@ int parse_rate_bps(const char *s, uint64_t *ret)
 	uint64_t mult, v;
 	int r;
 
-	if (!s)
-		return -EINVAL;
-	r = parse_decimal(&s, &d);
+	r = parse_decimal(&s, &d); /* -EINVAL for NULL too */
 	if (r < 0)
 		return r;
 	mult = rate_unit(s);
@@ -171,9 +167,7 @@ int parse_percent(const char *s, uint32_t *ret)
 	unsigned __int128 num, den;
 	int r;
 
-	if (!s)
-		return -EINVAL;
-	r = parse_decimal(&s, &d);
+	r = parse_decimal(&s, &d); /* -EINVAL for NULL too */
 	if (r < 0)
 		return r;
 	if (strcmp(s, "%") != 0)

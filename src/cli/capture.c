@@ -190,13 +190,10 @@ int verb_capture(int argc, char **argv)
 	_cleanup_free_ char *chosen = NULL, *filter = NULL, *owner = NULL;
 	long count = 0, snaplen = 262144;
 	char *end;
-	int c;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "l:w:c:s:h", opts, NULL)) >= 0) {
 		switch (c) {
-		case 'l':
-			lab = optarg;
-			break;
 		case 'w':
 			out = optarg;
 			break;
@@ -212,11 +209,10 @@ int verb_capture(int argc, char **argv)
 			if (errno || *end || snaplen <= 0 || snaplen > 262144)
 				return cli_usage_error(USAGE, "bad snaplen '%s' (1-262144)", optarg);
 			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
 		default:
-			return cli_usage_error(USAGE, "bad option");
+			r = cli_common_option(c, USAGE, &lab, NULL);
+			if (r != CLI_OPT_TAKEN)
+				return r;
 		}
 	}
 	if (optind >= argc)

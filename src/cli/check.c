@@ -38,9 +38,7 @@ static void plan_json(const struct topo *t)
 	char buf[TOPO_ADDRSTRLEN], a[96], b[96];
 	struct json j;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_int(&j, "version", 1);
+	cli_json_begin(&j);
 	json_string(&j, "lab", t->lab);
 	json_string(&j, "file", t->file);
 	json_array_begin(&j, "nodes");
@@ -119,8 +117,7 @@ static void plan_json(const struct topo *t)
 		json_object_end(&j);
 	}
 	json_array_end(&j);
-	json_object_end(&j);
-	json_finish(&j);
+	cli_json_end(&j);
 }
 
 /* The ends written `none`: their addresses are someone else's business (a daemon's). */
@@ -197,16 +194,9 @@ int verb_check(int argc, char **argv)
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
-		default:
-			return cli_usage_error(USAGE, "bad option");
-		}
+		r = cli_common_option(c, USAGE, NULL, &json);
+		if (r != CLI_OPT_TAKEN)
+			return r;
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error(USAGE, "expected one topology file");

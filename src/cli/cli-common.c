@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json.h"
 #include "lab.h"
 #include "log.h"
 
@@ -56,6 +58,26 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_common_option(int c, const char *usage, const char **lab, bool *as_json)
+{
+	switch (c) {
+	case 'l':
+		if (!lab)
+			break;
+		*lab = optarg;
+		return CLI_OPT_TAKEN;
+	case 'j':
+		if (!as_json)
+			break;
+		*as_json = true;
+		return CLI_OPT_TAKEN;
+	case 'h':
+		printf("usage: %s\n", usage);
+		return EXIT_OK;
+	}
+	return cli_usage_error(usage, "bad option");
+}
+
 bool cli_is_file_arg(const char *arg)
 {
 	size_t n = strlen(arg);
@@ -67,4 +89,17 @@ int cli_select_lab(const char *lab, char **ret)
 	int r = lab_select(lab, ret);
 
 	return r == -EINVAL ? EXIT_USAGE : r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+void cli_json_begin(struct json *j)
+{
+	json_init(j, stdout);
+	json_object_begin(j, NULL);
+	json_int(j, "version", 1);
+}
+
+void cli_json_end(struct json *j)
+{
+	json_object_end(j);
+	json_finish(j);
 }

@@ -49,6 +49,10 @@ extern const char *const cli_node_ops[];        /* node.c */
 struct json;
 struct lab_node_resources;
 void cli_json_resources(struct json *j, const char *key, const struct lab_node_resources *r);
+/* A --json document on stdout: `{"version": 1` (of the verb's docs/schema/VERB.schema.json),
+ * the caller's members, then cli_json_end's closing brace. */
+void cli_json_begin(struct json *j);
+void cli_json_end(struct json *j);
 
 /* The index of word in a NULL-terminated table, or -ENOENT. */
 static inline int cli_word_index(const char *const *table, const char *word)
@@ -72,6 +76,14 @@ int cli_select_lab(const char *lab, char **ret);
 
 /* Prints "usage: ..." for verb to stderr and returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The options verbs share, for the default: of their getopt switch: -l/--lab LAB (lab NULL:
+ * the verb has none), --json (as_json NULL: none), -h. CLI_OPT_TAKEN when c was one of them;
+ * else what the verb returns: EXIT_OK after the usage line for -h, EXIT_USAGE for a bad option.
+ */
+#define CLI_OPT_TAKEN (-1)
+int cli_common_option(int c, const char *usage, const char **lab, bool *as_json);
 
 /* Whether arg names a topology file rather than a lab (it ends in .conf or contains '/'). */
 bool cli_is_file_arg(const char *arg);

@@ -66,9 +66,6 @@ int verb_converge(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "l:t:h", opts, NULL)) >= 0) {
 		switch (ch) {
-		case 'l':
-			lab = optarg;
-			break;
 		case 'Q':
 		case 't':
 			if (parse_duration_ns(optarg, false, ch == 'Q' ? &o.quiet_ns : &o.timeout_ns) < 0)
@@ -78,14 +75,10 @@ int verb_converge(int argc, char **argv)
 		case 'f':
 			o.since_fault = true;
 			break;
-		case 'j':
-			as_json = true;
-			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
 		default:
-			return cli_usage_error(USAGE, "bad option");
+			r = cli_common_option(ch, USAGE, &lab, &as_json);
+			if (r != CLI_OPT_TAKEN)
+				return r;
 		}
 	}
 	if (optind < argc)

@@ -28,22 +28,18 @@ int verb_start(int argc, char **argv)
 	_cleanup_free_ char *chosen = NULL;
 	char used[64];
 	char **cmd;
-	int c;
+	int c, r;
 
 	/* '+': options end at NODE; after it only --name NAME, then the command. */
 	while ((c = getopt_long(argc, argv, "+l:n:h", opts, NULL)) >= 0) {
 		switch (c) {
-		case 'l':
-			lab = optarg;
-			break;
 		case 'n':
 			name = optarg;
 			break;
-		case 'h':
-			printf("usage: %s\n", USAGE_START);
-			return EXIT_OK;
 		default:
-			return cli_usage_error(USAGE_START, "bad option");
+			r = cli_common_option(c, USAGE_START, &lab, NULL);
+			if (r != CLI_OPT_TAKEN)
+				return r;
 		}
 	}
 	if (optind >= argc)
@@ -90,23 +86,19 @@ int verb_stop(int argc, char **argv)
 	const char *lab = NULL;
 	_cleanup_free_ char *chosen = NULL;
 	uint64_t grace = 5ull * 1000000000ull;
-	int c;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "l:t:h", opts, NULL)) >= 0) {
 		switch (c) {
-		case 'l':
-			lab = optarg;
-			break;
 		case 't':
 			if (parse_duration_ns(optarg, false, &grace) < 0)
 				return cli_usage_error(USAGE_STOP,
 						       "'%s' is not a duration (5, 5s, 500ms)", optarg);
 			break;
-		case 'h':
-			printf("usage: %s\n", USAGE_STOP);
-			return EXIT_OK;
 		default:
-			return cli_usage_error(USAGE_STOP, "bad option");
+			r = cli_common_option(c, USAGE_STOP, &lab, NULL);
+			if (r != CLI_OPT_TAKEN)
+				return r;
 		}
 	}
 	if (optind + 2 != argc)
@@ -164,14 +156,10 @@ int verb_logs(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) >= 0) {
 		switch (c) {
-		case 'l':
-			lab = optarg;
-			break;
-		case 'h':
-			printf("usage: %s\n", USAGE_LOGS);
-			return EXIT_OK;
 		default:
-			return cli_usage_error(USAGE_LOGS, "bad option");
+			r = cli_common_option(c, USAGE_LOGS, &lab, NULL);
+			if (r != CLI_OPT_TAKEN)
+				return r;
 		}
 	}
 	if (optind >= argc || argc - optind > 2)

@@ -37,19 +37,12 @@ int verb_doctor(int argc, char **argv)
 	};
 	struct lab_feature f[_LAB_FEAT_MAX];
 	bool as_json = false, all = true;
-	int c;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
-		switch (c) {
-		case 'j':
-			as_json = true;
-			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
-		default:
-			return cli_usage_error(USAGE, "bad option");
-		}
+		r = cli_common_option(c, USAGE, NULL, &as_json);
+		if (r != CLI_OPT_TAKEN)
+			return r;
 	}
 	if (optind < argc)
 		return cli_usage_error(USAGE, "unexpected '%s'", argv[optind]);
@@ -57,9 +50,7 @@ int verb_doctor(int argc, char **argv)
 		return EXIT_FAIL;
 	if (as_json) {
 		struct json j;
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_int(&j, "version", 1); /* docs/schema/doctor.schema.json */
+		cli_json_begin(&j); /* docs/schema/doctor.schema.json */
 		json_object_begin(&j, "features");
 		for (int i = 0; i < _LAB_FEAT_MAX; i++) {
 			json_object_begin(&j, f[i].name);
@@ -68,8 +59,7 @@ int verb_doctor(int argc, char **argv)
 			json_object_end(&j);
 		}
 		json_object_end(&j);
-		json_object_end(&j);
-		json_finish(&j);
+		cli_json_end(&j);
 	} else
 		for (int i = 0; i < _LAB_FEAT_MAX; i++)
 			printf("%-8s %-4s %s%s%s\n", f[i].name, f[i].ok ? "yes" : "NO", what[i],

@@ -53,20 +53,16 @@ int verb_down(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) >= 0) {
 		switch (c) {
-		case 'l':
-			lab = optarg;
-			break;
 		case 'a':
 			all = true;
 			break;
 		case 'w':
 			wait = true;
 			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
 		default:
-			return cli_usage_error(USAGE, "bad option");
+			r = cli_common_option(c, USAGE, &lab, NULL);
+			if (r != CLI_OPT_TAKEN)
+				return r;
 		}
 	}
 	if (optind + 1 < argc || (all && (optind < argc || lab)))

@@ -27,15 +27,10 @@ int verb_exec(int argc, char **argv)
 	/* '+': options end at NODE; everything after it is the command's. */
 	while ((c = getopt_long(argc, argv, "+l:h", opts, NULL)) >= 0) {
 		switch (c) {
-		case 'l':
-			lab = optarg;
-			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
 		default:
-			cli_usage_error(USAGE, "bad option");
-			return EXIT_EXEC_FAIL;
+			r = cli_common_option(c, USAGE, &lab, NULL);
+			if (r != CLI_OPT_TAKEN)
+				return r == EXIT_USAGE ? EXIT_EXEC_FAIL : r;
 		}
 	}
 	if (optind >= argc) {

@@ -144,74 +144,38 @@ static int render_svg(FILE *in, int out_fd)
 	return 0;
 }
 
-int verb_graph(int argc, char **argv)
+/* The topology to draw: a file, or a running lab's own copy of its file. An exit status. */
+static int graph_load(const char *arg, const char *lab, struct topo **ret)
 {
-	static const struct option opts[] = {
-		{ "lab", required_argument, NULL, 'l' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	const char *lab = NULL, *arg = NULL, *format = "dot", *output = NULL;
 	_cleanup_free_ char *chosen = NULL;
 	struct topo *t = NULL;
-	int c, r, out_fd = STDOUT_FILENO, ret = EXIT_OK;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "l:f:o:h", opts, NULL)) >= 0) {
-		switch (c) {
-		case 'l':
-			lab = optarg;
-			break;
-		case 'f':
-			format = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
-		default:
-			return cli_usage_error(USAGE, "bad option");
-		}
+	if (arg && cli_is_file_arg(arg))
+		return cli_load_topology(arg, ret);
+	/* A running lab: its own copy of the file, so the picture is the plan it runs. */
+	r = cli_select_lab(arg ? arg : lab, &chosen);
+	if (r != EXIT_OK)
+		return r;
+	r = lab_load_topology(chosen, &t);
+	if (r < 0) {
+		if (r == -ENOENT)
+			log_error("no lab '%s' (a topology file needs a '/' or '.conf' in its name)",
+				  chosen);
+		return EXIT_FAIL;
 	}
-	if (!streq(format, "dot") && !streq(format, "svg"))
-		return cli_usage_error(USAGE, "unknown format '%s' (dot or svg)", format);
-	if (optind < argc)
-		arg = argv[optind++];
-	if (optind < argc || (arg && lab))
-		return cli_usage_error(USAGE, "too many arguments");
+	/* The copy's `lab` line (or its file name) is not the lab's name with up -l. */
+	free(t->lab);
+	t->lab = TAKE_PTR(chosen);
+	*ret = t;
+	return EXIT_OK;
+}
 
-	if (arg && cli_is_file_arg(arg)) {
-		r = cli_load_topology(arg, &t);
-		if (r != EXIT_OK)
-			return r;
-	} else {
-		/* A running lab: its own copy of the file, so the picture is the plan it runs. */
-		int sel = cli_select_lab(arg ? arg : lab, &chosen);
-		if (sel != EXIT_OK)
-			return sel;
-		r = lab_load_topology(chosen, &t);
-		if (r < 0) {
-			if (r == -ENOENT)
-				log_error("no lab '%s' (a topology file needs a '/' or '.conf' in its name)",
-					  chosen);
-			return EXIT_FAIL;
-		}
-		/* The copy's `lab` line (or its file name) is not the lab's name with up -l. */
-		free(t->lab);
-		t->lab = TAKE_PTR(chosen);
-	}
+/* DOT, or SVG through Graphviz, to out_fd (closed here unless it is stdout). An exit status. */
+static int graph_write(const struct topo *t, const char *format, int out_fd)
+{
+	int ret = EXIT_OK;
 
-	if (output && !streq(output, "-")) {
-		out_fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (out_fd < 0) {
-			log_error_errno(negative_errno(), "Cannot write '%s': %m", output);
-			topo_free(t);
-			return EXIT_FAIL;
-		}
-	}
 	if (streq(format, "dot")) {
 		FILE *f = out_fd == STDOUT_FILENO ? stdout : fdopen(out_fd, "w");
 		if (!f) {
@@ -242,6 +206,55 @@ int verb_graph(int argc, char **argv)
 	}
 	if (out_fd != STDOUT_FILENO)
 		close(out_fd);
-	topo_free(t);
 	return ret;
+}
+
+int verb_graph(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *lab = NULL, *arg = NULL, *format = "dot", *output = NULL;
+	struct topo *t = NULL;
+	int c, r, out_fd = STDOUT_FILENO;
+
+	while ((c = getopt_long(argc, argv, "l:f:o:h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'f':
+			format = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		default:
+			r = cli_common_option(c, USAGE, &lab, NULL);
+			if (r != CLI_OPT_TAKEN)
+				return r;
+		}
+	}
+	if (!streq(format, "dot") && !streq(format, "svg"))
+		return cli_usage_error(USAGE, "unknown format '%s' (dot or svg)", format);
+	if (optind < argc)
+		arg = argv[optind++];
+	if (optind < argc || (arg && lab))
+		return cli_usage_error(USAGE, "too many arguments");
+
+	r = graph_load(arg, lab, &t);
+	if (r != EXIT_OK)
+		return r;
+	if (output && !streq(output, "-")) {
+		out_fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (out_fd < 0) {
+			log_error_errno(negative_errno(), "Cannot write '%s': %m", output);
+			topo_free(t);
+			return EXIT_FAIL;
+		}
+	}
+	r = graph_write(t, format, out_fd);
+	topo_free(t);
+	return r;
 }

@@ -61,16 +61,13 @@ static int show(const char *lab, const char *node, const char *ifname, bool as_j
 		return EXIT_FAIL;
 	if (as_json) {
 		struct json j;
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_int(&j, "version", 1); /* docs/schema/link.schema.json */
+		cli_json_begin(&j); /* docs/schema/link.schema.json */
 		json_string(&j, "lab", lab);
 		json_array_begin(&j, "ends");
 		json_end(&j, &e[0]);
 		json_end(&j, &e[1]);
 		json_array_end(&j);
-		json_object_end(&j);
-		json_finish(&j);
+		cli_json_end(&j);
 		return EXIT_OK;
 	}
 	for (int k = 0; k < 2; k++) {
@@ -104,12 +101,6 @@ int verb_link(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) >= 0) {
 		switch (c) {
-		case 'l':
-			lab = optarg;
-			break;
-		case 'j':
-			as_json = true;
-			break;
 		case 'e':
 			one_way = true;
 			break;
@@ -119,11 +110,10 @@ int verb_link(int argc, char **argv)
 				return cli_usage_error(USAGE, "--only and --peer: one end at a time");
 			which = c == 'o' ? LAB_LINK_ONLY : LAB_LINK_PEER;
 			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
 		default:
-			return cli_usage_error(USAGE, "bad option");
+			r = cli_common_option(c, USAGE, &lab, &as_json);
+			if (r != CLI_OPT_TAKEN)
+				return r;
 		}
 	}
 	if (argc - optind < 2)

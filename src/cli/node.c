@@ -112,14 +112,11 @@ static int node_show(const char *lab, const char *node, bool as_json)
 	if (as_json) {
 		struct json j;
 
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_int(&j, "version", 1); /* docs/schema/node.schema.json */
+		cli_json_begin(&j); /* docs/schema/node.schema.json */
 		json_string(&j, "lab", lab);
 		json_string(&j, "node", node);
 		cli_json_resources(&j, "resources", &r);
-		json_object_end(&j);
-		json_finish(&j);
+		cli_json_end(&j);
 	} else
 		print_resources(node, &r);
 	return EXIT_OK;
@@ -136,21 +133,14 @@ int verb_node(int argc, char **argv)
 	const char *lab = NULL, *op;
 	_cleanup_free_ char *chosen = NULL;
 	bool as_json = false;
-	int c, n;
+	int c, n, r;
 
 	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) >= 0) {
 		switch (c) {
-		case 'l':
-			lab = optarg;
-			break;
-		case 'j':
-			as_json = true;
-			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
 		default:
-			return cli_usage_error(USAGE, "bad option");
+			r = cli_common_option(c, USAGE, &lab, &as_json);
+			if (r != CLI_OPT_TAKEN)
+				return r;
 		}
 	}
 	n = argc - optind;

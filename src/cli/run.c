@@ -46,11 +46,10 @@ int verb_run(int argc, char **argv)
 		case 'a':
 			o.artifacts = optarg;
 			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
 		default:
-			return cli_usage_error(USAGE, "bad option");
+			r = cli_common_option(c, USAGE, NULL, NULL);
+			if (r != CLI_OPT_TAKEN)
+				return r;
 		}
 	}
 	if (optind + 1 != sep)

@@ -51,11 +51,10 @@ int verb_up(int argc, char **argv)
 		case 'R':
 			o.rootless = true;
 			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
 		default:
-			return cli_usage_error(USAGE, "bad option");
+			r = cli_common_option(c, USAGE, NULL, NULL);
+			if (r != CLI_OPT_TAKEN)
+				return r;
 		}
 	}
 	if (optind + 1 != argc)

@@ -44,9 +44,7 @@ static void print_json(const char *lab, const char *node, const char *what,
 {
 	struct json j;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_int(&j, "version", 1);
+	cli_json_begin(&j);
 	json_string(&j, "lab", lab);
 	json_string(&j, "node", node);
 	json_string(&j, "condition", what);
@@ -80,8 +78,7 @@ static void print_json(const char *lab, const char *node, const char *what,
 		}
 		json_array_end(&j);
 	}
-	json_object_end(&j);
-	json_finish(&j);
+	cli_json_end(&j);
 	fflush(stdout);
 }
 
@@ -201,11 +198,10 @@ int verb_wait(int argc, char **argv)
 		case 'j':
 			a.as_json = true;
 			break;
-		case 'h':
-			printf("usage: %s\n", USAGE);
-			return EXIT_OK;
 		default:
-			return cli_usage_error(USAGE, "bad option");
+			r = cli_common_option(c, USAGE, NULL, NULL);
+			if (r != CLI_OPT_TAKEN)
+				return r;
 		}
 	}
 	r = parse_condition(argc, argv, sep, &node, &what, &cond);

@@ -184,29 +184,30 @@ struct launch {
 	const char *const *env; /* NETLAB_LAB=, NETLAB_DIR= */
 };
 
-/* Starts argv as daemon `name` (exact) or, with name NULL, as the first free one of base,
- * base-2, base-3... ret_name gets the name used. */
-static int launch(const struct launch *l, const char *name, const char *base, char *const argv[],
-		  char *ret_name, size_t name_size)
+/* NETLAB_DIR/NODE, made when missing: where a node's daemons keep their pid files and logs. */
+static int daemons_dir_open(const struct launch *l, char *dir, size_t size)
 {
-	char dir[LAB_PATH_MAX], chosen[80], path[96], env_node[128], line[64];
-	const char *env[8 + LAB_IMAGE_ENV_MAX];
-	struct lab_image_defaults *img = NULL;
-	_cleanup_close_ int dirfd = -EBADF, pidfile = -EBADF, logfd = -EBADF, outfd = -EBADF;
-	pid_t pid = 0;
-	uint64_t st = 0;
-	size_t k = 0;
-	int r;
+	int fd;
 
-	snprintf(dir, sizeof(dir), "%s/%s", l->dir, l->node);
+	if ((size_t)snprintf(dir, size, "%s/%s", l->dir, l->node) >= size)
+		return log_error_errno(-ENAMETOOLONG, "Cannot use '%s/%s': %m", l->dir, l->node);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return log_error_errno(negative_errno(), "Cannot create '%s': %m", dir);
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dirfd < 0)
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
 		return log_error_errno(negative_errno(), "Cannot open '%s': %m", dir);
+	return fd;
+}
+
+/* The pid file of daemon `name`, or of the first free one of base, base-2, ... (chosen gets
+ * the name). Returns its fd; logs. */
+static int reserve_name(const struct launch *l, int dirfd, const char *dir, const char *name,
+			const char *base, char *chosen, size_t size)
+{
+	int pidfile = -EBADF;
 
 	if (name) {
-		snprintf(chosen, sizeof(chosen), "%s", name);
+		snprintf(chosen, size, "%s", name);
 		pidfile = reserve(dirfd, chosen);
 		if (pidfile == -EEXIST)
 			return log_error_errno(-EEXIST, "a daemon '%s' is already running in node '%s'",
@@ -214,9 +215,9 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 	} else {
 		for (unsigned n = 1; n < 1000; n++) {
 			if (n == 1)
-				snprintf(chosen, sizeof(chosen), "%s", base);
+				snprintf(chosen, size, "%s", base);
 			else
-				snprintf(chosen, sizeof(chosen), "%s-%u", base, n);
+				snprintf(chosen, size, "%s-%u", base, n);
 			pidfile = reserve(dirfd, chosen);
 			if (pidfile != -EEXIST)
 				break;
@@ -225,74 +226,106 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 	if (pidfile < 0)
 		return log_error_errno(pidfile, "Cannot create the pid file of '%s' in %s: %m",
 				       chosen, dir);
+	return pidfile;
+}
 
-	snprintf(path, sizeof(path), "%s.log", chosen);
-	/* Appended to: a daemon started again under its name continues its log. */
-	logfd = openat(dirfd, path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (logfd < 0) {
-		r = log_error_errno(negative_errno(), "Cannot open log '%s/%s': %m", dir, path);
-		goto fail;
-	}
+/* The daemon's environment: an image node's Env first (NETLAB_* win), then the lab's. */
+static void daemon_env(const struct launch *l, const struct lab_image_defaults *img,
+		       const char **env, size_t cap, char *env_node, size_t env_node_size)
+{
+	size_t k = 0;
 
-	/* An image node's Env first (NETLAB_* win), and its WorkingDir (issue 13). */
-	img = malloc(sizeof(*img));
-	if (!img) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	lab_image_defaults_read(l->dir, l->node, img);
 	for (const char *const *e = img->env; *e; e++)
 		env[k++] = *e;
-	for (const char *const *e = l->env; e && *e && k < ELEMENTSOF(env) - 2; e++)
+	for (const char *const *e = l->env; e && *e && k < cap - 2; e++)
 		env[k++] = *e;
-	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", l->node);
+	snprintf(env_node, env_node_size, "NETLAB_NODE=%s", l->node);
 	env[k++] = env_node;
 	env[k] = NULL;
+}
+
+/* The daemon's process and its record in pidfile (reserved, empty): logs, and on failure
+ * leaves no daemon running that the record does not name. */
+static int spawn_recorded(const struct launch *l, int dirfd, const char *dir, const char *chosen,
+			  int pidfile, int logfd, char *const argv[])
+{
+	char env_node[128], line[64];
+	const char *env[8 + LAB_IMAGE_ENV_MAX];
+	_cleanup_free_ struct lab_image_defaults *img = NULL;
+	_cleanup_close_ int outfd = -EBADF;
+	pid_t pid = 0;
+	uint64_t st = 0;
+	int r;
+
+	/* An image node's Env and its WorkingDir (issue 13). */
+	img = malloc(sizeof(*img));
+	if (!img)
+		return -ENOMEM;
+	lab_image_defaults_read(l->dir, l->node, img);
+	daemon_env(l, img, env, ELEMENTSOF(env), env_node, sizeof(env_node));
 
 	/* The record must be writable before there is a daemon to record: a full run directory
 	 * would otherwise leave one running that stop does not know (and a second start of the
 	 * name a second copy). The placeholder takes the space the record needs and reads as a
 	 * start in progress; the record then overwrites it in place. */
 	r = write_record(pidfile, NULL);
-	if (r < 0) {
-		log_error_errno(r, "Cannot write '%s/%s.pid': %m; daemon '%s' not started", dir, chosen,
-				chosen);
-		goto fail;
-	}
+	if (r < 0)
+		return log_error_errno(r, "Cannot write '%s/%s.pid': %m; daemon '%s' not started",
+				       dir, chosen, chosen);
 	r = ns_spawn_log_pump(l->node_pidfd, dirfd, chosen, logfd, lab_log_max_bytes(), &outfd);
-	if (r < 0) {
-		log_error_errno(r, "Cannot start the log of daemon '%s' in node '%s': %m", chosen,
-				l->node);
-		goto fail;
-	}
+	if (r < 0)
+		return log_error_errno(r, "Cannot start the log of daemon '%s' in node '%s': %m",
+				       chosen, l->node);
 	r = ns_spawn_daemon_at(l->node_pidfd, l->setns_flags, argv, outfd, env, img->cwd, &pid,
 			       &st);
-	free(img);
-	img = NULL;
 	/* The daemon has its copy; with ours closed, the pump ends when the daemon does. */
 	outfd = safe_close(outfd);
-	if (r < 0) {
-		log_error_errno(r, "Cannot start daemon '%s' in node '%s': %m", chosen, l->node);
-		goto fail;
-	}
+	if (r < 0)
+		return log_error_errno(r, "Cannot start daemon '%s' in node '%s': %m", chosen,
+				       l->node);
 	snprintf(line, sizeof(line), "%d %llu", (int)pid, (unsigned long long)st);
 	r = write_record(pidfile, line);
 	if (r < 0) {
 		log_error_errno(r, "Cannot write '%s/%s.pid': %m; stopping daemon '%s'", dir, chosen,
 				chosen);
 		kill_unrecorded(pid, st);
-		goto fail;
+		return r;
 	}
 	log_debug("daemon '%s' in node '%s': pid %d", chosen, l->node, (int)pid);
+	return 0;
+}
+
+/* Starts argv as daemon `name` (exact) or, with name NULL, as the first free one of base,
+ * base-2, base-3... ret_name gets the name used. */
+static int launch(const struct launch *l, const char *name, const char *base, char *const argv[],
+		  char *ret_name, size_t name_size)
+{
+	char dir[LAB_PATH_MAX], chosen[80], path[96];
+	_cleanup_close_ int dirfd = -EBADF, pidfile = -EBADF, logfd = -EBADF;
+	int r;
+
+	dirfd = daemons_dir_open(l, dir, sizeof(dir));
+	if (dirfd < 0)
+		return dirfd;
+	pidfile = reserve_name(l, dirfd, dir, name, base, chosen, sizeof(chosen));
+	if (pidfile < 0)
+		return pidfile;
+
+	snprintf(path, sizeof(path), "%s.log", chosen);
+	/* Appended to: a daemon started again under its name continues its log. */
+	logfd = openat(dirfd, path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (logfd < 0)
+		r = log_error_errno(negative_errno(), "Cannot open log '%s/%s': %m", dir, path);
+	else
+		r = spawn_recorded(l, dirfd, dir, chosen, pidfile, logfd, argv);
+	if (r < 0) {
+		snprintf(path, sizeof(path), "%s.pid", chosen);
+		(void)unlinkat(dirfd, path, 0);
+		return r;
+	}
 	if (ret_name)
 		snprintf(ret_name, name_size, "%s", chosen);
 	return 0;
-
-fail:
-	free(img);
-	snprintf(path, sizeof(path), "%s.pid", chosen);
-	(void)unlinkat(dirfd, path, 0);
-	return r;
 }
 
 int lab_daemons_start(const struct lab_up_ctx *c)

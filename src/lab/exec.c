@@ -34,6 +34,22 @@ void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node
 	e->env[k] = NULL;
 }
 
+/* How `exec` runs a command: in the directory the node's image gives (a switch has none), else
+ * ours when the node has it; the caller's stdio unless io redirects it. */
+static struct ns_run_opts run_opts(const struct lab_node_env *e, const struct lab_exec_io *io,
+				   int *exec_errno)
+{
+	return (struct ns_run_opts){
+		.env_add = e->env,
+		.stdin_fd = io ? io->stdin_fd : -1,
+		.stdout_fd = io ? io->stdout_fd : -1,
+		.stderr_fd = io ? io->stderr_fd : -1,
+		.keep_cwd = true,
+		.exec_errno = exec_errno,
+		.cwd = e->cwd,
+	};
+}
+
 /* Whether `node` names a switch of lab `name` rather than a node: then `exec` runs in the
  * lab-root namespace, where every switch (bridge) and its ports are. */
 static bool is_switch(const char *name, const char *node)
@@ -67,14 +83,7 @@ static int exec_in_labroot(const char *name, const char *sw, char *const argv[],
 	if (r < 0)
 		return log_error_errno(-ESRCH, "lab '%s' is not running", name);
 	lab_node_env_init(&e, name, sw);
-	struct ns_run_opts o = {
-		.env_add = e.env,
-		.stdin_fd = io ? io->stdin_fd : -1,
-		.stdout_fd = io ? io->stdout_fd : -1,
-		.stderr_fd = io ? io->stderr_fd : -1,
-		.keep_cwd = true,
-		.exec_errno = exec_errno,
-	};
+	struct ns_run_opts o = run_opts(&e, io, exec_errno);
 	r = ns_run(pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID, argv, &o);
 	if (r < 0)
 		return log_error_errno(r, "Cannot enter the switches' namespace of lab '%s': %m",
@@ -97,15 +106,8 @@ int lab_exec_io(const char *name, const char *node, char *const argv[],
 	if (r < 0)
 		return r;
 	lab_node_env_init(&e, name, node);
-	struct ns_run_opts o = {
-		.env_add = e.env,
-		.stdin_fd = io ? io->stdin_fd : -1,
-		.stdout_fd = io ? io->stdout_fd : -1,
-		.stderr_fd = io ? io->stderr_fd : -1,
-		.keep_cwd = true,
-		.exec_errno = exec_errno,
-		.cwd = e.cwd,
-	};
+	struct ns_run_opts o = run_opts(&e, io, exec_errno);
+	o.no_extras = st->nodes[i].flags & NS_NODE_NO_EXTRAS;
 	r = ns_run(pidfd, ns_node_setns_flags(st->nodes[i].flags), argv, &o);
 	if (r < 0) {
 		/* A lab being taken down takes no new process (fork fails with an errno that

@@ -33,6 +33,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "fd-util.h"
 #include "lab-image.h"
 #include "lab.h"
 #include "log.h"
@@ -183,27 +184,6 @@ const char *lab_image_dir(void)
 	else
 		snprintf(dir, sizeof(dir), "/var/cache/netlab");
 	return dir;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[LAB_PATH_MAX];
-
-	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -ENAMETOOLONG;
-	}
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return negative_errno();
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return negative_errno();
-	return 0;
 }
 
 /* The longest name the store has under its directory: images/NAME.json.tmp-PID (a NAME has

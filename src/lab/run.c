@@ -55,28 +55,6 @@ static void restore_signals(const struct sigaction old[])
 		sigaction(caught[i], &old[i], NULL);
 }
 
-/* mkdir -p */
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[LAB_PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n == 0 || n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return negative_errno();
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return negative_errno();
-	return 0;
-}
-
 /*
  * The artifacts directory may be one other users can write to (a CI workspace, /tmp), and we
  * write as root: below the directory the user named, nothing is followed or reused unless it is
@@ -305,16 +283,10 @@ static int run_command(const char *lab, char *const argv[], const struct rlimit 
 
 	if (lab_path(dir, lab, NULL) < 0)
 		return -ENAMETOOLONG;
-	if (pipe2(errpipe, O_CLOEXEC) < 0)
-		return negative_errno();
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		int r = negative_errno();
-		close(errpipe[0]);
-		close(errpipe[1]);
-		return r;
-	}
+	pid = fork_with_pipe(errpipe);
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
 		sigset_t none;
 

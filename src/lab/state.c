@@ -182,6 +182,22 @@ static int run_dir_mark(int fd, const char *dir, bool create, bool quiet)
 			       dir, RUN_MARK);
 }
 
+/* Why opening directory `what` at path with O_NOFOLLOW failed (errno): -ENOENT quietly; a
+ * symlink or not a directory refused; anything else logged when log_other. Quiet: no logs. */
+static int dir_open_error(const char *what, const char *path, bool quiet, bool log_other)
+{
+	int r = negative_errno();
+
+	if (r == -ENOENT)
+		return -ENOENT;
+	if (quiet)
+		return r;
+	if (r == -ELOOP || r == -ENOTDIR)
+		return log_error_errno(-ENOTDIR, "Refusing %s '%s': a symlink or not a directory",
+				       what, path);
+	return log_other ? log_error_errno(r, "Cannot open %s: %m", path) : r;
+}
+
 /* Opens the run dir (creating it, mode 0700, when create is set). -ENOENT when it does not
  * exist (or holds nothing) and create is not set; other errors are logged unless quiet. */
 static int run_dir_open_q(bool create, bool quiet, int *ret_fd)
@@ -193,16 +209,8 @@ static int run_dir_open_q(bool create, bool quiet, int *ret_fd)
 	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return log_error_errno(negative_errno(), "Cannot create %s: %m", dir);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		if (quiet)
-			return negative_errno();
-		if (errno == ELOOP || errno == ENOTDIR)
-			return log_error_errno(-ENOTDIR, "Refusing run directory '%s': a symlink or "
-					       "not a directory", dir);
-		return log_error_errno(negative_errno(), "Cannot open %s: %m", dir);
-	}
+	if (fd < 0)
+		return dir_open_error("run directory", dir, quiet, true);
 	r = check_dir_fd(fd, "run directory", dir, false, quiet);
 	if (r < 0)
 		return r;
@@ -242,16 +250,8 @@ static int lab_dir_open_q(int runfd, const char *name, bool quiet, int *ret_fd)
 		return -ENOENT;
 	(void)lab_path(path, name, NULL); /* for messages */
 	fd = openat(runfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		if (quiet)
-			return negative_errno();
-		if (errno == ELOOP || errno == ENOTDIR)
-			return log_error_errno(-ENOTDIR, "Refusing lab directory '%s': a symlink or "
-					       "not a directory", path);
-		return negative_errno();
-	}
+	if (fd < 0)
+		return dir_open_error("lab directory", path, quiet, false);
 	r = check_dir_fd(fd, "lab directory", path, true, quiet);
 	if (r < 0)
 		return r;

@@ -212,6 +212,8 @@ static int prepare_specs(struct lab_up_ctx *u)
 {
 	const struct topo *t = u->t;
 	bool no_ipv6 = !topo_has_ipv6(t);
+	/* Recorded in the state so that `exec` skips joining what the node does not have. */
+	unsigned plain = topo_wants_cgroups(t) ? 0 : NS_NODE_NO_EXTRAS;
 
 	u->specs = calloc(t->n_nodes ? t->n_nodes : 1, sizeof(*u->specs));
 	u->mounts = calloc(t->n_mounts ? t->n_mounts : 1, sizeof(*u->mounts));
@@ -230,6 +232,8 @@ static int prepare_specs(struct lab_up_ctx *u)
 			u->specs[i].flags |= NS_NODE_NO_IPV6;
 		u->specs[i].has_uptime = t->nodes[i].limits.set[TOPO_LIMIT_UPTIME];
 		u->specs[i].uptime_s = (int64_t)t->nodes[i].limits.value[TOPO_LIMIT_UPTIME];
+		if (!u->specs[i].has_uptime)
+			u->specs[i].flags |= plain;
 		if (u->fs->lower[i]) {
 			u->specs[i].rootfs_lower = u->fs->lower[i];
 			u->specs[i].rootfs_tmp = u->rootfs_tmp;

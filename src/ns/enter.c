@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "fd-util.h"
 #include "macro.h"
 #include "ns.h"
 
@@ -228,6 +229,18 @@ static int enter_userns(int pidfd)
 	return 0;
 }
 
+/* The node's cgroups and clocks (issue 14), unless the caller knows from the lab's state that it
+ * has neither. */
+static int join_extras(int pidfd, const struct ns_run_opts *o, struct ns_node_extras *x)
+{
+	if (o && o->no_extras) {
+		x->cg.n = 0;
+		x->time_fd = -1;
+		return 0;
+	}
+	return ns_node_extras_join(pidfd, x);
+}
+
 struct run_report {
 	int error;     /* errno of entering (setns) */
 	int spawn_err; /* posix_spawn's error */
@@ -246,22 +259,16 @@ static int run_in_child(int pidfd, unsigned setns_flags, char *const argv[],
 	int p[2];
 	pid_t c;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return negative_errno();
-	c = fork();
-	if (c < 0) {
-		int r = negative_errno();
-		close(p[0]);
-		close(p[1]);
-		return r;
-	}
+	c = fork_with_pipe(p);
+	if (c < 0)
+		return c;
 	if (c == 0) {
 		struct run_report m = { 0 };
 		int status;
 
 		close(p[0]);
-		struct ns_node_extras extras; /* the node's cgroups and clocks (issue 14) */
-		int k = ns_node_extras_join(pidfd, &extras);
+		struct ns_node_extras extras;
+		int k = join_extras(pidfd, o, &extras);
 		if (k < 0)
 			m.error = -k;
 		else if (enter_userns(pidfd) < 0 || setns(pidfd, (int)setns_flags) < 0)
@@ -302,7 +309,7 @@ static int run_here(int pidfd, unsigned setns_flags, char *const argv[],
 		    const struct ns_run_opts *o, const char *cwd, pid_t *ret_pid)
 {
 	int saved[ELEMENTSOF(ns_kinds)];
-	struct ns_node_extras extras; /* the node's cgroups and clocks (issue 14) */
+	struct ns_node_extras extras;
 	int e, r;
 
 	/* Joining a mount namespace moves us to its root, and so does coming back: our working
@@ -313,7 +320,7 @@ static int run_here(int pidfd, unsigned setns_flags, char *const argv[],
 	r = save_namespaces(setns_flags, saved);
 	if (r < 0)
 		return r;
-	r = ns_node_extras_join(pidfd, &extras);
+	r = join_extras(pidfd, o, &extras);
 	if (r < 0 || setns(pidfd, (int)setns_flags) < 0) {
 		r = r < 0 ? r : negative_errno();
 		close_saved(saved);
@@ -435,6 +442,85 @@ int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int
 				  ret_starttime);
 }
 
+/* In the daemon, once forked: our signals and fds are not its; stdin from /dev/null, stdout and
+ * stderr to log_fd. Never returns. */
+static _noreturn_ void daemon_exec(char *const argv[], int log_fd, const char *const *env_add)
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	child_prepare(env_add);
+	setsid();
+	if (null >= 0)
+		dup2(null, STDIN_FILENO);
+	dup2(log_fd, STDOUT_FILENO);
+	dup2(log_fd, STDERR_FILENO);
+	syscall(SYS_close_range, 3, ~0U, 0);
+	execvp(argv[0], argv);
+	dprintf(STDERR_FILENO, "netlab: cannot run '%s': %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* The intermediate child of ns_spawn_daemon_at: enters the node, forks the daemon, reports
+ * its pid on report_w and waits on hold_r for the caller to have read it. Never returns. */
+static _noreturn_ void daemon_intermediate(int pidfd, unsigned setns_flags, char *const argv[],
+					   int log_fd, const char *const *env_add, const char *cwd,
+					   int report_w, int hold_r)
+{
+	struct ns_node_extras extras;
+	pid_t daemon;
+	char c;
+
+	int k = ns_node_extras_join(pidfd, &extras);
+	if (k < 0)
+		_exit(-k);
+	/* Joining a mount namespace moves us to its root: the daemon gets cwd (an image's
+	 * WorkingDir) or else the caller's working directory back when the node sees it (`up`
+	 * runs in the topology's). */
+	const char *dir = cwd ? cwd : getcwd(NULL, 0);
+	if (enter_userns(pidfd) < 0 || setns(pidfd, (int)setns_flags) < 0)
+		_exit(errno);
+	if (!dir || chdir(dir) < 0)
+		(void)chdir("/");
+	/* The daemon closes every inherited fd before it execs; `settled` reaches EOF when it
+	 * has, and only then do we report. Until then it still holds copies of the caller's fds
+	 * (a lab's lock, `up`'s control socket), which a busy machine can leave open long
+	 * enough for the caller to trip over them. */
+	int settled[2];
+	if (pipe(settled) < 0)
+		_exit(errno);
+	/* setns(CLONE_NEWPID) changed only where our children are born: we are still in the
+	 * caller's PID namespace, so fork() returns the daemon's pid as the caller sees it. */
+	daemon = fork();
+	if (daemon < 0)
+		_exit(errno);
+	if (daemon == 0)
+		daemon_exec(argv, log_fd, env_add);
+	close(settled[1]);
+	while (read(settled[0], &c, 1) < 0 && errno == EINTR)
+		;
+	(void)!write(report_w, &daemon, sizeof(daemon));
+	close(report_w);
+	while (read(hold_r, &c, 1) < 0 && errno == EINTR)
+		;
+	/* The daemon is orphaned on purpose: the node's (or lab's) init adopts it. */
+	_exit(0);
+}
+
+/* The daemon's pid as the intermediate child reported it (0: it reported none). */
+static pid_t read_daemon_pid(int report_r)
+{
+	pid_t daemon = 0;
+
+	for (;;) {
+		ssize_t n = read(report_r, &daemon, sizeof(daemon));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(daemon))
+			daemon = 0;
+		return daemon;
+	}
+}
+
 int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
 		       const char *const *env_add, const char *cwd, pid_t *ret_pid,
 		       uint64_t *ret_starttime)
@@ -444,7 +530,7 @@ int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int 
 	 * we read still names the daemon (or its zombie) while we pin it with a pidfd. */
 	int report[2] = { -EBADF, -EBADF }, hold[2] = { -EBADF, -EBADF };
 	int status, r = 0;
-	pid_t pid, daemon = 0;
+	pid_t pid, daemon;
 
 	if (pipe2(report, O_CLOEXEC) < 0)
 		return negative_errno();
@@ -458,70 +544,14 @@ int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int 
 		goto out;
 	}
 	if (pid == 0) {
-		char c;
-
 		close(report[0]);
 		close(hold[1]);
-		struct ns_node_extras extras;
-		int k = ns_node_extras_join(pidfd, &extras);
-		if (k < 0)
-			_exit(-k);
-		/* Joining a mount namespace moves us to its root: the daemon gets cwd (an image's
-		 * WorkingDir) or else the caller's working directory back when the node sees it
-		 * (`up` runs in the topology's). */
-		const char *dir = cwd ? cwd : getcwd(NULL, 0);
-		if (enter_userns(pidfd) < 0 || setns(pidfd, (int)setns_flags) < 0)
-			_exit(errno);
-		if (!dir || chdir(dir) < 0)
-			(void)chdir("/");
-		/* The daemon closes every inherited fd before it execs; `settled` reaches EOF when
-		 * it has, and only then do we report. Until then it still holds copies of the
-		 * caller's fds (a lab's lock, `up`'s control socket), which a busy machine can
-		 * leave open long enough for the caller to trip over them. */
-		int settled[2];
-		if (pipe(settled) < 0)
-			_exit(errno);
-		/* setns(CLONE_NEWPID) changed only where our children are born: we are still in
-		 * the caller's PID namespace, so fork() returns the daemon's pid as the caller
-		 * sees it. */
-		daemon = fork();
-		if (daemon < 0)
-			_exit(errno);
-		if (daemon == 0) {
-			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-			child_prepare(env_add);
-			setsid();
-			if (null >= 0)
-				dup2(null, STDIN_FILENO);
-			dup2(log_fd, STDOUT_FILENO);
-			dup2(log_fd, STDERR_FILENO);
-			syscall(SYS_close_range, 3, ~0U, 0);
-			execvp(argv[0], argv);
-			dprintf(STDERR_FILENO, "netlab: cannot run '%s': %s\n", argv[0],
-				strerror(errno));
-			_exit(127);
-		}
-		close(settled[1]);
-		while (read(settled[0], &c, 1) < 0 && errno == EINTR)
-			;
-		(void)!write(report[1], &daemon, sizeof(daemon));
-		close(report[1]);
-		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
-			;
-		/* The daemon is orphaned on purpose: the node's (or lab's) init adopts it. */
-		_exit(0);
+		daemon_intermediate(pidfd, setns_flags, argv, log_fd, env_add, cwd, report[1],
+				    hold[0]);
 	}
 	report[1] = safe_close(report[1]);
 	hold[0] = safe_close(hold[0]);
-	for (;;) {
-		ssize_t n = read(report[0], &daemon, sizeof(daemon));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(daemon))
-			daemon = 0;
-		break;
-	}
+	daemon = read_daemon_pid(report[0]);
 	if (daemon > 0 && ret_starttime) {
 		/* A daemon that already died is a zombie of the intermediate child: no start
 		 * time, and nothing left to stop. */

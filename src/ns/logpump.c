@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fd-util.h"
 #include "macro.h"
 #include "ns.h"
 
@@ -118,15 +119,9 @@ int ns_spawn_log_pump(int pidfd, int dirfd, const char *name, int log_fd, uint64
 	int p[2], status;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return negative_errno();
-	pid = fork();
-	if (pid < 0) {
-		int r = negative_errno();
-		close(p[0]);
-		close(p[1]);
-		return r;
-	}
+	pid = fork_with_pipe(p);
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
 		/* Only our children are born in the joined PID namespace: the pump is one. A lab
 		 * of its own user namespace lets us in only through that namespace. */

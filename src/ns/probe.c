@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fd-util.h"
 #include "macro.h"
 #include "ns.h"
 
@@ -22,15 +23,9 @@ int ns_probe_run(unsigned unshare_flags, ns_probe_fn fn, void *data, void *out, 
 	pid_t pid;
 	size_t got = 0;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return negative_errno();
-	pid = fork();
-	if (pid < 0) {
-		int r = negative_errno();
-		close(p[0]);
-		close(p[1]);
-		return r;
-	}
+	pid = fork_with_pipe(p);
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
 		char buf[4096];
 		int r = 0;

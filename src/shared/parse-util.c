@@ -32,7 +32,7 @@ static int parse_decimal(const char **p, struct decimal *ret)
 	bool overflow = false;
 
 	/* Locale-free by construction: strtod would accept "1,5", "inf", hex and leading space. */
-	if (!is_digit(*s))
+	if (!s || !is_digit(*s))
 		return -EINVAL;
 	for (; is_digit(*s); s++) {
 		if (__builtin_mul_overflow(d.int_part, 10, &d.int_part) ||
@@ -94,9 +94,7 @@ int parse_duration_ns(const char *s, bool unit_required, uint64_t *ret)
 	uint64_t mult = 0;
 	int r;
 
-	if (!s)
-		return -EINVAL;
-	r = parse_decimal(&s, &d);
+	r = parse_decimal(&s, &d); /* -EINVAL for NULL too */
 	if (r < 0)
 		return r;
 	if (*s == '\0') {
@@ -113,43 +111,45 @@ int parse_duration_ns(const char *s, bool unit_required, uint64_t *ret)
 	return decimal_scale(&d, mult, ret);
 }
 
-int parse_rate_bps(const char *s, uint64_t *ret)
+/* tc's rate units: a decimal or binary prefix, then bit (bits) or bps (bytes) per second. */
+static uint64_t rate_unit(const char *s)
 {
 	static const struct {
-		const char *suffix;
+		const char *prefix;
 		uint64_t mult;
-	} units[] = {
-		{"bit", 1ULL},
-		{"kbit", 1000ULL},
-		{"mbit", 1000000ULL},
-		{"gbit", 1000000000ULL},
-		{"tbit", 1000000000000ULL},
-		{"kibit", 1ULL << 10},
-		{"mibit", 1ULL << 20},
-		{"gibit", 1ULL << 30},
-		{"tibit", 1ULL << 40},
-		{"bps", 8ULL},
-		{"kbps", 8000ULL},
-		{"mbps", 8000000ULL},
-		{"gbps", 8000000000ULL},
-		{"tbps", 8000000000000ULL},
-		{"kibps", 8ULL << 10},
-		{"mibps", 8ULL << 20},
-		{"gibps", 8ULL << 30},
-		{"tibps", 8ULL << 40},
+	} prefixes[] = {
+		{"", 1ULL},          {"k", 1000ULL},      {"m", 1000000ULL},
+		{"g", 1000000000ULL}, {"t", 1000000000000ULL}, {"ki", 1ULL << 10},
+		{"mi", 1ULL << 20},  {"gi", 1ULL << 30},  {"ti", 1ULL << 40},
 	};
+	size_t n = strlen(s);
+	uint64_t per;
+
+	if (n < 3)
+		return 0;
+	if (strcasecmp(s + n - 3, "bit") == 0)
+		per = 1;
+	else if (strcasecmp(s + n - 3, "bps") == 0)
+		per = 8;
+	else
+		return 0;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strlen(prefixes[i].prefix) == n - 3 &&
+		    strncasecmp(s, prefixes[i].prefix, n - 3) == 0)
+			return per * prefixes[i].mult;
+	return 0;
+}
+
+int parse_rate_bps(const char *s, uint64_t *ret)
+{
 	struct decimal d;
-	uint64_t mult = 0, v;
+	uint64_t mult, v;
 	int r;
 
-	if (!s)
-		return -EINVAL;
-	r = parse_decimal(&s, &d);
+	r = parse_decimal(&s, &d); /* -EINVAL for NULL too */
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcasecmp(s, units[i].suffix) == 0)
-			mult = units[i].mult;
+	mult = rate_unit(s);
 	if (mult == 0)
 		return -EINVAL;
 	r = decimal_scale(&d, mult, &v);
@@ -167,9 +167,7 @@ int parse_percent(const char *s, uint32_t *ret)
 	unsigned __int128 num, den;
 	int r;
 
-	if (!s)
-		return -EINVAL;
-	r = parse_decimal(&s, &d);
+	r = parse_decimal(&s, &d); /* -EINVAL for NULL too */
 	if (r < 0)
 		return r;
 	if (strcmp(s, "%") != 0)

@@ -113,6 +113,10 @@ static int grow(void **array, size_t n, size_t *cap, size_t size)
 }
 #define GROW(p, field)                                                                             \
 	grow((void **)&(p)->t->field, (p)->t->n_##field, &(p)->cap_##field, sizeof(*(p)->t->field))
+/* GROW, then the value as the field's last element (evaluated only when there is room): 0 or
+ * -ENOMEM. */
+#define APPEND(p, field, ...)                                                                      \
+	(GROW(p, field) ?: ((p)->t->field[(p)->t->n_##field++] = (__VA_ARGS__), 0))
 
 static _printf_(3, 4) int fail(struct parser *p, const struct token *tk, const char *fmt, ...)
 {
@@ -151,6 +155,24 @@ static int fail_range(struct parser *p, const struct range *rg, const char *fmt,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return topo_fail(p->err, p->src, pos, (unsigned)rg->len, "%s", msg);
+}
+
+/* How many names the ranges scanned into p->ranges make (1 without any): every range of one
+ * `where` must have the same length. */
+static int ranges_count(struct parser *p, const char *where, uint64_t *ret)
+{
+	uint64_t count = 1;
+
+	for (size_t j = 0; j < p->n_ranges; j++) {
+		if (j > 0 && p->ranges[j].count != count)
+			return fail_range(p, &p->ranges[j],
+					  "ranges of different lengths in one %s (%llu and %llu)",
+					  where, (unsigned long long)count,
+					  (unsigned long long)p->ranges[j].count);
+		count = p->ranges[j].count;
+	}
+	*ret = count;
+	return 0;
 }
 
 /* "expected WHAT after 'PREV'" when tv[i] does not exist. */
@@ -372,6 +394,14 @@ static int lookup_node(struct parser *p, const struct token *tk, size_t *ret)
 	}
 	*ret = i;
 	return 0;
+}
+
+/* The node a statement names first (`route NODE ...`, `file NODE ...`). */
+static int need_node(struct parser *p, struct token *tv, size_t n, size_t *ret)
+{
+	int r = need(p, tv, n, 1, "a node name");
+
+	return r < 0 ? r : lookup_node(p, &tv[1], ret);
 }
 
 static int add_node(struct parser *p, const struct token *tk, const char *name, unsigned flags)
@@ -651,15 +681,9 @@ static int parse_decl(struct parser *p, bool is_node)
 			r = scan_ranges(p, i);
 			if (r < 0)
 				return r;
-			for (size_t j = 0; j < p->n_ranges; j++) {
-				if (j > 0 && p->ranges[j].count != count)
-					return fail_range(p, &p->ranges[j],
-							  "ranges of different lengths in one "
-							  "name (%llu and %llu)",
-							  (unsigned long long)count,
-							  (unsigned long long)p->ranges[j].count);
-				count = p->ranges[j].count;
-			}
+			r = ranges_count(p, "name", &count);
+			if (r < 0)
+				return r;
 			if (pass == 0) {
 				if (p->n_ranges == 0)
 					r = charge_literal(p, &tv[i]);
@@ -1059,16 +1083,10 @@ static int parse_link_option(struct parser *p, const struct token *tk, struct to
 	return 0;
 }
 
-static int parse_link(struct parser *p, struct token *tv, size_t n)
+/* `NODE[:IFNAME] [ADDR...] -- NODE[:IFNAME] [ADDR...]`: the two ends; *i is past them. */
+static int parse_link_ends(struct parser *p, struct token *tv, size_t n, size_t *i,
+			   struct endpoint ep[2])
 {
-	struct topo *t = p->t;
-	struct endpoint ep[2];
-	struct topo_link l = {.pos = tv[0].pos};
-	struct topo_impair dir_im[3] = { 0 }; /* unprefixed, a>b, b>a */
-	const struct token *needs_delay[3] = { 0 };
-	uint32_t seen[3] = { 0 };
-	bool seen_mtu = false;
-	size_t i = 1;
 	int r;
 
 	r = need(p, tv, n, 1, "an endpoint NODE[:IFNAME]");
@@ -1076,32 +1094,42 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 		return r;
 	if (streq(tv[1].s, "--"))
 		return fail(p, &tv[1], "expected an endpoint NODE[:IFNAME] before '--'");
-	r = parse_endpoint(p, &tv[i++], &ep[0]);
+	r = parse_endpoint(p, &tv[(*i)++], &ep[0]);
 	if (r < 0)
 		return r;
-	r = parse_endpoint_addrs(p, tv, n, &i, &ep[0]);
+	r = parse_endpoint_addrs(p, tv, n, i, &ep[0]);
 	if (r < 0)
 		return r;
-	if (i >= n)
+	if (*i >= n)
 		return fail_after(p, &tv[n - 1], "expected '--' between the two ends of a link");
-	if (!streq(tv[i].s, "--"))
-		return fail(p, &tv[i], "expected '--' between the two ends of a link");
-	i++;
-	r = need(p, tv, n, i, "an endpoint NODE[:IFNAME]");
+	if (!streq(tv[*i].s, "--"))
+		return fail(p, &tv[*i], "expected '--' between the two ends of a link");
+	(*i)++;
+	r = need(p, tv, n, *i, "an endpoint NODE[:IFNAME]");
 	if (r < 0)
 		return r;
-	r = parse_endpoint(p, &tv[i++], &ep[1]);
+	r = parse_endpoint(p, &tv[(*i)++], &ep[1]);
 	if (r < 0)
 		return r;
-	r = parse_endpoint_addrs(p, tv, n, &i, &ep[1]);
-	if (r < 0)
-		return r;
+	return parse_endpoint_addrs(p, tv, n, i, &ep[1]);
+}
 
-	/* Options: KEY=VALUE for both directions, a>b:KEY=VALUE or b>a:KEY=VALUE for one (a is the
-	 * end left of `--`). A directed option wins over the undirected one of the same key. */
+/* A link's options as they were written: index 0 unprefixed, 1 a>b, 2 b>a. */
+struct link_opts {
+	struct topo_impair im[3];
+	const struct token *needs_delay[3]; /* a jitter= or reorder= (checked against delay=) */
+	uint32_t seen[3];
+	bool seen_mtu;
+};
+
+/* Options: KEY=VALUE for both directions, a>b:KEY=VALUE or b>a:KEY=VALUE for one (a is the end
+ * left of `--`), from tv[i] to the end of the line. */
+static int parse_link_opts(struct parser *p, struct token *tv, size_t n, size_t i,
+			   struct topo_link *l, struct link_opts *lo)
+{
 	for (; i < n; i++) {
 		struct token opt = tv[i];
-		int scope = 0;
+		int scope = 0, r;
 
 		if (strncmp(opt.s, "a>b:", 4) == 0 || strncmp(opt.s, "b>a:", 4) == 0) {
 			scope = opt.s[0] == 'a' ? 1 : 2;
@@ -1117,42 +1145,53 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 			return fail(p, &tv[i],
 				    "unexpected '%s' in link: expected ADDR/LEN or KEY=VALUE",
 				    tv[i].s);
-		r = parse_link_option(p, &opt, &l, &dir_im[scope], scope != 0, &seen[scope],
-				      &seen_mtu);
+		r = parse_link_option(p, &opt, l, &lo->im[scope], scope != 0, &lo->seen[scope],
+				      &lo->seen_mtu);
 		if (r < 0)
 			return r;
 		if (strncmp(opt.s, "jitter=", 7) == 0 || strncmp(opt.s, "reorder=", 8) == 0)
-			needs_delay[scope] = &tv[i];
+			lo->needs_delay[scope] = &tv[i];
 	}
-	l.impair = dir_im[0];
-	for (int d = 0; d < 2; d++) {
-		struct topo_impair *e = &l.egress[d];
-		const struct topo_impair *o = &dir_im[d + 1];
-		uint32_t s = seen[d + 1];
+	return 0;
+}
 
-		*e = dir_im[0];
-		topo_impair_overlay(e, o, s);
+/* Each direction's impairment: the unprefixed options, overlaid by that direction's own (a
+ * directed option wins over the undirected one of the same key). */
+static int link_egress(struct parser *p, struct topo_link *l, const struct link_opts *lo)
+{
+	l->impair = lo->im[0];
+	for (int d = 0; d < 2; d++) {
+		struct topo_impair *e = &l->egress[d];
+		const struct topo_impair *o = &lo->im[d + 1];
+
+		*e = lo->im[0];
+		topo_impair_overlay(e, o, lo->seen[d + 1]);
 		if (o->set && (!e->set || o->pos.line < e->pos.line ||
 			       (o->pos.line == e->pos.line && o->pos.col < e->pos.col)))
 			e->pos = o->pos;
 		e->set |= o->set;
-		if (e->set && !l.impair.set) {
-			l.impair.set = true;
-			l.impair.pos = e->pos;
+		if (e->set && !l->impair.set) {
+			l->impair.set = true;
+			l->impair.pos = e->pos;
 		}
-		const struct token *nd = needs_delay[d + 1] ? needs_delay[d + 1] : needs_delay[0];
+		const struct token *nd = lo->needs_delay[d + 1] ? lo->needs_delay[d + 1]
+								: lo->needs_delay[0];
 		char msg[sizeof(p->err->message)];
 		if (nd && topo_impair_check(e, msg, sizeof(msg)) < 0)
 			return fail(p, nd, "%s", msg);
 	}
+	return 0;
+}
 
-	if (ep[0].on_switch == ep[1].on_switch && ep[0].owner == ep[1].owner)
-		return fail(p, ep[1].tk, "link from %s '%s' to itself",
-			    ep[1].on_switch ? "switch" : "node", endpoint_owner_name(p, &ep[1]));
+/* The link's two interfaces, at the end of t->ifaces (peers of each other); l->end names them. */
+static int add_link_ifaces(struct parser *p, struct endpoint ep[2], struct topo_link *l)
+{
+	struct topo *t = p->t;
 
 	for (int e = 0; e < 2; e++) {
 		size_t k = t->n_ifaces;
 		struct topo_iface *f;
+		int r;
 
 		r = GROW(p, ifaces);
 		if (r < 0)
@@ -1171,7 +1210,7 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 			.owner = ep[e].owner,
 			.link = t->n_links,
 			.peer = e == 0 ? k + 1 : k - 1,
-			.mtu = l.mtu,
+			.mtu = l->mtu,
 			.n_addrs = ep[e].n_addrs,
 			.n_user_addrs = ep[e].n_addrs,
 			.pos = ep[e].tk->pos,
@@ -1180,15 +1219,36 @@ static int parse_link(struct parser *p, struct token *tv, size_t n)
 		memcpy(f->name, ep[e].ifname, sizeof(f->name));
 		memcpy(f->addrs, ep[e].addrs, sizeof(f->addrs));
 		memcpy(f->addr_pos, ep[e].addr_pos, sizeof(f->addr_pos));
-		l.end[e] = k;
+		l->end[e] = k;
 		t->n_ifaces++;
 	}
+	return 0;
+}
 
-	r = GROW(p, links);
+static int parse_link(struct parser *p, struct token *tv, size_t n)
+{
+	struct endpoint ep[2];
+	struct topo_link l = {.pos = tv[0].pos};
+	struct link_opts lo = { 0 };
+	size_t i = 1;
+	int r;
+
+	r = parse_link_ends(p, tv, n, &i, ep);
 	if (r < 0)
 		return r;
-	t->links[t->n_links++] = l;
-	return 0;
+	r = parse_link_opts(p, tv, n, i, &l, &lo);
+	if (r < 0)
+		return r;
+	r = link_egress(p, &l, &lo);
+	if (r < 0)
+		return r;
+	if (ep[0].on_switch == ep[1].on_switch && ep[0].owner == ep[1].owner)
+		return fail(p, ep[1].tk, "link from %s '%s' to itself",
+			    ep[1].on_switch ? "switch" : "node", endpoint_owner_name(p, &ep[1]));
+	r = add_link_ifaces(p, ep, &l);
+	if (r < 0)
+		return r;
+	return APPEND(p, links, l);
 }
 
 /* ---- route, sysctl, mount, exec/start ---- */
@@ -1201,10 +1261,7 @@ static int parse_route(struct parser *p, struct token *tv, size_t n)
 	size_t i;
 	int r;
 
-	r = need(p, tv, n, 1, "a node name");
-	if (r < 0)
-		return r;
-	r = lookup_node(p, &tv[1], &rt.node);
+	r = need_node(p, tv, n, &rt.node);
 	if (r < 0)
 		return r;
 	r = need(p, tv, n, 2, "a destination PREFIX or 'default'");
@@ -1267,25 +1324,17 @@ static int parse_route(struct parser *p, struct token *tv, size_t n)
 		}
 	}
 
-	r = GROW(p, routes);
-	if (r < 0)
-		return r;
-	t->routes[t->n_routes++] = rt;
-	return 0;
+	return APPEND(p, routes, rt);
 }
 
 static int parse_sysctl(struct parser *p, struct token *tv, size_t n)
 {
-	struct topo *t = p->t;
 	_cleanup_free_ char *key = NULL, *value = NULL;
 	const char *eq;
 	size_t node, vlen = 0;
 	int r;
 
-	r = need(p, tv, n, 1, "a node name");
-	if (r < 0)
-		return r;
-	r = lookup_node(p, &tv[1], &node);
+	r = need_node(p, tv, n, &node);
 	if (r < 0)
 		return r;
 	r = need(p, tv, n, 2, "KEY=VALUE");
@@ -1330,16 +1379,12 @@ static int parse_sysctl(struct parser *p, struct token *tv, size_t n)
 	if (value[0] == '\0')
 		return fail(p, &tv[2], "missing value for sysctl '%s'", key);
 
-	r = GROW(p, sysctls);
-	if (r < 0)
-		return r;
-	t->sysctls[t->n_sysctls++] = (struct topo_sysctl){
+	return APPEND(p, sysctls, (struct topo_sysctl){
 		.node = node,
 		.key = TAKE_PTR(key),
 		.value = TAKE_PTR(value),
 		.pos = tv[2].pos, /* the key: what `up` names when the kernel refuses it */
-	};
-	return 0;
+	});
 }
 
 static int check_path(struct parser *p, const struct token *tk)
@@ -1512,10 +1557,7 @@ static int parse_mount(struct parser *p, struct token *tv, size_t n)
 	struct topo_mount m = {.pos = tv[0].pos, .mode = -1};
 	int r;
 
-	r = need(p, tv, n, 1, "a node name");
-	if (r < 0)
-		return r;
-	r = lookup_node(p, &tv[1], &m.node);
+	r = need_node(p, tv, n, &m.node);
 	if (r < 0)
 		return r;
 	r = need(p, tv, n, 2, "'tmpfs', 'bind' or 'private'");
@@ -1694,10 +1736,7 @@ static int parse_cmd(struct parser *p, struct token *tv, size_t n)
 	size_t cmd_len = p->cmd_len;
 	int r;
 
-	r = need(p, tv, n, 1, "a node name");
-	if (r < 0)
-		return r;
-	r = lookup_node(p, &tv[1], &c.node);
+	r = need_node(p, tv, n, &c.node);
 	if (r < 0)
 		return r;
 	if (!p->cmd)
@@ -1724,6 +1763,65 @@ static int parse_cmd(struct parser *p, struct token *tv, size_t n)
 	return 0;
 }
 
+/* `mode=OCTAL` and `from FILE`, from tv[3] on. f->from is the caller's to free, also on error. */
+static int parse_file_opts(struct parser *p, struct token *tv, size_t n, struct topo_file *f,
+			   const struct token **ret_from_tk)
+{
+	for (size_t i = 3; i < n; i++) {
+		char *end;
+		unsigned long v;
+		int r;
+
+		if (streq(tv[i].s, "from") && !f->from) {
+			_cleanup_free_ char *src = NULL;
+			r = need(p, tv, n, i + 1, "a file to take the text from");
+			if (r >= 0)
+				src = substitute_node(tv[i + 1].s, strlen(tv[i + 1].s),
+						      p->t->nodes[f->node].name);
+			if (r >= 0 && !src)
+				r = -ENOMEM;
+			if (r >= 0)
+				r = host_path(p, &tv[i + 1], src, &f->from);
+			if (r < 0)
+				return r;
+			*ret_from_tk = &tv[++i];
+			continue;
+		}
+		if (strncmp(tv[i].s, "mode=", 5) != 0)
+			return fail(p, &tv[i], "unexpected '%s': expected mode=OCTAL, from FILE or "
+				    "<<TAG", tv[i].s);
+		errno = 0;
+		v = strtoul(tv[i].s + 5, &end, 8);
+		if (errno || *end || end == tv[i].s + 5 || v > 07777)
+			return fail(p, &tv[i], "invalid mode '%s': expected octal permissions like "
+				    "0644", tv[i].s + 5);
+		f->mode = (unsigned)v;
+	}
+	return 0;
+}
+
+/* The text of `file ... from FILE`, ending in '\n' as the lines of a here-document do. */
+static int file_text_from(struct parser *p, const struct topo_file *f, const struct token *from_tk,
+			  char **ret_text)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	r = topo_read_file(f->from, &text, &len);
+	if (r < 0)
+		return fail(p, from_tk, "cannot read '%s': %s", f->from, strerror(-r));
+	if (len > 0 && text[len - 1] != '\n') {
+		char *nt = realloc(text, len + 2);
+		if (!nt)
+			return -ENOMEM;
+		text = nt;
+		memcpy(text + len, "\n", 2);
+	}
+	*ret_text = TAKE_PTR(text);
+	return 0;
+}
+
 /* file NODE PATH [mode=OCTAL] <<TAG | from SRC: the here-document is already in p->body. */
 static int parse_file(struct parser *p, struct token *tv, size_t n)
 {
@@ -1734,10 +1832,7 @@ static int parse_file(struct parser *p, struct token *tv, size_t n)
 	const struct token *from_tk = NULL;
 	int r;
 
-	r = need(p, tv, n, 1, "a node name");
-	if (r < 0)
-		return r;
-	r = lookup_node(p, &tv[1], &f.node);
+	r = need_node(p, tv, n, &f.node);
 	if (r < 0)
 		return r;
 	r = need(p, tv, n, 2, "a path");
@@ -1746,62 +1841,18 @@ static int parse_file(struct parser *p, struct token *tv, size_t n)
 	r = check_path(p, &tv[2]);
 	if (r < 0)
 		return r;
-	for (size_t i = 3; i < n; i++) {
-		char *end;
-		unsigned long v;
-
-		if (streq(tv[i].s, "from") && !f.from) {
-			_cleanup_free_ char *src = NULL;
-			r = need(p, tv, n, i + 1, "a file to take the text from");
-			if (r >= 0)
-				src = substitute_node(tv[i + 1].s, strlen(tv[i + 1].s),
-						      t->nodes[f.node].name);
-			if (r >= 0 && !src)
-				r = -ENOMEM;
-			if (r >= 0)
-				r = host_path(p, &tv[i + 1], src, &f.from);
-			if (r < 0)
-				return r;
-			from_tk = &tv[++i];
-			continue;
-		}
-		if (strncmp(tv[i].s, "mode=", 5) != 0) {
-			free(f.from);
-			return fail(p, &tv[i], "unexpected '%s': expected mode=OCTAL, from FILE or "
-				    "<<TAG", tv[i].s);
-		}
-		errno = 0;
-		v = strtoul(tv[i].s + 5, &end, 8);
-		if (errno || *end || end == tv[i].s + 5 || v > 07777) {
-			free(f.from);
-			return fail(p, &tv[i], "invalid mode '%s': expected octal permissions like "
-				    "0644", tv[i].s + 5);
-		}
-		f.mode = (unsigned)v;
-	}
+	r = parse_file_opts(p, tv, n, &f, &from_tk);
+	if (r < 0)
+		goto fail;
 	if (f.from && p->body) {
-		free(f.from);
-		return fail(p, from_tk, "a file takes its text from a file or a here-document, "
-			    "not both");
+		r = fail(p, from_tk, "a file takes its text from a file or a here-document, "
+			 "not both");
+		goto fail;
 	}
 	if (f.from) {
-		size_t len;
-		r = topo_read_file(f.from, &text, &len);
-		if (r < 0) {
-			r = fail(p, from_tk, "cannot read '%s': %s", f.from, strerror(-r));
-			free(f.from);
-			return r;
-		}
-		/* Lines end in '\n', as those of a here-document do. */
-		if (len > 0 && text[len - 1] != '\n') {
-			char *nt = realloc(text, len + 2);
-			if (!nt) {
-				free(f.from);
-				return -ENOMEM;
-			}
-			text = nt;
-			memcpy(text + len, "\n", 2);
-		}
+		r = file_text_from(p, &f, from_tk, &text);
+		if (r < 0)
+			goto fail;
 		f.body_line = 1;
 	} else if (!p->body)
 		return fail_after(p, &tv[n - 1],
@@ -1809,26 +1860,27 @@ static int parse_file(struct parser *p, struct token *tv, size_t n)
 				  "from FILE");
 	for (size_t i = 0; i < t->n_files; i++)
 		if (t->files[i].node == f.node && streq(t->files[i].path, tv[2].s)) {
-			free(f.from);
-			return fail(p, &tv[2], "file '%s' of node '%s' is already written at line %u",
-				    tv[2].s, t->nodes[f.node].name, t->files[i].pos.line);
+			r = fail(p, &tv[2], "file '%s' of node '%s' is already written at line %u",
+				 tv[2].s, t->nodes[f.node].name, t->files[i].pos.line);
+			goto fail;
 		}
 
 	r = grow((void **)&t->files, t->n_files, &p->cap_files, sizeof(*t->files));
-	if (r < 0) {
-		free(f.from);
-		return r;
-	}
+	if (r < 0)
+		goto fail;
 	f.path = strdup(tv[2].s);
 	f.text = text ? TAKE_PTR(text) : strndup(p->body, p->body_len);
 	if (!f.path || !f.text) {
 		free(f.path);
 		free(f.text);
-		free(f.from);
-		return -ENOMEM;
+		r = -ENOMEM;
+		goto fail;
 	}
 	t->files[t->n_files++] = f;
 	return 0;
+fail:
+	free(f.from);
+	return r;
 }
 
 /* ---- statements ---- */
@@ -1862,15 +1914,9 @@ static int run_expanded(struct parser *p, stmt_fn fn, size_t n_expand)
 		if (r < 0)
 			return r;
 	}
-	for (size_t j = 0; j < p->n_ranges; j++) {
-		if (j > 0 && p->ranges[j].count != count)
-			return fail_range(p, &p->ranges[j],
-					  "ranges of different lengths in one statement (%llu and "
-					  "%llu)",
-					  (unsigned long long)count,
-					  (unsigned long long)p->ranges[j].count);
-		count = p->ranges[j].count;
-	}
+	r = ranges_count(p, "statement", &count);
+	if (r < 0)
+		return r;
 	if (p->n_ranges == 0) {
 		r = charge_literal(p, &p->tok[0]);
 		return r < 0 ? r : fn(p, p->tok, n);

@@ -562,14 +562,98 @@ static int append_addr(struct topo *t, const struct topo_src *src, struct topo_e
 	return 0;
 }
 
+/* One family's pool: what it hands out, what it must skip (the prefixes written in the file and
+ * the loopback pool) and where the next block is looked for. */
+struct family_pool {
+	struct range pool;
+	struct range *res;
+	size_t n_res;
+	struct cursor c;
+};
+
+/* The prefixes the file gives, which planned subnets must not overlap. */
+static int collect_reserved(const struct topo *t, struct family_pool *p4, struct family_pool *p6)
+{
+	size_t n_user = 0;
+
+	for (size_t i = 0; i < t->n_ifaces; i++)
+		n_user += t->ifaces[i].n_user_addrs;
+	p4->res = malloc((n_user + 1) * sizeof(struct range));
+	p6->res = malloc((n_user + 1) * sizeof(struct range));
+	if (!p4->res || !p6->res)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_ifaces; i++)
+		for (size_t k = 0; k < t->ifaces[i].n_user_addrs; k++) {
+			const struct topo_addr *a = &t->ifaces[i].addrs[k];
+
+			if (a->family == AF_INET6)
+				p6->res[p6->n_res++] = prefix_range(a);
+			else
+				p4->res[p4->n_res++] = prefix_range(a);
+		}
+	if (t->has_lo4)
+		p4->res[p4->n_res++] = prefix_range(&t->loopback4);
+	if (t->has_lo6)
+		p6->res[p6->n_res++] = prefix_range(&t->loopback6);
+	return 0;
+}
+
+/* Host j + 1 of the block to the segment's j-th interface, unless it is unaddressed. */
+static int number_segment(struct topo *t, const struct topo_src *src, struct topo_error *err,
+			  const struct topo_segment *seg, int family, uint64_t unit, uint8_t plen)
+{
+	for (size_t j = 0; j < seg->n_ifaces; j++) {
+		struct topo_addr a = unit_addr(family, unit, j + 1, plen);
+		int r;
+
+		if (t->ifaces[seg->ifaces[j]].unaddressed)
+			continue;
+		r = append_addr(t, src, err, seg->ifaces[j], &a);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A segment's IPv4 subnet: hosts plus network and broadcast; a switch gets at least a /24 so
+ * that hosts added later keep their addresses. */
+static int plan_segment4(struct topo *t, const struct topo_src *src, struct topo_error *err,
+			 struct topo_segment *seg, bool switched, struct family_pool *p4)
+{
+	unsigned bits = 2;
+	uint64_t unit;
+
+	if (switched) {
+		bits = 8;
+		while (bits < 32 && (1ULL << bits) < (uint64_t)seg->n_ifaces + 2)
+			bits++;
+	}
+	if (bits > 32 - (unsigned)(t->pool4.plen > 32 ? 32 : t->pool4.plen) ||
+	    alloc_block(p4->pool, &p4->c, bits, p4->res, p4->n_res, &unit) < 0)
+		return fail_pool(t, src, err, AF_INET, 32 - bits);
+	seg->has4 = true;
+	seg->net4 = unit_addr(AF_INET, unit, 0, (uint8_t)(32 - bits));
+	return number_segment(t, src, err, seg, AF_INET, unit, (uint8_t)(32 - bits));
+}
+
+/* A segment's IPv6 subnet: always a /64. */
+static int plan_segment6(struct topo *t, const struct topo_src *src, struct topo_error *err,
+			 struct topo_segment *seg, struct family_pool *p6)
+{
+	uint64_t unit;
+
+	if (alloc_block(p6->pool, &p6->c, 0, p6->res, p6->n_res, &unit) < 0)
+		return fail_pool(t, src, err, AF_INET6, 64);
+	seg->has6 = true;
+	seg->net6 = unit_addr(AF_INET6, unit, 0, 64);
+	return number_segment(t, src, err, seg, AF_INET6, unit, 64);
+}
+
 static int plan_addrs(struct topo *t, const struct topo_src *src, struct topo_error *err,
 		      const bool *switched)
 {
-	_cleanup_free_ struct range *res4 = NULL, *res6 = NULL;
 	_cleanup_free_ bool *user4 = NULL, *user6 = NULL;
-	size_t n_res4 = 0, n_res6 = 0, n_user = 0;
-	struct cursor c4 = { 0 }, c6 = { 0 };
-	struct range pool4 = prefix_range(&t->pool4), pool6 = { 1, 0 };
+	struct family_pool p4 = { .pool = prefix_range(&t->pool4) }, p6 = { .pool = { 1, 0 } };
 	int r;
 
 	user4 = calloc(t->n_segments + 1, sizeof(bool));
@@ -584,84 +668,27 @@ static int plan_addrs(struct topo *t, const struct topo_src *src, struct topo_er
 		if (r < 0)
 			return r;
 	}
+	r = collect_reserved(t, &p4, &p6);
+	if (r >= 0 && t->has_pool6 && t->pool6.plen <= 64)
+		p6.pool = prefix_range(&t->pool6);
 
-	for (size_t i = 0; i < t->n_ifaces; i++)
-		n_user += t->ifaces[i].n_user_addrs;
-	res4 = malloc((n_user + 1) * sizeof(struct range));
-	res6 = malloc((n_user + 1) * sizeof(struct range));
-	if (!res4 || !res6)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->n_ifaces; i++)
-		for (size_t k = 0; k < t->ifaces[i].n_user_addrs; k++) {
-			const struct topo_addr *a = &t->ifaces[i].addrs[k];
-
-			if (a->family == AF_INET6)
-				res6[n_res6++] = prefix_range(a);
-			else
-				res4[n_res4++] = prefix_range(a);
-		}
-	if (t->has_lo4)
-		res4[n_res4++] = prefix_range(&t->loopback4);
-	if (t->has_lo6)
-		res6[n_res6++] = prefix_range(&t->loopback6);
-	if (t->has_pool6 && t->pool6.plen <= 64)
-		pool6 = prefix_range(&t->pool6);
-
-	for (size_t s = 0; s < t->n_segments; s++) {
+	for (size_t s = 0; s < t->n_segments && r >= 0; s++) {
 		struct topo_segment *seg = &t->segments[s];
 		size_t n_addressed = 0;
-		uint64_t unit;
 
 		for (size_t j = 0; j < seg->n_ifaces; j++)
 			n_addressed += !t->ifaces[seg->ifaces[j]].unaddressed;
 		/* Nothing to number: no subnet is taken from the pool. */
 		if (n_addressed == 0)
 			continue;
-
-		if (!user4[s]) {
-			/* hosts plus network and broadcast; a switch gets at least a /24 so
-			 * that hosts added later keep their addresses */
-			unsigned bits = 2;
-
-			if (switched[s]) {
-				bits = 8;
-				while (bits < 32 && (1ULL << bits) < (uint64_t)seg->n_ifaces + 2)
-					bits++;
-			}
-			if (bits > 32 - (unsigned)(t->pool4.plen > 32 ? 32 : t->pool4.plen) ||
-			    alloc_block(pool4, &c4, bits, res4, n_res4, &unit) < 0)
-				return fail_pool(t, src, err, AF_INET, 32 - bits);
-			seg->has4 = true;
-			seg->net4 = unit_addr(AF_INET, unit, 0, (uint8_t)(32 - bits));
-			for (size_t j = 0; j < seg->n_ifaces; j++) {
-				struct topo_addr a =
-					unit_addr(AF_INET, unit, j + 1, (uint8_t)(32 - bits));
-
-				if (t->ifaces[seg->ifaces[j]].unaddressed)
-					continue;
-				r = append_addr(t, src, err, seg->ifaces[j], &a);
-				if (r < 0)
-					return r;
-			}
-		}
-
-		if (!user6[s] && t->has_pool6) {
-			if (alloc_block(pool6, &c6, 0, res6, n_res6, &unit) < 0)
-				return fail_pool(t, src, err, AF_INET6, 64);
-			seg->has6 = true;
-			seg->net6 = unit_addr(AF_INET6, unit, 0, 64);
-			for (size_t j = 0; j < seg->n_ifaces; j++) {
-				struct topo_addr a = unit_addr(AF_INET6, unit, j + 1, 64);
-
-				if (t->ifaces[seg->ifaces[j]].unaddressed)
-					continue;
-				r = append_addr(t, src, err, seg->ifaces[j], &a);
-				if (r < 0)
-					return r;
-			}
-		}
+		if (!user4[s])
+			r = plan_segment4(t, src, err, seg, switched[s], &p4);
+		if (r >= 0 && !user6[s] && t->has_pool6)
+			r = plan_segment6(t, src, err, seg, &p6);
 	}
-	return 0;
+	free(p4.res);
+	free(p6.res);
+	return r < 0 ? r : 0;
 }
 
 /* ---- loopbacks ---- */

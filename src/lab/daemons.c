@@ -192,6 +192,7 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 	char dir[4400], chosen[80], path[96], env_node[128], line[64];
 	const char *env[8 + LAB_IMAGE_ENV_MAX];
 	struct lab_image_defaults *img = NULL;
+	struct lab_node_user user;
 	_cleanup_close_ int dirfd = -EBADF, pidfile = -EBADF, logfd = -EBADF, outfd = -EBADF;
 	pid_t pid = 0;
 	uint64_t st = 0;
@@ -241,12 +242,18 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 		goto fail;
 	}
 	lab_image_defaults_read(l->dir, l->node, img);
+	/* ... and its User, with the HOME of that user (issue 13). */
+	r = lab_node_user_resolve(img, l->node_pidfd, l->node, NULL, &user);
+	if (r < 0)
+		goto fail;
 	for (const char *const *e = img->env; *e; e++)
 		env[k++] = *e;
-	for (const char *const *e = l->env; e && *e && k < ELEMENTSOF(env) - 2; e++)
+	for (const char *const *e = l->env; e && *e && k < ELEMENTSOF(env) - 3; e++)
 		env[k++] = *e;
 	snprintf(env_node, sizeof(env_node), "NETLAB_NODE=%s", l->node);
 	env[k++] = env_node;
+	if (user.home[0])
+		env[k++] = user.home;
 	env[k] = NULL;
 
 	/* The record must be writable before there is a daemon to record: a full run directory
@@ -265,8 +272,8 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 				l->node);
 		goto fail;
 	}
-	r = ns_spawn_daemon_at(l->node_pidfd, l->setns_flags, argv, outfd, env, img->cwd, &pid,
-			       &st);
+	r = ns_spawn_daemon_at(l->node_pidfd, l->setns_flags, argv, outfd, env, img->cwd,
+			       user.set ? &user.creds : NULL, &pid, &st);
 	free(img);
 	img = NULL;
 	/* The daemon has its copy; with ours closed, the pump ends when the daemon does. */

@@ -139,7 +139,7 @@ _netlab()
 		--lab=*)
 			lab=${words[i]#--lab=} ;;
 		-w | --write | -c | --count | -o | --output | -f | --format | -s | --snaplen | -t | \
-			--timeout | --artifacts | -n | --name)
+			--timeout | --artifacts | -n | --name | -u | --user)
 			((i++)) ;;
 		-*) ;;
 		*) ((pos++)) ;;
@@ -162,7 +162,7 @@ _netlab()
 		COMPREPLY=($(compgen -f -- "$cur")) ;;
 	-f | --format)
 		COMPREPLY=($(compgen -W "dot svg" -- "$cur")) ;;
-	-c | --count | -s | --snaplen | -t | --timeout | -n | --name) ;;
+	-c | --count | -s | --snaplen | -t | --timeout | -n | --name | -u | --user) ;;
 	*)
 		if [[ $cur == --lab=* ]]; then
 			COMPREPLY=($(compgen -P --lab= -W "$(_netlab_ask labs)" -- "${cur#--lab=}"))

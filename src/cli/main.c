@@ -25,7 +25,7 @@ static const struct verb {
 	  "bring a lab up; exit 0 only when all is configured" },
 	{ "down", verb_down, "down [LAB|FILE] [-l LAB] [--all] [--wait]",
 	  "tear a lab down (--all: every lab; --wait: until released)" },
-	{ "exec", verb_exec, "exec [-l LAB] NODE [CMD [ARG...]]", "run CMD (default: $SHELL) in NODE" },
+	{ "exec", verb_exec, "exec [-l LAB] [-u USER[:GROUP]] NODE [CMD [ARG...]]", "run CMD (default: $SHELL) in NODE" },
 	{ "status", verb_status, "status [LAB] [-l LAB] [--json]",
 	  "labs, nodes, pids, interfaces, addresses" },
 	{ "check", verb_check, "check FILE [--json]", "validate (no root needed) and print the plan" },

@@ -99,6 +99,13 @@ static void json_lab(struct json *j, const char *name, bool detail)
 		json_int(j, "pid", st->nodes[i].pid);
 		bool ok = live == LAB_RUNNING && detail && lab_node_interfaces(st, i, &ifs, &n) >= 0;
 		json_string(j, "state", live != LAB_RUNNING ? "stale" : ok || !detail ? "running" : "dead");
+		/* Its root of its own (issue 13): image=REF or rootfs=DIR|host-cow, else null. */
+		const char *kind = "";
+		char root[4096];
+		if (lab_node_root(name, st->nodes[i].name, &kind, root, sizeof(root)) < 0)
+			kind = "";
+		json_string(j, "image", streq(kind, "image") ? root : NULL);
+		json_string(j, "rootfs", streq(kind, "rootfs") ? root : NULL);
 		if (ok) {
 			json_array_begin(j, "interfaces");
 			for (size_t k = 0; k < n; k++) {
@@ -209,6 +216,10 @@ static int table_lab(const char *name)
 		if (first)
 			printf("%-16s %8d\n", st->nodes[i].name, (int)st->nodes[i].pid);
 		free(ifs);
+		const char *kind; /* a root of its own (issue 13), under the node's rows */
+		char root[4096];
+		if (lab_node_root(name, st->nodes[i].name, &kind, root, sizeof(root)) == 0)
+			printf("%-16s %8s  %s %s\n", "", "", kind, root);
 	}
 	return EXIT_OK;
 }

@@ -229,18 +229,22 @@ static int reserve_name(const struct launch *l, int dirfd, const char *dir, cons
 	return pidfile;
 }
 
-/* The daemon's environment: an image node's Env first (NETLAB_* win), then the lab's. */
+/* The daemon's environment: an image node's Env first (NETLAB_* win), then the lab's, and the
+ * HOME of its user when the image's Env has none. */
 static void daemon_env(const struct launch *l, const struct lab_image_defaults *img,
-		       const char **env, size_t cap, char *env_node, size_t env_node_size)
+		       const struct lab_node_user *user, const char **env, size_t cap,
+		       char *env_node, size_t env_node_size)
 {
 	size_t k = 0;
 
 	for (const char *const *e = img->env; *e; e++)
 		env[k++] = *e;
-	for (const char *const *e = l->env; e && *e && k < cap - 2; e++)
+	for (const char *const *e = l->env; e && *e && k < cap - 3; e++)
 		env[k++] = *e;
 	snprintf(env_node, env_node_size, "NETLAB_NODE=%s", l->node);
 	env[k++] = env_node;
+	if (user->home[0])
+		env[k++] = user->home;
 	env[k] = NULL;
 }
 
@@ -252,6 +256,7 @@ static int spawn_recorded(const struct launch *l, int dirfd, const char *dir, co
 	char env_node[128], line[64];
 	const char *env[8 + LAB_IMAGE_ENV_MAX];
 	_cleanup_free_ struct lab_image_defaults *img = NULL;
+	struct lab_node_user user;
 	_cleanup_close_ int outfd = -EBADF;
 	pid_t pid = 0;
 	uint64_t st = 0;
@@ -262,7 +267,11 @@ static int spawn_recorded(const struct launch *l, int dirfd, const char *dir, co
 	if (!img)
 		return -ENOMEM;
 	lab_image_defaults_read(l->dir, l->node, img);
-	daemon_env(l, img, env, ELEMENTSOF(env), env_node, sizeof(env_node));
+	/* ... and its User, with the HOME of that user (issue 13). */
+	r = lab_node_user_resolve(img, l->node_pidfd, l->node, NULL, &user);
+	if (r < 0)
+		return r;
+	daemon_env(l, img, &user, env, ELEMENTSOF(env), env_node, sizeof(env_node));
 
 	/* The record must be writable before there is a daemon to record: a full run directory
 	 * would otherwise leave one running that stop does not know (and a second start of the
@@ -276,8 +285,8 @@ static int spawn_recorded(const struct launch *l, int dirfd, const char *dir, co
 	if (r < 0)
 		return log_error_errno(r, "Cannot start the log of daemon '%s' in node '%s': %m",
 				       chosen, l->node);
-	r = ns_spawn_daemon_at(l->node_pidfd, l->setns_flags, argv, outfd, env, img->cwd, &pid,
-			       &st);
+	r = ns_spawn_daemon_at(l->node_pidfd, l->setns_flags, argv, outfd, env, img->cwd,
+			       user.set ? &user.creds : NULL, &pid, &st);
 	/* The daemon has its copy; with ours closed, the pump ends when the daemon does. */
 	outfd = safe_close(outfd);
 	if (r < 0)

@@ -28,6 +28,8 @@ void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node
 	for (const char *const *i = e->img.env; *i; i++)
 		e->env[k++] = *i;
 	e->cwd = e->img.cwd;
+	e->creds = NULL;
+	e->user.set = false;
 	e->env[k++] = "NETLAB_LAB"; /* a bare name: removed */
 	e->env[k++] = e->node;
 	e->env[k++] = e->dir;
@@ -47,6 +49,7 @@ static struct ns_run_opts run_opts(const struct lab_node_env *e, const struct la
 		.keep_cwd = true,
 		.exec_errno = exec_errno,
 		.cwd = e->cwd,
+		.creds = e->creds,
 	};
 }
 
@@ -83,6 +86,9 @@ static int exec_in_labroot(const char *name, const char *sw, char *const argv[],
 	if (r < 0)
 		return log_error_errno(-ESRCH, "lab '%s' is not running", name);
 	lab_node_env_init(&e, name, sw);
+	r = lab_node_env_user(&e, pidfd, sw, io ? io->user : NULL);
+	if (r < 0)
+		return r;
 	struct ns_run_opts o = run_opts(&e, io, exec_errno);
 	r = ns_run(pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID, argv, &o);
 	if (r < 0)
@@ -106,6 +112,9 @@ int lab_exec_io(const char *name, const char *node, char *const argv[],
 	if (r < 0)
 		return r;
 	lab_node_env_init(&e, name, node);
+	r = lab_node_env_user(&e, pidfd, node, io ? io->user : NULL);
+	if (r < 0)
+		return r;
 	struct ns_run_opts o = run_opts(&e, io, exec_errno);
 	o.no_extras = st->nodes[i].flags & NS_NODE_NO_EXTRAS;
 	r = ns_run(pidfd, ns_node_setns_flags(st->nodes[i].flags), argv, &o);
@@ -117,6 +126,11 @@ int lab_exec_io(const char *name, const char *node, char *const argv[],
 		if (lab_state_node_pidfd(st, i, NULL) < 0)
 			return log_error_errno(-ESRCH, "node '%s' of lab '%s' is not running", node,
 					       name);
+		if (e.creds)
+			return log_error_errno(r, "Cannot enter node '%s' as user '%s' (uid %u, gid "
+					       "%u): %m", node, io && io->user ? io->user : e.img.user,
+					       (unsigned)e.creds->uid,
+					       (unsigned)e.creds->gid);
 		return log_error_errno(r, "Cannot enter node '%s': %m", node);
 	}
 	return r;

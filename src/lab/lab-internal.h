@@ -18,6 +18,7 @@
 #include "lab-progress.h"
 #include "lab.h"
 #include "ns.h"
+#include "user-util.h"
 
 struct lab_nodefs;
 struct nl;
@@ -56,14 +57,31 @@ struct lab_up_ctx {
 };
 
 /* An image node's process defaults, as `up` recorded them in NETLAB_DIR/NODE/image (nodefs.c):
- * env "KEY=VALUE" strings (NULL-terminated) and cwd, pointing into buf. Empty for other nodes. */
+ * env "KEY=VALUE" strings (NULL-terminated), cwd and user, pointing into buf; and the root of
+ * a node with one of its own (image or rootfs). Empty (NULL) for other nodes. */
 #define LAB_IMAGE_ENV_MAX 64
 struct lab_image_defaults {
 	char buf[16384];
 	const char *env[LAB_IMAGE_ENV_MAX + 1];
 	const char *cwd;
+	const char *user;   /* the image's User ("name", "uid:gid", ...) */
+	const char *image;  /* the node's image=REF, as written */
+	const char *rootfs; /* the node's rootfs=DIR or host-cow */
 };
 void lab_image_defaults_read(const char *labdir, const char *node, struct lab_image_defaults *d);
+
+/* The user a command runs as in a node (nodeuser.c): the image's User, or one the caller names,
+ * resolved in the node's own root. */
+struct lab_node_user {
+	bool set;
+	struct ns_creds creds;
+	gid_t groups[USER_GROUPS_MAX];
+	char home[300]; /* "HOME=..." when the image's Env has no HOME, else "" */
+};
+/* spec NULL: d->user (nothing to do without one). pidfd: the node. Logs "node 'r1': image
+ * 'bb': user 'x': why"; -errno. */
+int lab_node_user_resolve(const struct lab_image_defaults *d, int pidfd, const char *node,
+			  const char *spec, struct lab_node_user *ret);
 
 /* Starts argv as daemon NAME of node `node` during `up` (daemons.c), with the node's image
  * defaults. Logs; -errno. */
@@ -75,13 +93,18 @@ int lab_daemon_launch(const struct lab_up_ctx *c, size_t node, const char *name,
  * fill it where it is used, do not copy it. */
 struct lab_node_env {
 	char node[128], dir[LAB_ENV_DIR_MAX];
-	const char *env[4 + LAB_IMAGE_ENV_MAX];
+	const char *env[5 + LAB_IMAGE_ENV_MAX];
 	/* The node's image defaults (issue 13): its Env comes first in env, so that NETLAB_*
 	 * win; cwd is its WorkingDir, or NULL. */
 	struct lab_image_defaults img;
 	const char *cwd;
+	struct lab_node_user user; /* creds: NULL, or the user's (lab_node_env_user) */
+	const struct ns_creds *creds;
 };
 void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node);
+/* After lab_node_env_init: the image's User (or spec, when not NULL) resolved in the node
+ * behind pidfd into e->creds, and its HOME added to e->env. Logs; -errno. */
+int lab_node_env_user(struct lab_node_env *e, int pidfd, const char *node, const char *spec);
 
 /* Every still tentative IPv6 link-local address of the lab's nodes made usable (linklocal.c
  * says why). Logs; -errno of the first failure. */

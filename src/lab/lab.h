@@ -198,9 +198,17 @@ int lab_exec(const char *name, const char *node, char *const argv[], int *exec_e
  * it to capture output. */
 struct lab_exec_io {
 	int stdin_fd, stdout_fd, stderr_fd;
+	const char *user; /* "USER[:GROUP]" looked up in the node's root (netlab exec -u); NULL:
+			     the image's User, else root */
 };
 int lab_exec_io(const char *name, const char *node, char *const argv[],
 		const struct lab_exec_io *io, int *exec_errno);
+
+/* A node's own root as `up` recorded it (issue 13): *ret_kind "image" (ret: the reference as
+ * written) or "rootfs" (ret: the directory, or host-cow). 0, or -ENOENT for a node with the
+ * host's tree (or none of that name). */
+int lab_node_root(const char *lab, const char *node, const char **ret_kind, char *ret,
+		  size_t size);
 
 /* Live view of a node's interfaces (a netlink dump inside the node). */
 struct lab_ifinfo {

@@ -6,6 +6,7 @@
  * Every error names the node, the file position, the root and what is wrong.
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,33 +115,42 @@ int lab_nodefs_resolve(const struct topo *t, struct lab_nodefs **ret)
 /* ---- the image's process defaults, kept with the lab ------------------------------------- */
 
 /*
- * NETLAB_DIR/NODE/image: one "cwd PATH" line and "env KEY=VALUE" lines, written by `up` for
- * each image node. Kept with the lab rather than read from the store at each `exec`, so that an
+ * NETLAB_DIR/NODE/image: "image REF" or "rootfs DIR" (the node's root, for status), and for an
+ * image "cwd PATH", "user SPEC" and "env KEY=VALUE" lines, written by `up` for each node with a
+ * root of its own. Kept with the lab rather than read from the store at each `exec`, so that an
  * `image rm` or a new import under the same name never changes a running node.
  */
 int lab_nodefs_write_defaults(const struct lab_nodefs *fs, const struct topo *t, const char *lab)
 {
 	for (size_t i = 0; i < fs->n; i++) {
+		const struct topo_node *nd = &t->nodes[i];
 		const struct lab_image *img = fs->image[i];
 		char path[LAB_PATH_MAX];
 		FILE *f;
 
-		if (!img)
+		if (!img && !nd->rootfs)
 			continue;
-		if (lab_path(path, lab, "%s", t->nodes[i].name) < 0)
+		if (lab_path(path, lab, "%s", nd->name) < 0)
 			return log_error_errno(-ENAMETOOLONG,
 					       "Cannot name the directory of node '%s': %m",
-					       t->nodes[i].name);
+					       nd->name);
 		if (mkdir(path, 0700) < 0 && errno != EEXIST)
 			return log_error_errno(negative_errno(), "Cannot make %s: %m", path);
-		if (lab_path(path, lab, "%s/image", t->nodes[i].name) < 0)
+		if (lab_path(path, lab, "%s/image", nd->name) < 0)
 			return log_error_errno(-ENAMETOOLONG, "Cannot name %s/image: %m", path);
 		f = fopen(path, "wxe");
 		if (!f)
 			return log_error_errno(negative_errno(), "Cannot write %s: %m", path);
-		if (img->workdir)
+		/* A reference or directory with a newline cannot be a line: status shows none. */
+		if (nd->image && !strchr(nd->image, '\n'))
+			fprintf(f, "image %s\n", nd->image);
+		if (nd->rootfs && !strchr(nd->rootfs, '\n'))
+			fprintf(f, "rootfs %s\n", nd->rootfs);
+		if (img && img->workdir)
 			fprintf(f, "cwd %s\n", img->workdir);
-		for (char **e = img->env; e && *e; e++)
+		if (img && img->user && !strchr(img->user, '\n'))
+			fprintf(f, "user %s\n", img->user);
+		for (char **e = img ? img->env : NULL; e && *e; e++)
 			if (!strchr(*e, '\n'))
 				fprintf(f, "env %s\n", *e);
 		if (fclose(f) != 0)
@@ -151,13 +161,22 @@ int lab_nodefs_write_defaults(const struct lab_nodefs *fs, const struct topo *t,
 
 void lab_image_defaults_read(const char *labdir, const char *node, struct lab_image_defaults *d)
 {
+	static const struct {
+		const char *key;
+		size_t offset;
+	} lines[] = {
+		{ "cwd ", offsetof(struct lab_image_defaults, cwd) },
+		{ "user ", offsetof(struct lab_image_defaults, user) },
+		{ "image ", offsetof(struct lab_image_defaults, image) },
+		{ "rootfs ", offsetof(struct lab_image_defaults, rootfs) },
+	};
 	char path[LAB_PATH_MAX];
 	size_t k = 0;
 	ssize_t n;
 	int fd;
 
 	d->env[0] = NULL;
-	d->cwd = NULL;
+	d->cwd = d->user = d->image = d->rootfs = NULL;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s/image", labdir, node) >= sizeof(path))
 		return;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -172,12 +191,32 @@ void lab_image_defaults_read(const char *labdir, const char *node, struct lab_im
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		if (strncmp(line, "cwd ", 4) == 0)
-			d->cwd = line + 4;
-		else if (strncmp(line, "env ", 4) == 0 && k < LAB_IMAGE_ENV_MAX)
+		if (strncmp(line, "env ", 4) == 0 && k < LAB_IMAGE_ENV_MAX)
 			d->env[k++] = line + 4;
+		for (size_t i = 0; i < ELEMENTSOF(lines); i++)
+			if (strncmp(line, lines[i].key, strlen(lines[i].key)) == 0)
+				*(const char **)((char *)d + lines[i].offset) =
+					line + strlen(lines[i].key);
 	}
 	d->env[k] = NULL;
+}
+
+int lab_node_root(const char *lab, const char *node, const char **ret_kind, char *ret,
+		  size_t size)
+{
+	_cleanup_free_ struct lab_image_defaults *d = malloc(sizeof(*d));
+	char dir[LAB_PATH_MAX];
+
+	if (!d)
+		return -ENOMEM;
+	if (lab_path(dir, lab, NULL) < 0)
+		return -ENAMETOOLONG;
+	lab_image_defaults_read(dir, node, d);
+	if (!d->image && !d->rootfs)
+		return -ENOENT;
+	*ret_kind = d->image ? "image" : "rootfs";
+	snprintf(ret, size, "%s", d->image ? d->image : d->rootfs);
+	return 0;
 }
 
 /* The image's Entrypoint + Cmd as daemon `main`, as a container engine would run it: not with

@@ -63,6 +63,9 @@ int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, in
 
 	/* The same environment (and, in an image node, working directory) as `netlab exec`. */
 	lab_node_env_init(&e, c->lab, c->t->nodes[node].name);
+	int r = lab_node_env_user(&e, c->nodes[node].pidfd, c->t->nodes[node].name, NULL);
+	if (r < 0)
+		return r;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -79,8 +82,9 @@ int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, in
 		 * topology's (as docker-compose and containerlab do). */
 		bool in_dir = c->t->dir && chdir(c->t->dir) == 0;
 		struct ns_run_opts o = { .env_add = e.env, .stdin_fd = null, .stdout_fd = out_fd,
-					 .stderr_fd = out_fd, .keep_cwd = in_dir, .cwd = e.cwd };
-		int r = ns_run(pidfd, ns_node_setns_flags(c->specs[node].flags), argv, &o);
+					 .stderr_fd = out_fd, .keep_cwd = in_dir, .cwd = e.cwd,
+					 .creds = e.creds };
+		r = ns_run(pidfd, ns_node_setns_flags(c->specs[node].flags), argv, &o);
 		_exit(r < 0 ? 125 : r);
 	}
 	while (waitpid(pid, &status, 0) < 0)

@@ -350,12 +350,13 @@ static void last_line(int fd, char *buf, size_t size)
 }
 
 /* As `netlab exec` runs a command (the same environment), output into `out`. */
-static int run_in_node(int pidfd, unsigned flags, char *const argv[], const char *const *env,
+static int run_in_node(int pidfd, unsigned flags, char *const argv[], const struct lab_node_env *e,
 		       int out, int err, int *exec_errno)
 {
 	_cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	struct ns_run_opts o = {
-		.env_add = env,
+		.env_add = e->env,
+		.creds = e->creds,
 		.stdin_fd = null,
 		.stdout_fd = out,
 		.stderr_fd = err,
@@ -508,7 +509,7 @@ static int run_cmd(struct waiter *w, char *const argv[], bool split)
 
 	if (split && (ftruncate(w->err, 0) < 0 || lseek(w->err, 0, SEEK_SET) < 0))
 		return negative_errno();
-	r = run_in_node(w->pidfd, w->flags, argv, w->env.env, w->out, split ? w->err : w->out, &ee);
+	r = run_in_node(w->pidfd, w->flags, argv, &w->env, w->out, split ? w->err : w->out, &ee);
 	if (r >= 0 && ee) {
 		if (w->cond->kind == LAB_WAIT_REACH && ee == ENOENT)
 			log_error("ping is not installed in node '%s'", w->node);
@@ -791,6 +792,15 @@ int lab_wait_full(const char *lab, const char *node, const struct lab_wait_cond 
 		goto out;
 	w.flags = ns_node_setns_flags(st->nodes[idx].flags);
 	lab_node_env_init(&w.env, lab, node);
+	/* The user's command runs as the image's User, like exec; reach's ping is netlab's probe
+	 * and runs as root. */
+	if (cond->kind == LAB_WAIT_CMD || cond->kind == LAB_WAIT_JSON) {
+		r = lab_node_env_user(&w.env, w.pidfd, node, NULL);
+		if (r < 0) {
+			w.logged = true;
+			goto out;
+		}
+	}
 	r = waiter_open(&w);
 	if (r < 0)
 		goto out;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -220,6 +221,20 @@ static int spawn(char *const argv[], const struct ns_run_opts *o, pid_t *ret_pid
 	return e;
 }
 
+/* In a child that has entered a node: become the command's user. setgroups() is refused in a
+ * user namespace whose setgroups is "deny" (a rootless lab mapped without newgidmap): the
+ * groups then stay as they are. -1 with errno. */
+static int become(const struct ns_creds *c)
+{
+	if (!c)
+		return 0;
+	if (setgroups(c->n_groups, c->groups) < 0 && errno != EPERM)
+		return -1;
+	if (setgid(c->gid) < 0 || setuid(c->uid) < 0)
+		return -1;
+	return 0;
+}
+
 /* In a child about to enter a node: join the node's user namespace first when it is not ours
  * (a rootless lab; setns() refuses our own with EINVAL). -1 with errno. */
 static int enter_userns(int pidfd)
@@ -276,7 +291,10 @@ static int run_in_child(int pidfd, unsigned setns_flags, char *const argv[],
 		else {
 			if (!cwd || chdir(cwd) < 0)
 				(void)chdir("/");
-			m.spawn_err = spawn(argv, o, &m.pid);
+			if (become(o ? o->creds : NULL) < 0)
+				m.error = errno;
+			else
+				m.spawn_err = spawn(argv, o, &m.pid);
 		}
 		(void)!write(p[1], &m, sizeof(m));
 		if (m.error || m.spawn_err)
@@ -389,6 +407,8 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 
 	/* A rootless lab's nodes are entered from a child when we cannot come back from them. */
 	r = ns_userns_joined() ? 1 : ns_pidfd_other_userns(pidfd);
+	if (r == 0 && o && o->creds)
+		r = 1;
 	if (r > 0) {
 		struct run_report rep = { 0 };
 		r = run_in_child(pidfd, setns_flags, argv, o, dir, &rep, &waited);
@@ -438,13 +458,14 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
 			const char *const *env_add, pid_t *ret_pid, uint64_t *ret_starttime)
 {
-	return ns_spawn_daemon_at(pidfd, setns_flags, argv, log_fd, env_add, NULL, ret_pid,
+	return ns_spawn_daemon_at(pidfd, setns_flags, argv, log_fd, env_add, NULL, NULL, ret_pid,
 				  ret_starttime);
 }
 
 /* In the daemon, once forked: our signals and fds are not its; stdin from /dev/null, stdout and
  * stderr to log_fd. Never returns. */
-static _noreturn_ void daemon_exec(char *const argv[], int log_fd, const char *const *env_add)
+static _noreturn_ void daemon_exec(char *const argv[], int log_fd, const char *const *env_add,
+				   const struct ns_creds *creds)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -455,6 +476,11 @@ static _noreturn_ void daemon_exec(char *const argv[], int log_fd, const char *c
 	dup2(log_fd, STDOUT_FILENO);
 	dup2(log_fd, STDERR_FILENO);
 	syscall(SYS_close_range, 3, ~0U, 0);
+	if (become(creds) < 0) {
+		dprintf(STDERR_FILENO, "netlab: cannot run '%s' as uid %u gid %u: %s\n", argv[0],
+			(unsigned)creds->uid, (unsigned)creds->gid, strerror(errno));
+		_exit(126);
+	}
 	execvp(argv[0], argv);
 	dprintf(STDERR_FILENO, "netlab: cannot run '%s': %s\n", argv[0], strerror(errno));
 	_exit(127);
@@ -464,7 +490,7 @@ static _noreturn_ void daemon_exec(char *const argv[], int log_fd, const char *c
  * its pid on report_w and waits on hold_r for the caller to have read it. Never returns. */
 static _noreturn_ void daemon_intermediate(int pidfd, unsigned setns_flags, char *const argv[],
 					   int log_fd, const char *const *env_add, const char *cwd,
-					   int report_w, int hold_r)
+					   const struct ns_creds *creds, int report_w, int hold_r)
 {
 	struct ns_node_extras extras;
 	pid_t daemon;
@@ -494,7 +520,7 @@ static _noreturn_ void daemon_intermediate(int pidfd, unsigned setns_flags, char
 	if (daemon < 0)
 		_exit(errno);
 	if (daemon == 0)
-		daemon_exec(argv, log_fd, env_add);
+		daemon_exec(argv, log_fd, env_add, creds);
 	close(settled[1]);
 	while (read(settled[0], &c, 1) < 0 && errno == EINTR)
 		;
@@ -522,8 +548,8 @@ static pid_t read_daemon_pid(int report_r)
 }
 
 int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
-		       const char *const *env_add, const char *cwd, pid_t *ret_pid,
-		       uint64_t *ret_starttime)
+		       const char *const *env_add, const char *cwd, const struct ns_creds *creds,
+		       pid_t *ret_pid, uint64_t *ret_starttime)
 {
 	/* report: intermediate -> us, the daemon's pid. hold: us -> intermediate; it exits when
 	 * we close our end. Until then the daemon is its child and cannot be reaped, so the pid
@@ -546,8 +572,8 @@ int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int 
 	if (pid == 0) {
 		close(report[0]);
 		close(hold[1]);
-		daemon_intermediate(pidfd, setns_flags, argv, log_fd, env_add, cwd, report[1],
-				    hold[0]);
+		daemon_intermediate(pidfd, setns_flags, argv, log_fd, env_add, cwd, creds,
+				    report[1], hold[0]);
 	}
 	report[1] = safe_close(report[1]);
 	hold[0] = safe_close(hold[0]);

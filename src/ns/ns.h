@@ -118,6 +118,15 @@ void ns_lab_free(struct ns_lab *lab);
 /* The setns() flags for a node with these enum ns_node_flags. */
 unsigned ns_node_setns_flags(unsigned node_flags);
 
+/* The user a command runs as in its node (an image's User, issue 13), taken on after entering
+ * the node's namespaces: supplementary groups, gid, then uid, as runc does. */
+struct ns_creds {
+	uid_t uid;
+	gid_t gid;
+	size_t n_groups;
+	const gid_t *groups;
+};
+
 struct ns_run_opts {
 	const char *const *env_add; /* "KEY=VALUE" strings added to the environment; a bare "KEY"
 				       removes KEY (putenv semantics). NULL-terminated */
@@ -133,6 +142,8 @@ struct ns_run_opts {
 				       (NS_NODE_NO_EXTRAS): saves reading /proc/PID/cgroup and
 				       /proc/self/cgroup and comparing time namespaces on every
 				       `exec` (60-120 us) */
+	const struct ns_creds *creds; /* NULL: as the caller (root in the node); else the command
+				       is started from a child that takes them on */
 };
 
 /* Raise RLIMIT_NOFILE to the hard limit (a lab holds a few fds per node); commands started
@@ -151,10 +162,11 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 
 
 /* ns_spawn_daemon_pid, with the daemon's working directory (NULL: the caller's, if the node
- * has it, else "/"). */
+ * has it, else "/") and user (NULL: root in the node). A user the node cannot take on (an id
+ * its user namespace does not map) ends the daemon at once, with the reason in its log. */
 int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
-		       const char *const *env_add, const char *cwd, pid_t *ret_pid,
-		       uint64_t *ret_starttime);
+		       const char *const *env_add, const char *cwd, const struct ns_creds *creds,
+		       pid_t *ret_pid, uint64_t *ret_starttime);
 
 /* ---- /proc helpers (proc.c) ------------------------------------------------------------- */
 

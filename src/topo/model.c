@@ -22,6 +22,8 @@ void topo_free(struct topo *t)
 		free(t->nodes[i].image);
 	}
 	free(t->nodes);
+	free(t->default_rootfs);
+	free(t->default_image);
 	free(t->switches);
 	free(t->links);
 	free(t->ifaces);

@@ -529,69 +529,28 @@ static int parse_limit_opt(struct parser *p, const struct token *tk, struct topo
 	return 0;
 }
 
-/* defaults KEY=VALUE...: for every node that does not give KEY itself (wherever it is
- * declared); applied when the whole file is read. */
-static int parse_defaults(struct parser *p, struct token *tv, size_t n)
-{
-	struct topo_limits *d = &p->t->defaults;
-	int r;
-
-	r = need(p, tv, n, 1, "cpu=, memory=, pids= or uptime=");
-	if (r < 0)
-		return r;
-	for (size_t i = 1; i < n; i++) {
-		const char *eq = strchr(tv[i].s, '=');
-		int k = eq ? topo_limit_find(tv[i].s, (size_t)(eq - tv[i].s)) : -1;
-
-		if (!eq)
-			return fail(p, &tv[i], "expected KEY=VALUE, got '%s'", tv[i].s);
-		if (k >= 0 && d->set[k])
-			return fail(p, &tv[i], "default %s= is already given at line %u",
-				    topo_limit_keys[k].key, d->pos[k].line);
-		r = parse_limit_opt(p, &tv[i], d, "cpu=, memory=, pids= or uptime=");
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static void apply_defaults(struct topo *t)
-{
-	for (size_t i = 0; i < t->n_nodes; i++)
-		for (int k = 0; k < _TOPO_LIMIT_MAX; k++)
-			if (!t->nodes[i].limits.set[k] && t->defaults.set[k]) {
-				t->nodes[i].limits.set[k] = true;
-				t->nodes[i].limits.value[k] = t->defaults.value[k];
-				t->nodes[i].limits.pos[k] = t->defaults.pos[k];
-			}
-}
-
 /* The options of a `node` statement that take a value (issue 13). */
 struct node_fs {
-	const struct token *rootfs, *image;
-	bool cmd_none;
+	const struct token *rootfs, *image, *cmd_none;
 };
+
+static bool is_root_option(const char *s)
+{
+	return strncmp(s, "rootfs=", 7) == 0 || strncmp(s, "image=", 6) == 0;
+}
 
 static bool is_node_option(const char *s)
 {
-	return streq(s, "router") || streq(s, "pid") || streq(s, "ipc") ||
-	       strncmp(s, "rootfs=", 7) == 0 || strncmp(s, "image=", 6) == 0 ||
+	return streq(s, "router") || streq(s, "pid") || streq(s, "ipc") || is_root_option(s) ||
 	       strncmp(s, "cmd=", 4) == 0;
 }
 
-/* rootfs=DIR|host-cow, image=REF, cmd=none. A DIR goes into overlayfs's option string, whose
- * separators it must not contain. */
-static int parse_node_fs(struct parser *p, const struct token *tk, struct node_fs *fs)
+/* rootfs=DIR|host-cow|host or image=REF, of a node or of the defaults: at most one. A DIR goes
+ * into overlayfs's option string, whose separators it must not contain. */
+static int parse_root(struct parser *p, const struct token *tk, struct node_fs *fs)
 {
 	const char *v = strchr(tk->s, '=') + 1;
 
-	if (strncmp(tk->s, "cmd=", 4) == 0) {
-		if (!streq(v, "none"))
-			return fail(p, tk, "unknown cmd= value '%s': expected cmd=none (give the "
-				    "command with a 'start' statement)", v);
-		fs->cmd_none = true;
-		return 0;
-	}
 	if (fs->rootfs || fs->image)
 		return fail(p, tk, "a node has one root file system: '%s' after '%s'", tk->s,
 			    (fs->rootfs ? fs->rootfs : fs->image)->s);
@@ -601,10 +560,11 @@ static int parse_node_fs(struct parser *p, const struct token *tk, struct node_f
 		fs->image = tk;
 		return 0;
 	}
-	if (!streq(v, TOPO_ROOTFS_HOST_COW)) {
+	if (!streq(v, TOPO_ROOTFS_HOST_COW) && !streq(v, TOPO_ROOTFS_HOST)) {
 		if (v[0] != '/')
 			return fail(p, tk, "rootfs directory '%s' is not absolute (or use "
-				    "rootfs=" TOPO_ROOTFS_HOST_COW ")", v);
+				    "rootfs=" TOPO_ROOTFS_HOST_COW " or rootfs=" TOPO_ROOTFS_HOST ")",
+				    v);
 		if (v[strcspn(v, ":,\\")])
 			return fail(p, tk, "rootfs directory '%s' contains ':', ',' or '\\', "
 				    "which overlayfs cannot take", v);
@@ -613,19 +573,115 @@ static int parse_node_fs(struct parser *p, const struct token *tk, struct node_f
 	return 0;
 }
 
+/* rootfs=, image= or cmd=none of a `node` statement. */
+static int parse_node_fs(struct parser *p, const struct token *tk, struct node_fs *fs)
+{
+	const char *v = strchr(tk->s, '=') + 1;
+
+	if (strncmp(tk->s, "cmd=", 4) != 0)
+		return parse_root(p, tk, fs);
+	if (!streq(v, "none"))
+		return fail(p, tk, "unknown cmd= value '%s': expected cmd=none (give the command "
+			    "with a 'start' statement)", v);
+	fs->cmd_none = tk;
+	return 0;
+}
+
+/* The root's value, or NULL for rootfs=host (the host's tree: nothing to store). */
+static int root_value(const struct node_fs *fs, char **ret_rootfs, char **ret_image)
+{
+	if (fs->rootfs && !streq(fs->rootfs->s + 7, TOPO_ROOTFS_HOST) &&
+	    !(*ret_rootfs = strdup(fs->rootfs->s + 7)))
+		return -ENOMEM;
+	if (fs->image && !(*ret_image = strdup(fs->image->s + 6)))
+		return -ENOMEM;
+	return 0;
+}
+
 static int node_set_fs(struct parser *p, const struct node_fs *fs)
 {
 	struct topo_node *nd = &p->t->nodes[p->t->n_nodes - 1];
 	const struct token *tk = fs->rootfs ? fs->rootfs : fs->image;
 
-	nd->cmd_none = fs->cmd_none;
+	nd->cmd_none = fs->cmd_none != NULL;
+	if (fs->cmd_none)
+		nd->cmd_pos = fs->cmd_none->pos;
 	if (!tk)
 		return 0;
+	nd->root_own = true;
 	nd->fs_pos = tk->pos;
-	if (fs->rootfs && !(nd->rootfs = strdup(fs->rootfs->s + 7)))
-		return -ENOMEM;
-	if (fs->image && !(nd->image = strdup(fs->image->s + 6)))
-		return -ENOMEM;
+	return root_value(fs, &nd->rootfs, &nd->image);
+}
+
+/* defaults KEY=VALUE...: for every node that does not give KEY itself (wherever it is
+ * declared); applied when the whole file is read. */
+static int parse_defaults(struct parser *p, struct token *tv, size_t n)
+{
+	static const char keys[] = "cpu=, memory=, pids=, uptime=, rootfs= or image=";
+	struct topo_limits *d = &p->t->defaults;
+	struct topo *t = p->t;
+	int r;
+
+	r = need(p, tv, n, 1, keys);
+	if (r < 0)
+		return r;
+	for (size_t i = 1; i < n; i++) {
+		const char *eq = strchr(tv[i].s, '=');
+		int k = eq ? topo_limit_find(tv[i].s, (size_t)(eq - tv[i].s)) : -1;
+
+		if (!eq)
+			return fail(p, &tv[i], "expected KEY=VALUE, got '%s'", tv[i].s);
+		if (is_root_option(tv[i].s)) {
+			struct node_fs fs = { 0 };
+
+			if (t->default_fs_pos.line)
+				return fail(p, &tv[i], "a default root is already given at line %u, "
+					    "column %u", t->default_fs_pos.line,
+					    t->default_fs_pos.col);
+			r = parse_root(p, &tv[i], &fs);
+			if (r >= 0)
+				r = root_value(&fs, &t->default_rootfs, &t->default_image);
+			if (r < 0)
+				return r;
+			t->default_fs_pos = tv[i].pos;
+			continue;
+		}
+		if (k >= 0 && d->set[k])
+			return fail(p, &tv[i], "default %s= is already given at line %u",
+				    topo_limit_keys[k].key, d->pos[k].line);
+		r = parse_limit_opt(p, &tv[i], d, keys);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The `defaults` into every node that does not give its own: limits key by key, the root as a
+ * whole. cmd=none is checked here, where a node's image may come from the defaults. */
+static int apply_defaults(struct parser *p)
+{
+	struct topo *t = p->t;
+
+	for (size_t i = 0; i < t->n_nodes; i++) {
+		struct topo_node *nd = &t->nodes[i];
+
+		for (int k = 0; k < _TOPO_LIMIT_MAX; k++)
+			if (!nd->limits.set[k] && t->defaults.set[k]) {
+				nd->limits.set[k] = true;
+				nd->limits.value[k] = t->defaults.value[k];
+				nd->limits.pos[k] = t->defaults.pos[k];
+			}
+		if (!nd->root_own && (t->default_rootfs || t->default_image)) {
+			nd->fs_pos = t->default_fs_pos;
+			if (t->default_rootfs && !(nd->rootfs = strdup(t->default_rootfs)))
+				return -ENOMEM;
+			if (t->default_image && !(nd->image = strdup(t->default_image)))
+				return -ENOMEM;
+		}
+		if (nd->cmd_none && !nd->image)
+			return topo_fail(p->err, p->src, nd->cmd_pos, 8,
+					 "cmd=none is for a node with an image=");
+	}
 	return 0;
 }
 
@@ -661,8 +717,9 @@ static int parse_decl(struct parser *p, bool is_node)
 		else
 			names++;
 	}
-	if (is_node && fs.cmd_none && !fs.image)
-		return fail(p, &tv[0], "cmd=none is for a node with an image=");
+	/* Without a root of its own, the node's image may come from `defaults`: checked then. */
+	if (is_node && fs.cmd_none && fs.rootfs)
+		return fail(p, fs.cmd_none, "cmd=none is for a node with an image=");
 	if (names == 0)
 		return fail_after(p, &tv[0], "expected a %s name after '%s'",
 				  is_node ? "node" : "switch", tv[0].s);
@@ -2027,10 +2084,8 @@ int topo_parse_statements(struct topo *t, const struct topo_src *src, struct top
 		r = lexer_next(&lx, &p.line, err);
 		if (r < 0)
 			return r;
-		if (r == 0) {
-			apply_defaults(t);
-			return 0;
-		}
+		if (r == 0)
+			return apply_defaults(&p);
 		r = tokenize(&p);
 		if (r < 0)
 			return r;

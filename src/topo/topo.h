@@ -142,15 +142,23 @@ struct topo_node {
 	struct topo_pos pos;
 	struct topo_limits limits; /* issue 14: its own keys, then the file's `defaults` */
 	/* Issue 13, a root file system of its own (netlab.conf(5) "Root file systems"): at most
-	 * one of rootfs and image; both NULL = the host's tree, as before. */
+	 * one of rootfs and image, its own or else the `defaults` one; both NULL = the host's
+	 * tree, as before. */
 	char *rootfs;           /* rootfs=DIR (absolute) or TOPO_ROOTFS_HOST_COW */
 	char *image;            /* image=REF, as written */
 	bool cmd_none;          /* cmd=none: the image's Entrypoint/Cmd is not started */
-	struct topo_pos fs_pos; /* the rootfs= or image= option, for messages */
+	bool root_own;          /* the node's statement chose its root (rootfs=host included):
+				   a `defaults` root does not apply */
+	struct topo_pos fs_pos; /* the rootfs= or image= option (its own or the defaults'), for
+				   messages */
+	struct topo_pos cmd_pos; /* its cmd=none, checked once the defaults are known */
 };
 
 /* rootfs=host-cow: the host's own tree as the read-only lower layer. */
 #define TOPO_ROOTFS_HOST_COW "host-cow"
+/* rootfs=host: the host's tree itself, as a node without rootfs= sees it; on a node, it keeps
+ * a `defaults` root away. Never stored in topo_node.rootfs. */
+#define TOPO_ROOTFS_HOST "host"
 
 struct topo_switch {
 	char name[TOPO_IFNAMSIZ]; /* the bridge's name in the lab-root namespace */
@@ -287,6 +295,10 @@ struct topo {
 	struct topo_file *files; /* `file` statements, in file order */
 	size_t n_files;
 	struct topo_limits defaults; /* issue 14: the `defaults` statements */
+	/* Issue 13: `defaults rootfs=...|image=...`, for every node whose statement gives no
+	 * root of its own (applied when the file is read; NULL: none). */
+	char *default_rootfs, *default_image;
+	struct topo_pos default_fs_pos;
 };
 
 /* The first error found in a file. */

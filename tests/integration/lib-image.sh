@@ -2,7 +2,8 @@
 # Test images for the rootfs/image tests, built here from busybox-static, without a registry or
 # a container tool: a root file system directory, a tarball of it, an OCI layout of two layers
 # (the second with a whiteout and an opaque directory, and a config with Env, WorkingDir,
-# Entrypoint and Cmd), the same as an oci-archive and as a docker-archive. Built once and kept
+# Entrypoint and Cmd), the same as an oci-archive and as a docker-archive, and as an OCI layout
+# whose config has User bird. Built once and kept
 # under $IMG_CACHE, keyed by the busybox binary and this file, so later runs only check them.
 
 IMG_CACHE=${NETLAB_TEST_IMAGES:-/var/cache/netlab-test}
@@ -30,7 +31,9 @@ _build_images() {
 	done
 	echo 'root:x:0:0:root:/root:/bin/sh' >"$d/rootfs/etc/passwd"
 	echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$d/rootfs/etc/passwd"
-	printf 'root:x:0:\nnogroup:x:65534:\n' >"$d/rootfs/etc/group"
+	echo 'bird:x:101:102:bird:/home/bird:/bin/sh' >>"$d/rootfs/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\nbird:x:102:\nwheel:x:10:root,bird\n' >"$d/rootfs/etc/group"
+	chmod 1777 "$d/rootfs/tmp"
 	echo 'ID=netlab-busybox' >"$d/rootfs/etc/os-release"
 	echo 'base' >"$d/rootfs/etc/motd"
 	echo a >"$d/rootfs/opt/a/file"
@@ -93,6 +96,14 @@ _build_images() {
 	sed "s/$cfg/$cfg2/" "$other/blobs/sha256/$man" >"$w/man-other.json"
 	man2=$(_blob "$w/man-other.json" x "$other")
 	sed -i "s/$man/$man2/" "$other/index.json"
+	# The same image run as a user of its own (the config's User names an /etc/passwd entry).
+	local usr=$d/oci-user cfg3 man3
+	cp -a "$oci" "$usr"
+	sed 's/"WorkingDir"/"User":"bird","WorkingDir"/' "$w/config.keep" >"$w/cfg-user.json"
+	cfg3=$(_blob "$w/cfg-user.json" x "$usr")
+	sed "s/$cfg/$cfg3/" "$usr/blobs/sha256/$man" >"$w/man-user.json"
+	man3=$(_blob "$w/man-user.json" x "$usr")
+	sed -i "s/$man/$man3/" "$usr/index.json"
 	head -c 3000 "$d/rootfs.tar" >"$d/corrupt.tar"
 	dd if=/dev/urandom bs=1k count=4 2>/dev/null >>"$d/corrupt.tar"
 

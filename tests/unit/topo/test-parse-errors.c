@@ -39,7 +39,7 @@ static void expect_error_in(const char *file, const char *text, unsigned line, u
 	}
 
 ERROR_TEST(rootfs_relative, "test.conf", "node a rootfs=srv", 1, 8,
-	   "rootfs directory 'srv' is not absolute (or use rootfs=host-cow)")
+	   "rootfs directory 'srv' is not absolute (or use rootfs=host-cow or rootfs=host)")
 ERROR_TEST(rootfs_overlay_chars, "test.conf", "node a rootfs=/a:b", 1, 8,
 	   "rootfs directory '/a:b' contains ':', ',' or '\\', which overlayfs cannot take")
 ERROR_TEST(rootfs_and_image, "test.conf", "node a rootfs=/a image=x", 1, 18,
@@ -47,8 +47,22 @@ ERROR_TEST(rootfs_and_image, "test.conf", "node a rootfs=/a image=x", 1, 18,
 ERROR_TEST(rootfs_empty, "test.conf", "node a image=", 1, 8, "'image=' needs a value")
 ERROR_TEST(cmd_unknown, "test.conf", "node a image=x cmd=sh", 1, 16,
 	   "unknown cmd= value 'sh': expected cmd=none (give the command with a 'start' statement)")
-ERROR_TEST(cmd_none_without_image, "test.conf", "node a cmd=none", 1, 1,
+ERROR_TEST(cmd_none_without_image, "test.conf", "node a cmd=none", 1, 8,
 	   "cmd=none is for a node with an image=")
+ERROR_TEST(cmd_none_with_rootfs, "test.conf", "node a rootfs=/r cmd=none", 1, 18,
+	   "cmd=none is for a node with an image=")
+/* Issue 13: the node opted out of the default image, so cmd=none has no image to stop. */
+ERROR_TEST(cmd_none_opted_out, "test.conf", "defaults image=x\nnode a\nnode b cmd=none rootfs=host",
+	   3, 8, "cmd=none is for a node with an image=")
+ERROR_TEST(default_root_twice, "test.conf", "defaults image=x\nnode a\ndefaults rootfs=host-cow",
+	   3, 10, "a default root is already given at line 1, column 10")
+ERROR_TEST(default_root_two_in_one, "test.conf", "defaults rootfs=/r image=x", 1, 20,
+	   "a default root is already given at line 1, column 10")
+ERROR_TEST(default_rootfs_relative, "test.conf", "node a\ndefaults memory=1G rootfs=r", 2, 20,
+	   "rootfs directory 'r' is not absolute (or use rootfs=host-cow or rootfs=host)")
+ERROR_TEST(default_image_empty, "test.conf", "defaults image=", 1, 10, "'image=' needs a value")
+ERROR_TEST(default_cmd, "test.conf", "defaults cmd=none", 1, 10,
+	   "unknown option 'cmd' (expected cpu=, memory=, pids=, uptime=, rootfs= or image=)")
 ERROR_TEST(file_outside_mount_plain_node, "test.conf", "node a\nfile a /etc/x <<E\ny\nE\n", 2, 1,
 	   "'/etc/x' is not inside a private directory of node 'a': add e.g. 'mount a tmpfs DIR' "
 	   "for its directory (netlab never writes the host's own files)")
@@ -295,6 +309,13 @@ int main(void)
 		cmocka_unit_test(test_rootfs_empty),
 		cmocka_unit_test(test_cmd_unknown),
 		cmocka_unit_test(test_cmd_none_without_image),
+		cmocka_unit_test(test_cmd_none_with_rootfs),
+		cmocka_unit_test(test_cmd_none_opted_out),
+		cmocka_unit_test(test_default_root_twice),
+		cmocka_unit_test(test_default_root_two_in_one),
+		cmocka_unit_test(test_default_rootfs_relative),
+		cmocka_unit_test(test_default_image_empty),
+		cmocka_unit_test(test_default_cmd),
 		cmocka_unit_test(test_file_outside_mount_plain_node),
 		cmocka_unit_test(test_control_char),
 		cmocka_unit_test(test_lab_from_file_name),

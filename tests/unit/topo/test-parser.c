@@ -244,6 +244,45 @@ static void test_node_rootfs(void **state)
 	topo_free(t);
 }
 
+/* Issue 13: `defaults rootfs=|image=` gives every node without a root of its own the default
+ * (wherever the node is declared); rootfs=host opts out; switches have no root. */
+static void test_default_root(void **state)
+{
+	struct topo *t = parse("node a\nnode h[1..2] cmd=none\nnode own rootfs=/srv/r\n"
+			       "node plain rootfs=host\nswitch s1\nlink a -- s1\n"
+			       "defaults memory=1G image=oci:/x/y\nnode late\n"
+			       "file plain /run/x <<E\nE\nmount plain tmpfs /run\n");
+
+	for (size_t i = 0; i < 3; i++) {
+		assert_string_equal(t->nodes[i].image, "oci:/x/y");
+		assert_null(t->nodes[i].rootfs);
+		assert_int_equal(t->nodes[i].fs_pos.line, 7);
+		assert_int_equal(t->nodes[i].fs_pos.col, 20);
+	}
+	assert_true(t->nodes[1].cmd_none);
+	assert_string_equal(t->nodes[3].rootfs, "/srv/r");
+	assert_null(t->nodes[3].image);
+	assert_int_equal(t->nodes[3].fs_pos.line, 3);
+	assert_null(t->nodes[4].rootfs);
+	assert_null(t->nodes[4].image);
+	assert_string_equal(t->nodes[5].name, "late");
+	assert_string_equal(t->nodes[5].image, "oci:/x/y");
+	assert_true(t->nodes[5].limits.set[TOPO_LIMIT_MEMORY]);
+	topo_free(t);
+
+	t = parse("defaults rootfs=host-cow\nnode a\nnode b image=bb\n");
+	assert_string_equal(t->nodes[0].rootfs, TOPO_ROOTFS_HOST_COW);
+	assert_null(t->nodes[1].rootfs);
+	assert_string_equal(t->nodes[1].image, "bb");
+	topo_free(t);
+
+	/* rootfs=host without a default: the host's tree, as without it. */
+	t = parse("node a rootfs=host\n");
+	assert_null(t->nodes[0].rootfs);
+	assert_null(t->nodes[0].image);
+	topo_free(t);
+}
+
 static void test_switch(void **state)
 {
 	struct topo *t = parse("switch s1 s2 stp\nswitch a-b_c\n");
@@ -845,6 +884,7 @@ int main(void)
 		cmocka_unit_test(test_loopback_and_routing),
 		cmocka_unit_test(test_node_flags),
 		cmocka_unit_test(test_node_rootfs),
+		cmocka_unit_test(test_default_root),
 		cmocka_unit_test(test_switch),
 		cmocka_unit_test(test_name_lists_expand_each),
 		cmocka_unit_test(test_range_padding_and_suffix),

@@ -35,3 +35,9 @@ int lab_cgroup_up_nodes(struct lab_cgroup_up *cg, const struct topo *t, const ch
 /* Removes netlab-LAB and what is under it, on whatever layout this machine has; nothing when
  * there is none. The lab's processes must be gone (the caller holds its lock). */
 int lab_cgroup_remove(const char *lab);
+/* lab_node_resources() for node i of a lab the caller has found alive, on a root it detected
+ * (cg_detect reads /proc/self/mountinfo: once for all the nodes of a `status`). Does not log. */
+struct lab_state;
+struct lab_node_resources;
+int lab_node_resources_in(const struct cg_root *root, const struct lab_state *st, size_t i,
+			  struct lab_node_resources *ret);

@@ -73,168 +73,198 @@ static bool boring_addr(const struct lab_ifinfo *i, const struct topo_addr *a)
 					 a->bytes[15] == 1 && !memcmp(a->bytes, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 15)));
 }
 
-static void json_lab(struct json *j, const char *name, bool detail)
+static const char *node_run_name(enum lab_node_run run)
 {
-	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
-	enum lab_liveness live = lab_liveness(name);
+	return run == LAB_NODE_RUNNING ? "running" : run == LAB_NODE_DEAD ? "dead" : "stale";
+}
+
+static void json_ifaces(struct json *j, const struct lab_status_node *n)
+{
 	char buf[TOPO_ADDRSTRLEN];
 
+	json_array_begin(j, "interfaces");
+	for (size_t k = 0; k < n->n_ifs; k++) {
+		const struct lab_ifinfo *f = &n->ifs[k];
+		json_object_begin(j, NULL);
+		json_string(j, "name", f->name);
+		json_int(j, "ifindex", f->ifindex);
+		json_bool(j, "up", f->flags & IFF_UP);
+		json_bool(j, "carrier", f->flags & IFF_LOWER_UP);
+		json_uint(j, "mtu", f->mtu);
+		json_string(j, "mac", topo_mac_str(f->mac, buf, sizeof(buf)));
+		json_array_begin(j, "addresses");
+		for (size_t a = 0; a < f->n_addrs; a++)
+			json_string(j, NULL, topo_addr_str(&f->addrs[a], true, buf, sizeof(buf)));
+		json_array_end(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+/* detail: the status was read with LAB_STATUS_IFACES | LAB_STATUS_RESOURCES. */
+static void json_lab(struct json *j, const struct lab_status *s, bool detail)
+{
 	json_object_begin(j, NULL);
-	json_string(j, "name", name);
-	json_string(j, "state", liveness_name(live));
-	if (lab_state_load(name, &st) < 0) {
+	json_string(j, "name", s->name);
+	json_string(j, "state", liveness_name(s->live));
+	if (s->state_error < 0) {
 		json_object_end(j);
 		return;
 	}
-	json_string(j, "file", st->file);
-	json_int(j, "init_pid", st->init_pid);
-	json_uint(j, "created", st->created);
+	json_string(j, "file", s->file);
+	json_int(j, "init_pid", s->init_pid);
+	json_uint(j, "created", s->created);
 	json_array_begin(j, "nodes");
-	for (size_t i = 0; i < st->n_nodes; i++) {
-		struct lab_ifinfo *ifs = NULL;
-		size_t n = 0;
-
+	for (size_t i = 0; i < s->n_nodes; i++) {
+		const struct lab_status_node *n = &s->nodes[i];
 		json_object_begin(j, NULL);
-		json_string(j, "name", st->nodes[i].name);
-		json_int(j, "pid", st->nodes[i].pid);
-		bool ok = live == LAB_RUNNING && detail && lab_node_interfaces(st, i, &ifs, &n) >= 0;
-		json_string(j, "state", live != LAB_RUNNING ? "stale" : ok || !detail ? "running" : "dead");
+		json_string(j, "name", n->name);
+		json_int(j, "pid", n->pid);
+		json_string(j, "state", node_run_name(n->run));
 		/* Its root of its own (issue 13): image=REF or rootfs=DIR|host-cow, else null. */
-		const char *kind = "";
-		char root[4096];
-		if (lab_node_root(name, st->nodes[i].name, &kind, root, sizeof(root)) < 0)
-			kind = "";
-		json_string(j, "image", streq(kind, "image") ? root : NULL);
-		json_string(j, "rootfs", streq(kind, "rootfs") ? root : NULL);
-		if (ok) {
-			json_array_begin(j, "interfaces");
-			for (size_t k = 0; k < n; k++) {
-				json_object_begin(j, NULL);
-				json_string(j, "name", ifs[k].name);
-				json_int(j, "ifindex", ifs[k].ifindex);
-				json_bool(j, "up", ifs[k].flags & IFF_UP);
-				json_bool(j, "carrier", ifs[k].flags & IFF_LOWER_UP);
-				json_uint(j, "mtu", ifs[k].mtu);
-				json_string(j, "mac", topo_mac_str(ifs[k].mac, buf, sizeof(buf)));
-				json_array_begin(j, "addresses");
-				for (size_t a = 0; a < ifs[k].n_addrs; a++)
-					json_string(j, NULL, topo_addr_str(&ifs[k].addrs[a], true, buf,
-									   sizeof(buf)));
-				json_array_end(j);
-				json_object_end(j);
-			}
-			json_array_end(j);
-		}
-		free(ifs);
-		struct lab_node_resources res;
-		if (ok && lab_node_resources_st(st, i, &res) >= 0) /* issue 14 */
-			cli_json_resources(j, "resources", &res);
+		bool image = n->root_kind && streq(n->root_kind, "image");
+		json_string(j, "image", image ? n->root : NULL);
+		json_string(j, "rootfs", n->root_kind && !image ? n->root : NULL);
+		if (detail && n->run == LAB_NODE_RUNNING)
+			json_ifaces(j, n);
+		if (n->has_res) /* issue 14 */
+			cli_json_resources(j, "resources", &n->res);
 		json_object_end(j);
 	}
 	json_array_end(j);
 	json_object_end(j);
 }
 
-static void table_labs(char **names)
+static void table_labs(const struct lab_status *v, size_t n)
 {
 	header("%-20s %-9s %6s  %s", "LAB", "STATE", "NODES", "CREATED");
-	for (char **n = names; *n; n++) {
-		_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	for (size_t k = 0; k < n; k++) {
 		char when[32] = "-";
-		size_t nodes = 0;
 
-		if (lab_state_load(*n, &st) >= 0) {
-			time_t c = (time_t)st->created;
+		if (v[k].state_error >= 0) {
+			time_t c = (time_t)v[k].created;
 			struct tm tm;
-			nodes = st->n_nodes;
 			if (localtime_r(&c, &tm))
 				strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 		}
-		const char *state = liveness_name(lab_liveness(*n));
-		printf("%-20s ", *n);
+		const char *state = liveness_name(v[k].live);
+		printf("%-20s ", v[k].name);
 		cell(state, 9, state_sgr(state));
-		printf(" %6zu  %s\n", nodes, when);
+		printf(" %6zu  %s\n", v[k].n_nodes, when);
 	}
 }
 
-static int table_lab(const char *name)
+/* One node's lines of the table: its interfaces, lo only when it has an address worth
+ * showing. */
+static void table_node(const struct lab_status_node *n)
 {
-	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
-	enum lab_liveness live = lab_liveness(name);
 	char buf[TOPO_ADDRSTRLEN];
-	int r;
+	bool first = true;
 
-	r = lab_state_load(name, &st);
-	if (r < 0) {
-		if (r == -ENOENT)
-			log_error("no lab '%s'", name);
+	if (n->run != LAB_NODE_RUNNING) {
+		/* Same columns as a live node's; --json says "dead". */
+		printf("%-16s %8d  %-15s ", n->name, (int)n->pid, "-");
+		cell("(not running)", 5, state_sgr("dead"));
+		printf("\n");
+		return;
+	}
+	for (size_t k = 0; k < n->n_ifs; k++) {
+		const struct lab_ifinfo *f = &n->ifs[k];
+		bool any = false;
+		for (size_t a = 0; a < f->n_addrs; a++)
+			any |= !boring_addr(f, &f->addrs[a]);
+		if (streq(f->name, "lo") && !any)
+			continue;
+		if (first)
+			printf("%-16s %8d  ", n->name, (int)n->pid);
 		else
-			log_error_errno(r, "Cannot read the state of lab '%s': %m", name);
+			printf("%-16s %8s  ", "", "");
+		first = false;
+		const char *ifstate = !(f->flags & IFF_UP)         ? "down"
+				      : (f->flags & IFF_LOWER_UP) ? "up"
+								  : "nocar";
+		printf("%-15s ", f->name);
+		cell(ifstate, 5, state_sgr(ifstate));
+		for (size_t a = 0; a < f->n_addrs; a++)
+			if (!boring_addr(f, &f->addrs[a]))
+				printf(" %s", topo_addr_str(&f->addrs[a], true, buf, sizeof(buf)));
+		printf("\n");
+	}
+	if (first)
+		printf("%-16s %8d\n", n->name, (int)n->pid);
+	if (n->root_kind) /* a root of its own (issue 13), under the node's rows */
+		printf("%-16s %8s  %s %s\n", "", "", n->root_kind, n->root);
+}
+
+static int table_lab(const struct lab_status *s)
+{
+	if (s->state_error < 0) {
+		if (s->state_error == -ENOENT)
+			log_error("no lab '%s'", s->name);
+		else
+			log_error_errno(s->state_error, "Cannot read the state of lab '%s': %m",
+					s->name);
 		return EXIT_FAIL;
 	}
-	printf("lab %s: ", name);
-	cell(liveness_name(live), 0, state_sgr(liveness_name(live)));
-	printf(", %zu nodes, init pid %d, file %s\n", st->n_nodes, (int)st->init_pid,
-	       st->file ? st->file : "-");
-	if (live != LAB_RUNNING)
+	printf("lab %s: ", s->name);
+	cell(liveness_name(s->live), 0, state_sgr(liveness_name(s->live)));
+	printf(", %zu nodes, init pid %d, file %s\n", s->n_nodes, (int)s->init_pid,
+	       s->file ? s->file : "-");
+	if (s->live != LAB_RUNNING)
 		return EXIT_OK;
 	header("%-16s %8s  %-15s %-5s %s", "NODE", "PID", "IFACE", "STATE", "ADDRESSES");
-	for (size_t i = 0; i < st->n_nodes; i++) {
-		struct lab_ifinfo *ifs = NULL;
-		size_t n = 0;
-		bool first = true;
-
-		if (lab_node_interfaces(st, i, &ifs, &n) < 0) {
-			/* Same columns as a live node's; --json says "dead". */
-			printf("%-16s %8d  %-15s ", st->nodes[i].name, (int)st->nodes[i].pid, "-");
-			cell("(not running)", 5, state_sgr("dead"));
-			printf("\n");
-			continue;
-		}
-		for (size_t k = 0; k < n; k++) {
-			bool any = false;
-			for (size_t a = 0; a < ifs[k].n_addrs; a++)
-				any |= !boring_addr(&ifs[k], &ifs[k].addrs[a]);
-			if (streq(ifs[k].name, "lo") && !any)
-				continue;
-			if (first)
-				printf("%-16s %8d  ", st->nodes[i].name, (int)st->nodes[i].pid);
-			else
-				printf("%-16s %8s  ", "", "");
-			first = false;
-			const char *ifstate = !(ifs[k].flags & IFF_UP)         ? "down"
-					      : (ifs[k].flags & IFF_LOWER_UP) ? "up"
-									      : "nocar";
-			printf("%-15s ", ifs[k].name);
-			cell(ifstate, 5, state_sgr(ifstate));
-			for (size_t a = 0; a < ifs[k].n_addrs; a++)
-				if (!boring_addr(&ifs[k], &ifs[k].addrs[a]))
-					printf(" %s", topo_addr_str(&ifs[k].addrs[a], true, buf,
-								    sizeof(buf)));
-			printf("\n");
-		}
-		if (first)
-			printf("%-16s %8d\n", st->nodes[i].name, (int)st->nodes[i].pid);
-		free(ifs);
-		const char *kind; /* a root of its own (issue 13), under the node's rows */
-		char root[4096];
-		if (lab_node_root(name, st->nodes[i].name, &kind, root, sizeof(root)) == 0)
-			printf("%-16s %8s  %s %s\n", "", "", kind, root);
-	}
+	for (size_t i = 0; i < s->n_nodes; i++)
+		table_node(&s->nodes[i]);
 	return EXIT_OK;
 }
 
-static bool lab_exists(const char *name)
+static void print_json(const struct lab_status *v, size_t n, bool detail)
 {
-	char **names = NULL;
-	bool found = false;
+	struct json j;
 
-	if (lab_list(&names) < 0)
-		return false;
-	for (char **n = names; *n; n++)
-		found |= streq(*n, name);
-	lab_list_free(names);
-	return found;
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_int(&j, "version", 1);
+	json_array_begin(&j, "labs");
+	for (size_t k = 0; k < n; k++)
+		json_lab(&j, &v[k], detail);
+	json_array_end(&j);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+/* Prints the status of lab (NULL: of every lab). */
+static int show(const char *lab, bool json)
+{
+	struct lab_status *v = NULL;
+	size_t n = 0;
+	int r, ret = EXIT_OK;
+
+	/* One lab: in detail (the table shows no resources); every lab: one line each. */
+	if (lab) {
+		r = lab_status(lab, json ? LAB_STATUS_IFACES | LAB_STATUS_RESOURCES
+					 : LAB_STATUS_IFACES, &v);
+		n = 1;
+	} else
+		r = lab_status_all(0, &v, &n);
+	if (r == -ENOENT && lab) {
+		log_error("no lab '%s'", lab);
+		return EXIT_FAIL;
+	}
+	if (r < 0) {
+		log_error_errno(r, "Cannot list labs: %m");
+		return EXIT_FAIL;
+	}
+	if (json)
+		print_json(v, n, lab != NULL);
+	else if (lab)
+		ret = table_lab(&v[0]);
+	else if (n == 0)
+		printf("no labs\n");
+	else
+		table_labs(v, n);
+	lab_status_free(v, n);
+	return ret;
 }
 
 int verb_status(int argc, char **argv)
@@ -247,8 +277,7 @@ int verb_status(int argc, char **argv)
 	};
 	const char *lab = NULL;
 	bool json = false;
-	char **names = NULL;
-	int c, r;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) >= 0) {
 		switch (c) {
@@ -281,42 +310,5 @@ int verb_status(int argc, char **argv)
 		return EXIT_FAIL;
 
 	color = log_use_color(STDOUT_FILENO);
-	if (lab && !lab_exists(lab)) {
-		log_error("no lab '%s'", lab);
-		return EXIT_FAIL;
-	}
-	if (json) {
-		struct json j;
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_int(&j, "version", 1);
-		json_array_begin(&j, "labs");
-		if (lab)
-			json_lab(&j, lab, true);
-		else {
-			r = lab_list(&names);
-			if (r < 0)
-				return EXIT_FAIL;
-			for (char **n = names; *n; n++)
-				json_lab(&j, *n, false);
-			lab_list_free(names);
-		}
-		json_array_end(&j);
-		json_object_end(&j);
-		json_finish(&j);
-		return EXIT_OK;
-	}
-	if (lab)
-		return table_lab(lab);
-	r = lab_list(&names);
-	if (r < 0) {
-		log_error_errno(r, "Cannot list labs: %m");
-		return EXIT_FAIL;
-	}
-	if (!names[0])
-		printf("no labs\n");
-	else
-		table_labs(names);
-	lab_list_free(names);
-	return EXIT_OK;
+	return show(lab, json);
 }

@@ -268,24 +268,24 @@ static int node_resources(const struct cg_root *root, const char *lab, const cha
 	return 0;
 }
 
-int lab_node_resources_st(const struct lab_state *st, size_t i, struct lab_node_resources *ret)
+int lab_node_resources_in(const struct cg_root *root, const struct lab_state *st, size_t i,
+			  struct lab_node_resources *ret)
 {
-	struct cg_root root;
-
-	(void)cg_detect(&root);
-	return node_resources(&root, st->name, st->nodes[i].name, st->nodes[i].pid, ret);
+	return node_resources(root, st->name, st->nodes[i].name, st->nodes[i].pid, ret);
 }
 
 int lab_node_resources(const char *lab, const char *node, struct lab_node_resources *ret)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	struct cg_root root;
 	size_t i;
 	int r;
 
 	r = lab_node_open(lab, node, &st, &i, NULL);
 	if (r < 0)
 		return r;
-	r = lab_node_resources_st(st, i, ret);
+	(void)cg_detect(&root);
+	r = lab_node_resources_in(&root, st, i, ret);
 	if (r < 0)
 		return log_error_errno(r, "Cannot read the cgroup of node '%s': %m", node);
 	return 0;

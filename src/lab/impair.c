@@ -266,11 +266,8 @@ static int apply_in(const struct lab_up_ctx *c, int netns, bool on_switch, size_
 		r = impair_iface(nl, f->ifindex, f->mtu, im, true, &e);
 		if (r < 0) {
 			const char *who = on_switch ? t->switches[owner].name : t->nodes[owner].name;
-			if (e.msg[0])
-				return log_error_errno(r, "%s:%u: Cannot impair %s:%s: %m (kernel: %s)",
-						       t->file, l->pos.line, who, f->name, e.msg);
-			return log_error_errno(r, "%s:%u: Cannot impair %s:%s: %m", t->file,
-					       l->pos.line, who, f->name);
+			return nl_log_error(&e, r, "%s:%u: Cannot impair %s:%s", t->file,
+					    l->pos.line, who, f->name);
 		}
 	}
 	return 0;

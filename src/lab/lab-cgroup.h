@@ -40,3 +40,9 @@ int lab_cgroup_remove(const char *lab);
  * where) and _TIMENS. */
 struct lab_feature;
 void lab_cgroup_doctor(struct lab_feature *f);
+/* lab_node_resources() for node i of a lab the caller has found alive, on a root it detected
+ * (cg_detect reads /proc/self/mountinfo: once for all the nodes of a `status`). Does not log. */
+struct lab_state;
+struct lab_node_resources;
+int lab_node_resources_in(const struct cg_root *root, const struct lab_state *st, size_t i,
+			  struct lab_node_resources *ret);

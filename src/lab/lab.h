@@ -447,12 +447,55 @@ struct lab_node_resources {
 };
 /* A running node's limits and usage. -ENOENT, -ESRCH as lab_node_open; logs. */
 int lab_node_resources(const char *lab, const char *node, struct lab_node_resources *ret);
-/* The same for node i of a lab the caller has found alive (status); does not log. */
-int lab_node_resources_st(const struct lab_state *st, size_t i, struct lab_node_resources *ret);
 /* netlab node NODE set KEY=VALUE...: cpu=, memory=, pids= changed on the running node, and
  * written to the lab's events log. -EINVAL (bad words), -EOPNOTSUPP (no cgroups or controller),
  * -EBUSY (memory below what the node uses and cannot reclaim); logs. */
 int lab_node_set(const char *lab, const char *node, char *const kv[], size_t n);
+
+/* ---- status (status.c) ---------------------------------------------------------------- */
+
+/*
+ * What `netlab status` and netlab_status() report about a lab, read once; cli/ and lib/ only
+ * print or copy it. Does not log: errors are values.
+ */
+enum lab_node_run {
+	LAB_NODE_RUNNING,
+	LAB_NODE_DEAD,  /* the lab runs but the node's interfaces could not be read */
+	LAB_NODE_STALE, /* the lab is not running */
+};
+struct lab_status_node {
+	char name[TOPO_NAME_MAX + 1];
+	pid_t pid;
+	enum lab_node_run run;       /* DEAD only when LAB_STATUS_IFACES was asked for */
+	struct lab_ifinfo *ifs;      /* LAB_STATUS_IFACES, a running node: its interfaces */
+	size_t n_ifs;
+	bool has_res;                /* LAB_STATUS_RESOURCES, a running node, when readable */
+	struct lab_node_resources res;
+	const char *root_kind;       /* a root of its own (issue 13): "image" or "rootfs", else NULL */
+	char *root;                  /* ... its image=REF or rootfs=DIR|host-cow */
+};
+struct lab_status {
+	char name[TOPO_NAME_MAX + 1];
+	enum lab_liveness live;
+	int state_error; /* what reading its state gave: -ENOENT (being brought up, or killed
+			    before its commit), -EBADMSG...; when < 0 nothing below is set */
+	char *file;      /* as in struct lab_state, may be NULL */
+	pid_t init_pid;
+	uint64_t created;
+	struct lab_status_node *nodes;
+	size_t n_nodes;
+};
+enum {
+	LAB_STATUS_IFACES = 1u << 0,    /* each node's interfaces: a netlink dump in each node */
+	LAB_STATUS_RESOURCES = 1u << 1, /* with IFACES: each running node's cgroup and clock */
+};
+/* The status of lab `name`: *ret is one malloc'd struct (lab_status_free(*ret, 1)). -ENOENT
+ * when there is no lab of that name (as lab_list() lists them), -ENOMEM, or lab_list()'s
+ * error. */
+int lab_status(const char *name, unsigned what, struct lab_status **ret);
+/* The same for every lab, in lab_list()'s order: *ret is an array of *ret_n (NULL when 0). */
+int lab_status_all(unsigned what, struct lab_status **ret, size_t *ret_n);
+void lab_status_free(struct lab_status *v, size_t n);
 /* ---- rootless labs (userns.c) --------------------------------------------------------- */
 
 struct ns_idmap;

@@ -130,13 +130,6 @@ static int lh_nl(struct lab_handle *lh, bool on_switch, size_t owner, struct nl 
 	return k;
 }
 
-static int nl_fail(int r, const struct nl_error *e, const char *what, const char *who)
-{
-	if (e->msg[0])
-		return log_error_errno(r, "%s %s: %m (kernel: %s)", what, who, e->msg);
-	return log_error_errno(r, "%s %s: %m", what, who);
-}
-
 int lh_set_iface_up(struct lab_handle *lh, size_t iface, bool up)
 {
 	const struct topo_iface *f = &lh->t->ifaces[iface];
@@ -158,7 +151,7 @@ int lh_set_iface_up(struct lab_handle *lh, size_t iface, bool up)
 	if (r >= 0)
 		r = nl_batch_flush(b, &e);
 	if (r < 0)
-		return nl_fail(r, &e, up ? "Cannot bring up" : "Cannot take down", who);
+		return nl_log_error(&e, r, "%s %s", up ? "Cannot bring up" : "Cannot take down", who);
 	return 0;
 }
 
@@ -206,7 +199,7 @@ int lh_restore_node(struct lab_handle *lh, size_t node)
 			h->nlmsg_flags = replace;
 			r = send_tolerant(b, addr_ok, &e);
 			if (r < 0)
-				return nl_fail(r, &e, "Cannot restore an address of", n->name);
+				return nl_log_error(&e, r, "Cannot restore an address of %s", n->name);
 		}
 	}
 	for (size_t i = 0; i < t->n_routes; i++) {
@@ -227,8 +220,7 @@ int lh_restore_node(struct lab_handle *lh, size_t node)
 		h->nlmsg_flags = replace;
 		r = send_tolerant(b, route_ok, &e);
 		if (r < 0)
-			log_warning_errno(r, "Cannot restore a route of '%s': %m%s%s", n->name,
-					  e.msg[0] ? " (kernel: " : "", e.msg[0] ? e.msg : "");
+			nl_log_warning(&e, r, "Cannot restore a route of '%s'", n->name);
 	}
 	return 0;
 }
@@ -319,7 +311,7 @@ static int impair_end(struct lab_handle *lh, size_t iface, bool reset, const str
 	if (r == -ENOENT && e.error == -ENOENT && impair_needs_netem(&cur))
 		return log_error_errno(-EOPNOTSUPP, "Cannot impair %s: kernel lacks sch_netem", who);
 	if (r < 0)
-		return e.error ? nl_fail(r, &e, "Cannot impair", who)
+		return e.error ? nl_log_error(&e, r, "Cannot impair %s", who)
 			       : (r == -EINVAL ? r : log_error_errno(r, "Cannot impair %s: %m", who));
 	return k;
 }
@@ -370,10 +362,10 @@ struct flags_ctx {
 static int on_link(const struct nlmsghdr *nlh, void *data)
 {
 	struct flags_ctx *c = data;
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct nl_link_info l;
 
-	if (nlh->nlmsg_type == RTM_NEWLINK && ifi->ifi_index == c->ifindex) {
-		c->flags = ifi->ifi_flags;
+	if (nl_link_parse(nlh, &l) >= 0 && !l.deleted && l.ifindex == c->ifindex) {
+		c->flags = l.flags;
 		c->found = true;
 	}
 	return MNL_CB_OK;

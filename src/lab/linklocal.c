@@ -38,21 +38,12 @@ struct found {
 static int on_addr(const struct nlmsghdr *nlh, void *data)
 {
 	struct found *f = data;
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a, *addr = NULL;
-	uint32_t flags = ifa->ifa_flags;
+	struct nl_addr_info a;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET6 ||
-	    ifa->ifa_scope != RT_SCOPE_LINK)
+	if (nl_addr_parse(nlh, &a) < 0 || a.deleted || a.family != AF_INET6 ||
+	    a.scope != RT_SCOPE_LINK || !a.has_addr)
 		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
-		if (mnl_attr_get_type(a) == IFA_ADDRESS && mnl_attr_get_payload_len(a) == 16)
-			addr = a;
-		else if (mnl_attr_get_type(a) == IFA_FLAGS &&
-			 mnl_attr_get_payload_len(a) == sizeof(uint32_t))
-			flags = mnl_attr_get_u32(a); /* all 32 bits; ifa_flags has only 8 */
-	}
-	if (!addr || !(flags & IFA_F_TENTATIVE) || (flags & IFA_F_DADFAILED))
+	if (!(a.flags & IFA_F_TENTATIVE) || (a.flags & IFA_F_DADFAILED))
 		return MNL_CB_OK;
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 8;
@@ -62,9 +53,9 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 		f->v = v;
 		f->cap = cap;
 	}
-	f->v[f->n].ifindex = (int)ifa->ifa_index;
-	f->v[f->n].plen = ifa->ifa_prefixlen;
-	memcpy(f->v[f->n].addr, mnl_attr_get_payload(addr), 16);
+	f->v[f->n].ifindex = a.ifindex;
+	f->v[f->n].plen = a.prefixlen;
+	memcpy(f->v[f->n].addr, a.addr, 16);
 	f->n++;
 	return MNL_CB_OK;
 }
@@ -108,8 +99,8 @@ static int settle_node(const struct lab_up_ctx *c, size_t i, struct nl *nl)
 		r = 0;
 out:
 	if (r < 0)
-		log_error_errno(r, "Cannot make the IPv6 link-local addresses of node '%s' usable: %m%s%s",
-				c->t->nodes[i].name, e.msg[0] ? " " : "", e.msg);
+		nl_log_error(&e, r, "Cannot make the IPv6 link-local addresses of node '%s' usable",
+			     c->t->nodes[i].name);
 	free(f.v);
 	return r;
 }

@@ -1,44 +1,38 @@
 /* SPDX-License-Identifier: MIT */
-/* A node's interfaces as the kernel has them now: a netlink dump from inside the node. */
+/*
+ * What `netlab status` and netlab_status() report: a lab's state file, its liveness, and, in
+ * each node, its interfaces as the kernel has them now (a netlink dump from inside the node)
+ * and its resources. Built here once; cli/ and lib/ only print or copy it.
+ */
 #include <libmnl/libmnl.h>
-#include <linux/if_addr.h>
-#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab-cgroup.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
 #include "nl.h"
+
+/* ---- a node's interfaces ----------------------------------------------------------------- */
 
 struct ifs {
 	struct lab_ifinfo *v;
 	size_t n, cap;
 };
 
-static int link_attr(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
-	if (mnl_attr_type_valid(a, IFLA_MAX) >= 0)
-		tb[type] = a;
-	return MNL_CB_OK;
-}
-
 static int on_link(const struct nlmsghdr *nlh, void *data)
 {
 	struct ifs *s = data;
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
+	struct nl_link_info l;
 	struct lab_ifinfo *i;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK)
+	if (nl_link_parse(nlh, &l) < 0 || l.deleted)
 		return MNL_CB_OK;
-	mnl_attr_parse(nlh, sizeof(*ifi), link_attr, tb);
 	if (s->n == s->cap) {
 		size_t nc = s->cap ? s->cap * 2 : 8;
-		struct lab_ifinfo *v = realloc(s->v, nc * sizeof(*v));
+		struct lab_ifinfo *v = reallocarray(s->v, nc, sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		s->v = v;
@@ -46,48 +40,31 @@ static int on_link(const struct nlmsghdr *nlh, void *data)
 	}
 	i = &s->v[s->n++];
 	memset(i, 0, sizeof(*i));
-	i->ifindex = ifi->ifi_index;
-	i->flags = ifi->ifi_flags;
-	if (tb[IFLA_IFNAME])
-		snprintf(i->name, sizeof(i->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
-	if (tb[IFLA_MTU])
-		i->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
-	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
-		memcpy(i->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
-	return MNL_CB_OK;
-}
-
-static int addr_attr(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-	if (mnl_attr_type_valid(a, IFA_MAX) >= 0)
-		tb[mnl_attr_get_type(a)] = a;
+	i->ifindex = l.ifindex;
+	i->flags = l.flags;
+	snprintf(i->name, sizeof(i->name), "%s", l.name);
+	i->mtu = l.mtu;
+	if (l.addr_len == sizeof(i->mac))
+		memcpy(i->mac, l.addr, sizeof(i->mac));
 	return MNL_CB_OK;
 }
 
 static int on_addr(const struct nlmsghdr *nlh, void *data)
 {
 	struct ifs *s = data;
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
-	const struct nlattr *a;
-	size_t len = ifa->ifa_family == AF_INET ? 4 : 16;
+	struct nl_addr_info a;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR)
-		return MNL_CB_OK;
-	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr, tb);
-	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-	if (!a || mnl_attr_get_payload_len(a) != len)
+	if (nl_addr_parse(nlh, &a) < 0 || a.deleted || !a.has_addr)
 		return MNL_CB_OK;
 	for (size_t k = 0; k < s->n; k++) {
 		struct lab_ifinfo *i = &s->v[k];
-		if (i->ifindex != (int)ifa->ifa_index || i->n_addrs >= ELEMENTSOF(i->addrs))
+		if (i->ifindex != a.ifindex || i->n_addrs >= ELEMENTSOF(i->addrs))
 			continue;
 		struct topo_addr *t = &i->addrs[i->n_addrs++];
 		memset(t, 0, sizeof(*t));
-		t->family = ifa->ifa_family;
-		t->plen = ifa->ifa_prefixlen;
-		memcpy(t->bytes, mnl_attr_get_payload(a), len);
+		t->family = a.family;
+		t->plen = a.prefixlen;
+		memcpy(t->bytes, a.addr, a.family == AF_INET ? 4 : 16);
 	}
 	return MNL_CB_OK;
 }
@@ -118,4 +95,139 @@ int lab_node_interfaces(const struct lab_state *st, size_t node, struct lab_ifin
 	*ret = s.v;
 	*ret_n = s.n;
 	return 0;
+}
+
+/* ---- a lab's status ---------------------------------------------------------------------- */
+
+/* What a status needs more than once, found at most once per call. */
+struct status_ctx {
+	unsigned what;
+	struct cg_root root; /* cg_detect() reads /proc/self/mountinfo: once, on first need */
+	bool root_known;
+};
+
+static void node_status(struct status_ctx *c, const struct lab_state *st, size_t i,
+			struct lab_status_node *n, enum lab_liveness live)
+{
+	snprintf(n->name, sizeof(n->name), "%s", st->nodes[i].name);
+	n->pid = st->nodes[i].pid;
+	n->run = live != LAB_RUNNING ? LAB_NODE_STALE : LAB_NODE_RUNNING;
+	if (live != LAB_RUNNING || !(c->what & LAB_STATUS_IFACES))
+		return;
+	if (lab_node_interfaces(st, i, &n->ifs, &n->n_ifs) < 0) {
+		n->run = LAB_NODE_DEAD;
+		return;
+	}
+	if (!(c->what & LAB_STATUS_RESOURCES))
+		return;
+	if (!c->root_known)
+		(void)cg_detect(&c->root);
+	c->root_known = true;
+	n->has_res = lab_node_resources_in(&c->root, st, i, &n->res) >= 0;
+}
+
+static int status_fill(struct status_ctx *c, const char *name, struct lab_status *s)
+{
+	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+
+	*s = (struct lab_status){ 0 };
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->live = lab_liveness(name);
+	s->state_error = lab_state_load(name, &st);
+	if (s->state_error < 0)
+		return 0;
+	s->state_error = 0;
+	s->init_pid = st->init_pid;
+	s->created = st->created;
+	if (st->file && !(s->file = strdup(st->file)))
+		return -ENOMEM;
+	if (st->n_nodes && !(s->nodes = calloc(st->n_nodes, sizeof(*s->nodes))))
+		return -ENOMEM;
+	for (size_t i = 0; i < st->n_nodes; i++) {
+		struct lab_status_node *n = &s->nodes[i];
+		char root[LAB_PATH_MAX];
+
+		node_status(c, st, i, n, s->live);
+		s->n_nodes++;
+		if (lab_node_root(name, n->name, &n->root_kind, root, sizeof(root)) < 0)
+			n->root_kind = NULL;
+		else if (!(n->root = strdup(root)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void lab_status_free(struct lab_status *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		for (size_t i = 0; i < v[k].n_nodes; i++) {
+			free(v[k].nodes[i].ifs);
+			free(v[k].nodes[i].root);
+		}
+		free(v[k].nodes);
+		free(v[k].file);
+	}
+	free(v);
+}
+
+/* The labs of names[] (NULL-terminated) whose name passes `only` (NULL: all). */
+static int status_of_names(char **names, const char *only, unsigned what,
+			   struct lab_status **ret, size_t *ret_n)
+{
+	struct status_ctx c = { .what = what };
+	struct lab_status *v;
+	size_t n = 0, len = 0;
+	int r = 0;
+
+	for (char **p = names; *p; p++)
+		len += !only || streq(*p, only);
+	if (len == 0) {
+		*ret = NULL;
+		*ret_n = 0;
+		return only ? -ENOENT : 0;
+	}
+	v = calloc(len, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (char **p = names; *p && r >= 0; p++)
+		if (!only || streq(*p, only)) {
+			r = status_fill(&c, *p, &v[n]);
+			n++;
+		}
+	if (r < 0) {
+		lab_status_free(v, n);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int lab_status(const char *name, unsigned what, struct lab_status **ret)
+{
+	char **names = NULL;
+	size_t n;
+	int r;
+
+	r = lab_list(&names);
+	if (r < 0)
+		return r;
+	r = status_of_names(names, name, what, ret, &n);
+	lab_list_free(names);
+	return r;
+}
+
+int lab_status_all(unsigned what, struct lab_status **ret, size_t *ret_n)
+{
+	char **names = NULL;
+	int r;
+
+	r = lab_list(&names);
+	if (r < 0)
+		return r;
+	r = status_of_names(names, NULL, what, ret, ret_n);
+	lab_list_free(names);
+	return r;
 }

@@ -158,9 +158,7 @@ static const char *iface_label(const struct topo *t, size_t i, char *buf, size_t
 
 static int fail_nl(const char *what, const struct nl_error *e, int r)
 {
-	if (e->error < 0 && e->msg[0])
-		return log_error_errno(e->error, "%s: %m (kernel: %s)", what, e->msg);
-	return log_error_errno(e->error < 0 ? e->error : r, "%s: %m", what);
+	return nl_log_error(e, r, "%s", what);
 }
 
 /* Any IPv6 in the file: an address, a pool, a loopback prefix, a route or an IPv6 sysctl. */

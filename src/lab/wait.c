@@ -139,16 +139,6 @@ static size_t family_len(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
-static int attr_cb(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
-	/* Every table we use (IFA_MAX, RTA_MAX) is smaller than 64. */
-	if (type < 64)
-		tb[type] = a;
-	return MNL_CB_OK;
-}
-
 /* ---- addr --------------------------------------------------------------------------------- */
 
 struct addr_check {
@@ -166,16 +156,13 @@ struct addr_check {
 static int on_link(const struct nlmsghdr *nlh, void *data)
 {
 	struct addr_check *c = data;
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[64] = { 0 };
+	struct nl_link_info l;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || c->n_links >= ELEMENTSOF(c->links))
+	if (c->n_links >= ELEMENTSOF(c->links) || nl_link_parse(nlh, &l) < 0 || l.deleted ||
+	    !l.name[0])
 		return MNL_CB_OK;
-	mnl_attr_parse(nlh, sizeof(*ifi), attr_cb, tb);
-	if (!tb[IFLA_IFNAME])
-		return MNL_CB_OK;
-	c->links[c->n_links].ifindex = ifi->ifi_index;
-	snprintf(c->links[c->n_links].name, IF_NAMESIZE, "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	c->links[c->n_links].ifindex = l.ifindex;
+	snprintf(c->links[c->n_links].name, IF_NAMESIZE, "%s", l.name);
 	c->n_links++;
 	return MNL_CB_OK;
 }
@@ -183,41 +170,30 @@ static int on_link(const struct nlmsghdr *nlh, void *data)
 static int on_addr(const struct nlmsghdr *nlh, void *data)
 {
 	struct addr_check *c = data;
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[64] = { 0 };
 	char txt[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
-	const struct nlattr *a;
-	size_t len;
-	uint32_t flags;
+	struct nl_addr_info a;
 
-	if ((nlh->nlmsg_type != RTM_NEWADDR && !(c->any_type && nlh->nlmsg_type == RTM_DELADDR)) ||
-	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+	if (nl_addr_parse(nlh, &a) < 0 || (a.deleted && !c->any_type) || !a.has_addr)
 		return MNL_CB_OK;
-	mnl_attr_parse(nlh, sizeof(*ifa), attr_cb, tb);
-	len = family_len(ifa->ifa_family);
-	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-	if (!a || mnl_attr_get_payload_len(a) != len)
-		return MNL_CB_OK;
-	flags = tb[IFA_FLAGS] ? mnl_attr_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
 	for (size_t i = 0; i < c->n_links; i++)
-		if (c->links[i].ifindex == (int)ifa->ifa_index)
+		if (c->links[i].ifindex == a.ifindex)
 			memcpy(ifname, c->links[i].name, IF_NAMESIZE);
-	bool tentative = ifa->ifa_family == AF_INET6 && (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED));
+	bool tentative = a.family == AF_INET6 && (a.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED));
 
-	inet_ntop(ifa->ifa_family, mnl_attr_get_payload(a), txt, sizeof(txt));
+	inet_ntop(a.family, a.addr, txt, sizeof(txt));
 	/* Loopback's own 127.0.0.1 and ::1 say nothing: leave them out of the message. */
-	if (!(ifa->ifa_scope == RT_SCOPE_HOST && ifa->ifa_index == 1 &&
+	if (!(a.scope == RT_SCOPE_HOST && a.ifindex == 1 &&
 	      (streq(txt, "127.0.0.1") || streq(txt, "::1")))) {
-		seen_add(c->seen, "%s%s/%u %s%s", c->seen->items++ ? ", " : "", txt,
-			 ifa->ifa_prefixlen, ifname,
-			 flags & IFA_F_DADFAILED ? " (dadfailed)"
-			 : tentative		 ? " (tentative)"
-						 : "");
+		seen_add(c->seen, "%s%s/%u %s%s", c->seen->items++ ? ", " : "", txt, a.prefixlen,
+			 ifname,
+			 a.flags & IFA_F_DADFAILED ? " (dadfailed)"
+			 : tentative		   ? " (tentative)"
+						   : "");
 	}
-	if (ifa->ifa_family != c->want->family ||
-	    memcmp(mnl_attr_get_payload(a), c->want->bytes, len) != 0)
+	if (a.family != c->want->family ||
+	    memcmp(a.addr, c->want->bytes, family_len(a.family)) != 0)
 		return MNL_CB_OK;
-	if (c->want->has_plen && ifa->ifa_prefixlen != c->want->plen)
+	if (c->want->has_plen && a.prefixlen != c->want->plen)
 		return MNL_CB_OK;
 	if (!tentative || c->any_type)
 		c->found = true;
@@ -236,36 +212,27 @@ struct route_check {
 static int on_route(const struct nlmsghdr *nlh, void *data)
 {
 	struct route_check *c = data;
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[64] = { 0 };
-	uint8_t dst[16] = { 0 };
+	struct nl_route_info rt;
 	char txt[INET6_ADDRSTRLEN];
-	size_t len;
-	uint32_t table;
 
-	if ((nlh->nlmsg_type != RTM_NEWROUTE && !(c->any_type && nlh->nlmsg_type == RTM_DELROUTE)) ||
-	    rtm->rtm_family != c->want->family)
+	if (nl_parse_route(nlh, &rt) < 0 || (rt.deleted && !c->any_type) ||
+	    rt.family != c->want->family)
 		return MNL_CB_OK;
-	mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb);
-	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
-	if (table == RT_TABLE_LOCAL || (rtm->rtm_flags & RTM_F_CLONED))
+	if (rt.table == RT_TABLE_LOCAL || rt.cloned)
 		return MNL_CB_OK;
 	/* Unicast only: a blackhole or unreachable route is no way to get there. */
-	if (rtm->rtm_type != RTN_UNICAST)
+	if (rt.type != RTN_UNICAST)
 		return MNL_CB_OK;
-	len = family_len(rtm->rtm_family);
-	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == len)
-		memcpy(dst, mnl_attr_get_payload(tb[RTA_DST]), len);
 	/* IPv6 link-local and multicast routes are always there: noise in the message. */
-	if (!(rtm->rtm_family == AF_INET6 && (dst[0] == 0xff || (dst[0] == 0xfe && dst[1] == 0x80)))) {
-		inet_ntop(rtm->rtm_family, dst, txt, sizeof(txt));
-		if (rtm->rtm_dst_len == 0)
+	if (!(rt.family == AF_INET6 &&
+	      (rt.dst[0] == 0xff || (rt.dst[0] == 0xfe && rt.dst[1] == 0x80)))) {
+		inet_ntop(rt.family, rt.dst, txt, sizeof(txt));
+		if (rt.dst_len == 0)
 			seen_add(c->seen, "%sdefault", c->seen->items++ ? ", " : "");
 		else
-			seen_add(c->seen, "%s%s/%u", c->seen->items++ ? ", " : "", txt,
-				 rtm->rtm_dst_len);
+			seen_add(c->seen, "%s%s/%u", c->seen->items++ ? ", " : "", txt, rt.dst_len);
 	}
-	if (rtm->rtm_dst_len == c->want->plen && memcmp(dst, c->want->bytes, len) == 0)
+	if (rt.dst_len == c->want->plen && memcmp(rt.dst, c->want->bytes, family_len(rt.family)) == 0)
 		c->found = true;
 	return MNL_CB_OK;
 }

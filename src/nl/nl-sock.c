@@ -13,6 +13,7 @@
  * never has more requests outstanding than the buffer can hold ACKs for.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -586,4 +587,36 @@ int nl_dump(struct nl *nl, uint16_t type, int family, nl_dump_cb cb, void *data,
 		return kerr.error;
 	}
 	return intr ? -EAGAIN : 0;
+}
+
+/* ---- telling people ---------------------------------------------------------------------- */
+
+static int log_nl(enum log_level level, const struct nl_error *e, int r, const char *fmt,
+		  va_list ap)
+{
+	char what[512];
+	int error = e && e->error < 0 ? e->error : r;
+
+	(void)vsnprintf(what, sizeof(what), fmt, ap);
+	if (e && e->error < 0 && e->msg[0])
+		return log_internal(level, error, "%s: %m (kernel: %s)", what, e->msg);
+	return log_internal(level, error, "%s: %m", what);
+}
+
+int nl_log_error(const struct nl_error *e, int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	r = log_nl(LOG_LEVEL_ERROR, e, r, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int nl_log_warning(const struct nl_error *e, int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	r = log_nl(LOG_LEVEL_WARNING, e, r, fmt, ap);
+	va_end(ap);
+	return r;
 }

@@ -117,6 +117,20 @@ struct nl_error {
 };
 
 /*
+ * The one way a kernel error is told to people: logs "WHAT: STRERROR (kernel: EXTACK)", WHAT
+ * formatted from fmt, " (kernel: ...)" only when the kernel gave a text. The errno is
+ * e->error when the kernel gave one, else r (a socket's error); e may be NULL. Returns that
+ * errno, so that a caller writes `return nl_log_error(&e, r, "Cannot add '%s'", name);`; r
+ * must then be < 0 when e->error is 0. The exception to "only lab and cli log" (log.h): lab/
+ * asks for it, and the message is formatted once, here.
+ */
+int nl_log_error(const struct nl_error *e, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same at warning level, for an error the caller goes on after. */
+int nl_log_warning(const struct nl_error *e, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
  * Batching, libmnl-style: build a request at nl_batch_buf() with seq nl_batch_seq(), then
  * nl_batch_push() it with a cookie of your choice (an index, to name the object in messages).
  * When the buffer is full, push sends what is there and collects the ACKs. nl_batch_flush()
@@ -180,7 +194,46 @@ struct nlmsghdr *nl_build_link_master(void *buf, uint32_t seq, int ifindex, int 
  * marks NLM_F_DUMP_INTR (the table changed meanwhile) returns -EAGAIN after the end: retry.
  */
 
-/* ---- parsing notifications (nl-parse.c): pure ----------------------------------------- */
+/* ---- parsing kernel messages (nl-parse.c): pure ----------------------------------------- */
+
+/*
+ * Each parser reads one message, as a dump answer or a notification brings it (or as our
+ * builders write it), and returns 0 with *ret filled, or an error with *ret untouched: -EINVAL
+ * when nlh is not a message of its kind, -EBADMSG when it is malformed (a header cut short, an
+ * attribute whose length is shorter than its header or runs past the message, an attribute of
+ * the wrong size). Nothing is allocated; nothing outside nlh->nlmsg_len is read.
+ */
+
+/* A link (RTM_NEWLINK or RTM_DELLINK), the fields netlab looks at. */
+struct nl_link_info {
+	bool deleted;      /* RTM_DELLINK */
+	int ifindex;
+	unsigned flags;    /* IFF_* (ifi_flags: IFF_UP, IFF_LOWER_UP...) */
+	uint16_t type;     /* ARPHRD_* */
+	char name[16];     /* IFLA_IFNAME (IFNAMSIZ); "" when absent */
+	uint32_t mtu;      /* IFLA_MTU; 0 when absent */
+	int master;        /* IFLA_MASTER (a bridge port's bridge); 0 = none */
+	uint8_t operstate; /* IFLA_OPERSTATE (IF_OPER_*); IF_OPER_UNKNOWN when absent */
+	char kind[16];     /* IFLA_LINKINFO's IFLA_INFO_KIND ("veth", "bridge"); "" when absent */
+	uint8_t addr[32];  /* IFLA_ADDRESS, the link-layer address (MAX_ADDR_LEN) */
+	unsigned addr_len; /* its length (6 for Ethernet); 0 when absent */
+};
+int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link_info *ret);
+
+/* An address (RTM_NEWADDR or RTM_DELADDR). -EAFNOSUPPORT for a family other than AF_INET and
+ * AF_INET6. */
+struct nl_addr_info {
+	bool deleted;      /* RTM_DELADDR */
+	int family;        /* AF_INET, AF_INET6 */
+	int ifindex;
+	uint8_t prefixlen;
+	uint8_t scope;     /* RT_SCOPE_* (RT_SCOPE_LINK for fe80::/64, RT_SCOPE_HOST for lo's) */
+	uint32_t flags;    /* IFA_F_*: IFA_FLAGS when present (all 32 bits), else ifa_flags */
+	uint8_t addr[16];  /* the interface's own address: IFA_LOCAL when present, else IFA_ADDRESS
+			      (IPv6 gives IFA_LOCAL only for a peer address) */
+	bool has_addr;     /* addr was given (4 or 16 bytes by family) */
+};
+int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr_info *ret);
 
 /* A route notification (RTM_NEWROUTE or RTM_DELROUTE), the fields netlab looks at. */
 struct nl_route_info {
@@ -193,7 +246,8 @@ struct nl_route_info {
 	uint32_t table;   /* RTA_TABLE when present, else rtm_table */
 	bool cloned;      /* RTM_F_CLONED: a cache entry, not a route */
 };
-/* -EINVAL when nlh is not an IPv4 or IPv6 route message or is malformed. */
+/* -EINVAL when nlh is not an IPv4 or IPv6 route message or is malformed (the same checks as
+ * above). */
 int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route_info *ret);
 /* Whether a route notification is a change of a routing table as `converge` counts it: any
  * table but local, no cache entries, and no IPv6 link-local (fe80::/10) or multicast routes,

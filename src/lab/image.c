@@ -22,6 +22,7 @@
 #include <ftw.h>
 #include <jansson.h>
 #include <nettle/sha2.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
+#include "ns.h"
 
 /*
  * libarchive is loaded when a layer is unpacked, not when netlab starts: linked in, it brings
@@ -64,6 +66,7 @@ static struct {
 	typeof(archive_read_data_block) *read_data_block;
 	typeof(archive_entry_size) *entry_size;
 	typeof(archive_entry_pathname) *entry_pathname;
+	typeof(archive_entry_filetype) *entry_filetype;
 } la;
 
 static int la_load(char *err, size_t errlen)
@@ -98,6 +101,7 @@ static int la_load(char *err, size_t errlen)
 	la.read_data_block = dlsym(h, "archive_read_data_block");
 	la.entry_size = dlsym(h, "archive_entry_size");
 	la.entry_pathname = dlsym(h, "archive_entry_pathname");
+	la.entry_filetype = dlsym(h, "archive_entry_filetype");
 	for (size_t i = 0; i < sizeof(la) / sizeof(void *); i++)
 		if (!((void **)&la)[i]) {
 			snprintf(err, errlen, "libarchive lacks a function netlab uses");
@@ -125,6 +129,7 @@ static int la_load(char *err, size_t errlen)
 #define archive_read_data_block la.read_data_block
 #define archive_entry_size la.entry_size
 #define archive_entry_pathname la.entry_pathname
+#define archive_entry_filetype la.entry_filetype
 
 #define HEXLEN (SHA256_DIGEST_SIZE * 2)
 
@@ -310,6 +315,10 @@ static int hash_rest(struct hashed_read *h, char hex[HEXLEN + 1])
 	return 0;
 }
 
+/* Set in the child that unpacks a user's layers (in_store_userns()): it is root of a user
+ * namespace there, with the user's range mapped (squash_owners false) or only the user. */
+static bool in_userns, squash_owners;
+
 /* An OCI whiteout, turned into overlayfs's: .wh.NAME hides NAME of the layers below (a 0/0
  * character device), .wh..wh..opq hides everything below in its directory (an xattr). */
 static int whiteout(const char *path)
@@ -330,7 +339,11 @@ static int whiteout(const char *path)
 	if (mkdir_p(dir, 0755) < 0)
 		return -errno;
 	if (streq(base, ".wh..wh..opq")) {
-		if (setxattr(dir, "trusted.overlay.opaque", "y", 1, 0) < 0)
+		/* trusted.* for an overlay mounted by root, user.* for one mounted in a rootless
+		 * lab's user namespace (userxattr, rootfs.c); a user's store can only set user.*. */
+		if (!in_userns && setxattr(dir, "trusted.overlay.opaque", "y", 1, 0) < 0)
+			return negative_errno();
+		if (setxattr(dir, "user.overlay.opaque", "y", 1, 0) < 0)
 			return negative_errno();
 		return 1;
 	}
@@ -352,7 +365,8 @@ static int extract_entries(struct archive *in, char *err, size_t errlen)
 	if (!out)
 		return -ENOMEM;
 	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-						    ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_XATTR |
+						    (squash_owners ? 0 : ARCHIVE_EXTRACT_OWNER) |
+						    ARCHIVE_EXTRACT_XATTR |
 						    ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 						    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 						    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
@@ -366,6 +380,11 @@ static int extract_entries(struct archive *in, char *err, size_t errlen)
 			return w;
 		}
 		if (w > 0)
+			continue;
+		/* A user namespace cannot mknod a device (only a whiteout): skipped. A node never
+		 * sees an image's devices anyway, its /dev is a tmpfs of its own (rootfs.c). */
+		if (in_userns && (archive_entry_filetype(e) == AE_IFCHR ||
+				  archive_entry_filetype(e) == AE_IFBLK))
 			continue;
 		r = archive_write_header(out, e);
 		if (r < ARCHIVE_WARN) {
@@ -448,10 +467,126 @@ static int unpack(const char *path, const char *dir, char hex[HEXLEN + 1], char 
 	return r;
 }
 
+/* ---- a user's store: unpacked in a user namespace ---------------------------------------- */
+
+/*
+ * A user's store ($XDG_CACHE_HOME/netlab) is unpacked as that user's rootless labs see it: in a
+ * user namespace mapped exactly as theirs (lab_rootless_idmap(): root inside is the user, ids
+ * 1..N the user's subordinate range), so the image's file of uid 100 is stored under the
+ * range's 100th id and is uid 100 again in every lab of that user. The mapping is the user's
+ * and stable, so the store is shared by all their labs. Without a range (or newuidmap and
+ * newgidmap), only the user is mapped: every owner is squashed to the user (root in a lab),
+ * with a warning. Root's store is unpacked in place, with the real owners.
+ */
+struct store_out {
+	int r;
+	char hex[HEXLEN + 1];
+	char err[512];
+};
+
+typedef void (*store_fn)(const void *arg, struct store_out *out);
+
+/* The child: a user namespace of its own, mapped by the parent (which says 'F'ull or
+ * 'S'quashed), then fn; its result goes back whole through the pipe. */
+static _noreturn_ void store_child(int rd, int wr, store_fn fn, const void *arg)
+{
+	struct store_out out = { 0 };
+	char c = unshare(CLONE_NEWUSER) < 0 ? 'E' : 'U';
+
+	if (write(wr, &c, 1) != 1 || c == 'E' || read(rd, &c, 1) != 1 || c == 'E')
+		_exit(1);
+	in_userns = true;
+	squash_owners = c == 'S';
+	fn(arg, &out);
+	_exit(write(wr, &out, sizeof(out)) == (ssize_t)sizeof(out) ? 0 : 1);
+}
+
+static int in_store_userns(store_fn fn, const void *arg, struct store_out *out)
+{
+	static bool warned;
+	int down[2] = { -EBADF, -EBADF }, up[2] = { -EBADF, -EBADF }, status;
+	struct ns_idmap map;
+	bool helpers;
+	char c = 'E';
+	pid_t pid;
+
+	memset(out, 0, sizeof(*out));
+	if (geteuid() == 0) {
+		fn(arg, out);
+		return out->r;
+	}
+	(void)lab_rootless_idmap(&map, &helpers);
+	if (pipe2(down, O_CLOEXEC) < 0 || pipe2(up, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		out->r = negative_errno();
+		goto out;
+	}
+	if (pid == 0)
+		store_child(down[0], up[1], fn, arg);
+	safe_close(up[1]);
+	up[1] = -EBADF;
+	if (read(up[0], &c, 1) == 1 && c == 'U')
+		c = ns_userns_map(pid, &map) < 0 ? 'E' : map.n_sub_uid && map.n_sub_gid ? 'F' : 'S';
+	if (c == 'S' && !warned) {
+		warned = true;
+		log_warning("only your uid %u is mapped for the image store %s (no range for you in "
+			    "/etc/subuid and /etc/subgid, or no newuidmap/newgidmap): every file "
+			    "of its layers is owned by you, i.e. by root in a lab, whoever owns it "
+			    "in the image. Remove the store to unpack it again once you have a range.",
+			    (unsigned)map.uid, lab_image_dir());
+	}
+	if (write(down[1], &c, 1) != 1 || c == 'E' ||
+	    read(up[0], out, sizeof(*out)) != (ssize_t)sizeof(*out)) {
+		out->r = -EPERM;
+		snprintf(out->err, sizeof(out->err), "cannot enter a user namespace to unpack");
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+out:
+	for (size_t i = 0; i < 2; i++) {
+		safe_close(down[i]);
+		safe_close(up[i]);
+	}
+	return out->r;
+}
+
 static int tmp_dir(char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/layers/.tmp-XXXXXX", lab_image_dir());
 	return mkdtemp(buf) ? 0 : negative_errno();
+}
+
+struct layer_job {
+	const char *path, *want, *tmp;
+	const char *layers; /* the store's layers/, named by the parent: in the child, as root of
+			     * its user namespace, lab_image_dir() would name root's store */
+};
+
+/* Unpacks into tmp and moves it to layers/HEX (in the store's user namespace). */
+static void layer_unpack(const void *arg, struct store_out *out)
+{
+	const struct layer_job *j = arg;
+	char final[LAB_PATH_MAX];
+
+	out->r = unpack(j->path, j->tmp, out->hex, out->err, sizeof(out->err));
+	if (out->r >= 0 && j->want && !streq(out->hex, j->want)) {
+		snprintf(out->err, sizeof(out->err), "its sha256 is %s, the manifest says %s",
+			 out->hex, j->want);
+		out->r = -EBADMSG;
+	}
+	if (out->r < 0) {
+		(void)rm_rf(j->tmp);
+		return;
+	}
+	snprintf(final, sizeof(final), "%s/%s", j->layers, out->hex);
+	/* Someone else unpacked the same layer meanwhile: theirs is as good as ours. */
+	if (rename(j->tmp, final) < 0) {
+		out->r = negative_errno();
+		(void)rm_rf(j->tmp);
+		if (out->r == -ENOTEMPTY || out->r == -EEXIST)
+			out->r = 0;
+		else
+			snprintf(out->err, sizeof(out->err), "cannot move it into the store");
+	}
 }
 
 /*
@@ -461,7 +596,9 @@ static int tmp_dir(char *buf, size_t size)
  */
 static int layer_add(const char *path, const char *want, const char *what, char ret_hex[HEXLEN + 1])
 {
-	char tmp[LAB_PATH_MAX], final[LAB_PATH_MAX], err[512] = "", hex[HEXLEN + 1];
+	char tmp[LAB_PATH_MAX], final[LAB_PATH_MAX], layers[LAB_PATH_MAX];
+	struct layer_job job = { .path = path, .want = want, .tmp = tmp, .layers = layers };
+	struct store_out out;
 	struct stat st;
 	int r;
 
@@ -472,30 +609,19 @@ static int layer_add(const char *path, const char *want, const char *what, char 
 			return 0;
 		}
 	}
+	snprintf(layers, sizeof(layers), "%s/layers", lab_image_dir());
 	r = tmp_dir(tmp, sizeof(tmp));
 	if (r < 0)
 		return log_error_errno(r, "Cannot make a directory in %s: %m", lab_image_dir());
-	r = unpack(path, tmp, hex, err, sizeof(err));
-	if (r >= 0 && want && !streq(hex, want)) {
-		snprintf(err, sizeof(err), "its sha256 is %s, the manifest says %s", hex, want);
-		r = -EBADMSG;
-	}
+	r = in_store_userns(layer_unpack, &job, &out);
+	if (r == -EBADMSG)
+		return log_error_errno(r, "%s: corrupt layer: %s", what, out.err);
 	if (r < 0) {
-		(void)rm_rf(tmp);
-		if (r == -EBADMSG)
-			return log_error_errno(r, "%s: corrupt layer: %s", what, err);
-		return log_error_errno(r, "%s: cannot unpack a layer: %s%s%m", what, err,
-				       err[0] ? ": " : "");
+		(void)rm_rf(tmp); /* when the user namespace could not be made */
+		return log_error_errno(r, "%s: cannot unpack a layer: %s%s%m", what, out.err,
+				       out.err[0] ? ": " : "");
 	}
-	snprintf(final, sizeof(final), "%s/layers/%s", lab_image_dir(), hex);
-	/* Someone else unpacked the same layer meanwhile: theirs is as good as ours. */
-	if (rename(tmp, final) < 0) {
-		r = negative_errno();
-		(void)rm_rf(tmp);
-		if (r != -ENOTEMPTY && r != -EEXIST)
-			return log_error_errno(r, "Cannot move a layer into %s: %m", final);
-	}
-	snprintf(ret_hex, HEXLEN + 1, "%s", hex);
+	snprintf(ret_hex, HEXLEN + 1, "%s", out.hex);
 	return 0;
 }
 
@@ -1227,6 +1353,12 @@ int lab_image_remove(const char *name)
 	return 0;
 }
 
+/* A layer's files may belong to ids of the user's range: removed where they are mapped. */
+static void layer_remove(const void *arg, struct store_out *out)
+{
+	out->r = rm_rf(arg);
+}
+
 int lab_image_prune(size_t *ret_n)
 {
 	_cleanup_close_ int lock = -EBADF;
@@ -1263,7 +1395,7 @@ int lab_image_prune(size_t *ret_n)
 				used = streq(imgs[i]->layers[l], full);
 		if (used)
 			continue;
-		r = rm_rf(full);
+		r = in_store_userns(layer_remove, full, &(struct store_out){ 0 });
 		if (r < 0) {
 			log_error_errno(r, "Cannot remove %s: %m", full);
 			break;

@@ -5,7 +5,10 @@
  * The store (lab_image_dir(): /var/cache/netlab as root, else $XDG_CACHE_HOME/netlab):
  *   layers/HEX/         one unpacked layer, named by the sha256 of its (compressed) blob;
  *                       whiteouts turned into overlayfs's (a 0/0 character device, the
- *                       trusted.overlay.opaque xattr), so layers stack as overlay lowerdirs
+ *                       trusted.overlay.opaque and user.overlay.opaque xattrs), so layers
+ *                       stack as overlay lowerdirs (user.*: in a rootless lab's userxattr one)
+ * A user's store is unpacked in a user namespace mapped as that user's rootless labs are, so an
+ * image's file of uid 100 is uid 100 in their nodes (image.c, in_store_userns()).
  *   images/NAME.json    an image: its reference, digest, layers (bottom first) and config
  * Layers are unpacked into layers/.tmp-* and renamed into place, so a reader never sees half a
  * layer and two imports of one layer race harmlessly.

@@ -108,6 +108,25 @@ static int make_in_root(int rootfd, const char *path, bool is_file, int *ret_fd)
 	return 0;
 }
 
+/*
+ * ",userxattr" in a rootless lab's user namespace, else "". There, overlayfs cannot use its
+ * trusted.overlay.* xattrs (they need CAP_SYS_ADMIN of the host): with userxattr it reads an
+ * opaque directory from user.overlay.opaque, which the image store writes for this (image.c),
+ * and keeps its own in the upper layer's tmpfs as user.* too. Whiteouts (0/0 character
+ * devices) are the same in both.
+ */
+static const char *userxattr(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned inside, outside, count;
+
+	/* The initial namespace maps everything: "0 0 4294967295". */
+	if (f && fscanf(f, "%u %u %u", &inside, &outside, &count) == 3 && inside == 0 &&
+	    outside == 0 && count == 4294967295u)
+		return "";
+	return ",userxattr";
+}
+
 /* A new, detached mount of a pseudo or memory file system. */
 static int fs_new(const char *type, const char *opts, unsigned attrs)
 {
@@ -322,7 +341,8 @@ static int host_cow_mounts(const struct ns_node_spec *spec, const char *root, in
 		snprintf(up, sizeof(up), "%s%s.upper", spec->rootfs_tmp, cow[i]);
 		snprintf(work, sizeof(work), "%s%s.work", spec->rootfs_tmp, cow[i]);
 		snprintf(target, sizeof(target), "%s%s", root, cow[i]);
-		snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", cow[i], up, work);
+		snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s", cow[i], up,
+			 work, userxattr());
 		if (mkdir(up, 0755) < 0 || mkdir(work, 0755) < 0 ||
 		    mount("overlay", target, "overlay", 0, opts) < 0)
 			return ns_fail(msg, size, negative_errno(), "making a copy-on-write %s", cow[i]);
@@ -377,8 +397,8 @@ static int make_overlay(const struct ns_node_spec *spec, char *root, size_t root
 		if (mkdir(d, 0755) < 0)
 			return ns_fail(msg, size, negative_errno(), "making '%s'", d);
 	}
-	n = snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
-		     spec->rootfs_lower, t, t);
+	n = snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work%s",
+		     spec->rootfs_lower, t, t, userxattr());
 	if (n < 0 || (size_t)n >= sizeof(opts))
 		return ns_fail(msg, size, -ENAMETOOLONG, "overlay options for '%s'", spec->rootfs_lower);
 	if (mount("overlay", root, "overlay", 0, opts) < 0)

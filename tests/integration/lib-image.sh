@@ -121,3 +121,28 @@ images_ready() {
 	[ -f "$IMG/oci/index.json" ] && return 0
 	mkdir -p "$IMG_CACHE" && _build_images "$IMG"
 }
+
+# A Debian image with BIRD 2 (issue 13's BIRD-from-image test), built by mmdebstrap from the
+# Debian mirror, once: $IMG_CACHE/bird-KEY/rootfs.tar, keyed by the command line below. It
+# carries a marker, /etc/netlab-image, so a test can tell the image's files from the host's.
+BIRD_IMAGE_ARGS="--variant=apt --include=bird2,iproute2,iputils-ping --skip=output/dev bookworm"
+# Sets BIRD_TAR, building it if needed; on failure, BIRD_WHY says why (the caller skips).
+bird_image_ready() {
+	local key d log
+	command -v mmdebstrap >/dev/null || { BIRD_WHY="mmdebstrap not installed (scripts/install-deps)"; return 1; }
+	key=$(printf '%s\n' "$BIRD_IMAGE_ARGS" "netlab-image=bird" | sha256sum | cut -c1-16)
+	d=$IMG_CACHE/bird-$key
+	BIRD_TAR=$d/rootfs.tar
+	[ -s "$BIRD_TAR" ] && return 0
+	mkdir -p "$IMG_CACHE" && rm -rf "$d.new" && mkdir -p "$d.new" || { BIRD_WHY="cannot make $d.new"; return 1; }
+	log=$d.new/mmdebstrap.log
+	# shellcheck disable=SC2086 # the arguments are words
+	if ! mmdebstrap --quiet $BIRD_IMAGE_ARGS \
+		--customize-hook='echo netlab-image=bird >"$1/etc/netlab-image"' \
+		"$d.new/rootfs.tar" >"$log" 2>&1; then
+		BIRD_WHY="mmdebstrap failed: $(tail -n 1 "$log")"
+		rm -rf "$d.new"
+		return 1
+	fi
+	rm -rf "$d" && mv "$d.new" "$d"
+}

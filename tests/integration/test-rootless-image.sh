@@ -1,0 +1,141 @@
+#!/bin/bash
+# Image nodes in rootless labs (issue 13): a user's image store under $XDG_CACHE_HOME/netlab is
+# unpacked in a user namespace mapped as the user's labs are, so an image's file of uid 100 is
+# uid 100 in the node; the overlay is mounted in the lab's user namespace (userxattr: whiteouts
+# and opaque directories work); writes stay in the node; nothing is left after down, and no file
+# of the store lands outside the user's cache. Without newuidmap only the user is mapped and the
+# owners are squashed, with a warning. Root with --rootless uses its own store the same way.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-image.sh"
+require_root
+for c in useradd userdel runuser unshare newuidmap newgidmap; do
+	command -v $c >/dev/null || skip_all "$c not installed"
+done
+[ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ] ||
+	skip_all "user namespaces disabled (user.max_user_namespaces = 0)"
+grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
+	skip_all "no overlayfs in this kernel"
+images_ready || skip_all "busybox-static (/bin/busybox, statically linked) is not installed"
+
+# The host's account files, restored byte for byte by the exit trap.
+ACCOUNT_FILES="/etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/subuid /etc/subgid"
+mkdir "$TMP/etc"
+for f in $ACCOUNT_FILES; do
+	[ -e "$f" ] && cp -p "$f" "$TMP/etc/"
+done
+U=nlri-$$
+user_gone() {
+	pkill -KILL -U "$U" 2>/dev/null
+	id "$U" >/dev/null 2>&1 && userdel "$U" >/dev/null 2>&1
+	for f in $ACCOUNT_FILES; do
+		[ -e "$TMP/etc/${f##*/}" ] && cp -p "$TMP/etc/${f##*/}" "$f"
+	done
+}
+trap 'user_gone; _cleanup' EXIT
+plan 30
+snapshot before
+root_store_before=$(ls -A /var/cache/netlab 2>/dev/null | md5sum)
+
+useradd -M -d /nonexistent -s /bin/sh "$U" || skip_all "cannot add a test user"
+grep -q "^$U:" /etc/subuid || usermod --add-subuids 1100000000-1100065535 "$U"
+grep -q "^$U:" /etc/subgid || usermod --add-subgids 1100000000-1100065535 "$U"
+SUB=$(awk -F: -v u="$U" '$1 == u {print $2}' /etc/subuid)
+chmod 755 "$TMP"
+mkdir -m 700 "$TMP/rt" "$TMP/cache"
+chown "$U:" "$TMP/rt" "$TMP/cache"
+mkdir -m 755 "$TMP/bin"
+cp "$NETLAB" "$TMP/bin/netlab" && chmod 755 "$TMP/bin/netlab"
+as() {
+	runuser -u "$U" -- env -u NETLAB_RUN_DIR -u NETLAB_IMAGE_DIR XDG_RUNTIME_DIR="$TMP/rt" \
+		XDG_CACHE_HOME="$TMP/cache" PATH="$TMP/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
+}
+# Without newuidmap/newgidmap (hidden in a mount namespace of this test only).
+hidden() {
+	unshare -m sh -c 'mount --bind /dev/null "$(command -v newuidmap)" &&
+		mount --bind /dev/null "$(command -v newgidmap)" && exec "$@"' sh "$@"
+}
+
+# The busybox rootfs plus /srv/owned (uid/gid 100) in /srv/priv (uid 100, mode 0700).
+mkdir -p "$TMP/extra/srv/priv"
+echo mine >"$TMP/extra/srv/priv/owned"
+chmod 700 "$TMP/extra/srv/priv"
+cp "$IMG/rootfs.tar" "$TMP/owned.tar"
+tar --owner=100 --group=100 --numeric-owner -C "$TMP/extra" -rf "$TMP/owned.tar" ./srv/priv
+chmod 644 "$TMP/owned.tar"
+
+LAB=t-rli-$$
+cat >"$TMP/lab.conf" <<CONF
+node a a2 image=owned
+node b image=oci:$IMG/oci
+node c
+link a -- b
+link a2 -- c
+CONF
+chmod 644 "$TMP/lab.conf"
+x() { as netlab exec -l "$LAB" "$@"; }
+
+# 1. The user's store, with the user's range.
+ok "import as the user, into \$XDG_CACHE_HOME/netlab" as netlab image import "$TMP/owned.tar" owned
+owned=$(find "$TMP/cache/netlab/layers" -path '*/srv/priv/owned')
+is "on the host, the image's uid 100 is the 100th id of the user's range" \
+	"$((SUB + 99)):$((SUB + 99))" "$(stat -c %u:%g "$owned" 2>/dev/null)"
+ok "up of a rootless lab with image nodes (a tarball, an OCI layout) and a plain one" \
+	as netlab up -l "$LAB" "$TMP/lab.conf"
+is "exec works: root in the node is the user" "0|0 $(id -u "$U") 1" \
+	"$(x a id -u)|$(x a cat /proc/self/uid_map | awk '{print $1, $2, $3}' | head -1)"
+is "the image's uid-100 files are uid 100 in the node" "100:100 700|100:100 mine" \
+	"$(x a stat -c '%u:%g %a' /srv/priv)|$(x a stat -c '%u:%g' /srv/priv/owned) $(x a cat /srv/priv/owned)"
+is "the node sees its image, not the host" "ID=netlab-busybox" "$(x a cat /etc/os-release)"
+is "layers stack in the user namespace: a whiteout hides a file" "gone|layer2" \
+	"$(x b sh -c 'test -e /etc/os-release && echo there || echo gone')|$(x b cat /etc/motd)"
+is "and an opaque directory hides the lower one's (user.overlay.opaque)" "b" "$(x b ls /opt | xargs)"
+ok "links work: a reaches b" as netlab wait -l "$LAB" --timeout 10 a reach b
+is "a plain node keeps the host's files" "$(. /etc/os-release; echo "$ID")" \
+	"$(x c sh -c '. /etc/os-release; echo $ID')"
+ok "writes in a node: /etc, /usr, a uid-100 file" x a sh -c \
+	'echo w >/etc/written && mkdir -p /usr/local/w && echo more >>/srv/priv/owned'
+is "stay in that node: a2, of the same image, does not see them" "no|mine" \
+	"$(x a2 sh -c 'test -e /etc/written && echo yes || echo no')|$(x a2 cat /srv/priv/owned)"
+is "the store is unchanged" "mine|" \
+	"$(cat "$owned")|$(find "$TMP/cache/netlab" -name written -o -path '*/usr/local/w')"
+ok "down" as netlab down "$LAB"
+is "nothing left in the runtime directory" "" "$(ls -A "$TMP/rt")"
+
+# 2. rm and prune remove layers owned by ids of the user's range (done in the same mapping).
+ok "image rm, image prune (as the user)" as sh -c 'netlab image rm owned && netlab image prune >/dev/null'
+is "owned's layer is gone from the store" "" "$(find "$TMP/cache/netlab/layers" -path '*/srv/priv' 2>/dev/null)"
+
+# 3. Without newuidmap: only the user is mapped; owners squashed, said at import.
+mkdir -m 700 "$TMP/cache2" && chown "$U:" "$TMP/cache2"
+out=$(hidden runuser -u "$U" -- env -u NETLAB_RUN_DIR -u NETLAB_IMAGE_DIR XDG_RUNTIME_DIR="$TMP/rt" \
+	XDG_CACHE_HOME="$TMP/cache2" PATH="$TMP/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+	netlab image import "$TMP/owned.tar" owned 2>&1)
+is "import without a mapped range: done (0)" 0 $?
+ok "with a warning that owners are squashed" sh -c "printf '%s' '$out' | grep -q 'only your uid .* is mapped for the image store'"
+is "every file is the user's on the host" "$(id -u "$U")" \
+	"$(stat -c %u "$(find "$TMP/cache2/netlab/layers" -path '*/srv/priv/owned')")"
+ok "a lab with it comes up without newuidmap" hidden runuser -u "$U" -- env -u NETLAB_RUN_DIR \
+	-u NETLAB_IMAGE_DIR XDG_RUNTIME_DIR="$TMP/rt" XDG_CACHE_HOME="$TMP/cache2" \
+	PATH="$TMP/bin:/usr/sbin:/usr/bin:/sbin:/bin" netlab up -l "$LAB" "$TMP/lab.conf"
+is "and the image's files are root's in the node" "0:0" "$(x a stat -c %u:%g /srv/priv/owned)"
+ok "down" as netlab down "$LAB"
+
+# 4. Root with --rootless: root's store (here a private one), the same overlay in a user
+# namespace; root's store writes user.overlay.opaque beside trusted.overlay.opaque for it.
+track_lab "$LAB"
+export NETLAB_IMAGE_DIR=$TMP/rootstore
+ok "root, up --rootless with image nodes" sh -c \
+	"'$NETLAB' image import '$TMP/owned.tar' owned && '$NETLAB' up --rootless -l '$LAB' '$TMP/lab.conf' 2>/dev/null"
+is "an opaque directory is opaque there too" "b" "$("$NETLAB" exec -l "$LAB" b ls /opt | xargs)"
+ok "down" "$NETLAB" down "$LAB"
+
+# Nothing of the stores outside the caches this test made, which it removes.
+is "no file of the user or its range outside this test's directory" "" \
+	"$(find /var /tmp /run /home /root -xdev \( -uid "$(id -u "$U")" -o -uid "$((SUB + 99))" \) \
+		-not -path "$TMP/*" 2>/dev/null | head -3)"
+is "root's store untouched" "$root_store_before" "$(ls -A /var/cache/netlab 2>/dev/null | md5sum)"
+rm -rf "$TMP/cache" "$TMP/cache2" "$TMP/rootstore"
+is "the caches made here are gone" "" "$(ls -d "$TMP"/cache* "$TMP/rootstore" 2>/dev/null)"
+user_gone
+host_unchanged
+done_testing

@@ -291,6 +291,8 @@ int verb_status(int argc, char **argv)
 			lab_list_free(names);
 		}
 		json_array_end(&j);
+		if (!lab)
+			(void)cli_status_others(&j, false); /* status-others.c */
 		json_object_end(&j);
 		json_finish(&j);
 		return EXIT_OK;
@@ -302,10 +304,10 @@ int verb_status(int argc, char **argv)
 		log_error_errno(r, "Cannot list labs: %m");
 		return EXIT_FAIL;
 	}
-	if (!names[0])
-		printf("no labs\n");
-	else
+	if (names[0])
 		table_labs(names);
+	if (!cli_status_others(NULL, names[0] != NULL) && !names[0])
+		printf("no labs\n");
 	lab_list_free(names);
 	return EXIT_OK;
 }

@@ -80,36 +80,13 @@ is "bash completes link's operations after NODE:IF" "set show" "$(complete_bash 
 is "bash completes node's operations after NODE" "start stop" "$(complete_bash "netlab node -l $L r1 st")"
 
 # Every verb's options, systematically (a new option that completion does not know fails here):
-# what its -h lists is what completion offers; an option takes a value exactly when the verb's
-# own parser says so ("requires an argument" without one, in a run dir with no labs), and
-# `netlab complete options` says the same; a value is skipped: after `OPT VALUE ` (a flag's
-# `OPT `) the same words are offered as without the option.
-opts_of_help() { "$NETLAB" "$1" -h | grep -oE -- '(^|[[ |])--?[a-zA-Z][a-zA-Z-]*' | sed 's/^[[ |]//' | sort -u; }
-takes_value() {
-	if [ "$1" = run ]; then set -- run "$2" -- true; fi
-	NETLAB_RUN_DIR=$TMP/no-run-dir "$NETLAB" "$@" </dev/null 2>&1 | grep -q 'requires an argument'
-}
-check_options() { # $1: the completion function; prints what is wrong
-	local v o val line base
-	for v in $("$NETLAB" complete verbs); do
-		[ "$(opts_of_help "$v" | paste -sd' ')" = "$($1 "netlab $v -")" ] ||
-			echo "$v: -h lists '$(opts_of_help "$v" | paste -sd' ')', completion offers '$($1 "netlab $v -")';"
-		base=$($1 "netlab $v ")
-		for o in $(opts_of_help "$v"); do
-			line="netlab $v $o "
-			if takes_value "$v" "$o"; then
-				val=1
-				[ "$o" = -l ] && val=$L
-				line+="$val "
-			fi
-			[ "$($1 "$line")" = "$base" ] || echo "'$line' offers '$($1 "$line")', not '$base';"
-		done
-	done
-}
+# an option takes a value exactly when the verb's own parser says so and `netlab complete
+# options` says the same; bash offers what -h lists and skips each option's value
+# (check_completion_options, lib.sh).
 is "every verb: getopt's options with a value are complete options' (OPT KIND)" "" "$(
 	for v in $("$NETLAB" complete verbs); do
-		for o in $(opts_of_help "$v"); do
-			if takes_value "$v" "$o"; then
+		for o in $(help_options "$v"); do
+			if option_takes_value "$v" "$o"; then
 				"$NETLAB" complete options "$v" | grep -q -- "^$o ." || echo "$v $o takes a value;"
 			else
 				"$NETLAB" complete options "$v" | grep -qx -- "$o" || echo "$v $o is a flag;"
@@ -118,7 +95,7 @@ is "every verb: getopt's options with a value are complete options' (OPT KIND)" 
 	done)"
 mkdir "$TMP/cwd" && touch "$TMP/cwd/a.conf" "$TMP/cwd/notes.txt"
 is "bash, every verb: -h's options offered, each option's value skipped" "" \
-	"$(cd "$TMP/cwd" && NETLAB_LAB=$L check_options complete_bash)"
+	"$(cd "$TMP/cwd" && NETLAB_LAB=$L check_completion_options complete_bash "$L")"
 is "bash: converge --quiet T, then its options" "--json --since-fault --timeout -l" \
 	"$(complete_bash "netlab converge --quiet 1 -" | tr ' ' '\n' | grep -vx -- --quiet | paste -sd' ')"
 ok "down" "$NETLAB" down "$L"

@@ -42,8 +42,8 @@ static void row_other(const struct lab_foreign *f, const char *owner, bool color
 	printf("%-20s %-16s ", f->name, owner);
 	/* The colours of status.c's table: green running, yellow starting, red stale. */
 	if (color)
-		printf("\033[%sm%-9s\033[0m", f->live == LAB_RUNNING ? "32" : f->live == LAB_STARTING ? "33" : "31",
-		       state);
+		printf("\033[%sm%-9s\033[0m",
+		       f->live == LAB_RUNNING ? "32" : f->live == LAB_STARTING ? "33" : "31", state);
 	else
 		printf("%-9s", state);
 	printf(" %6zu  %s\n", f->n_nodes, when);

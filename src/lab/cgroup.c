@@ -8,9 +8,9 @@
  * on each, and `show` reports usage. Labs without limits create nothing on the host's cgroup
  * file systems and pay nothing for them.
  *
- * Removal is by name (netlab-LAB or netlab-LAB@HASH, see cg_lab_name(); under the lock of LAB), from lab_remove_dir() and
- * lab_clear_dir(): `down`, a failed `up`, `clean`, and the next `up` of the name after a
- * SIGKILL. A lab init that exits because `up` died before the commit removes them itself
+ * Removal is by name (netlab-LAB or netlab-LAB@HASH, see cg_lab_name(); under the lock of
+ * LAB), from lab_remove_dir() and lab_clear_dir(): `down`, a failed `up`, `clean`, and the next
+ * `up` of the name after a SIGKILL. A lab init that exits because `up` died before the commit removes them itself
  * (cg_lab_init_exit in src/ns/cgroup.c).
  */
 #include <errno.h>

@@ -249,8 +249,8 @@ RU=/run/user/$U2ID
 mkdir -p /run/user && mkdir -m 700 "$RU" && chown "$U2:" "$RU"
 as2() { runuser -u "$U2" -- env -u NETLAB_RUN_DIR XDG_RUNTIME_DIR="$RU" PATH="$TMP/bin:/usr/sbin:/usr/bin:/sbin:/bin" netlab "$@"; }
 ok "as $U2, XDG_RUNTIME_DIR=/run/user/UID: up" as2 up -l "$LAB" "$TMP/r.conf"
-ok "root's status lists it, running, owned by $U2" sh -c "'$NETLAB' status | grep -Eq '^$LAB +$U2 +running +4 '"
-is "status --json: in other_labs, with owner and uid" "$LAB running $U2 $U2ID 4" \
+ok "root's status lists it, running, owned by $U2" sh -c "'$NETLAB' status | grep -Eq '^$LAB +$U2 +running +3 '"
+is "status --json: in other_labs, with owner and uid" "$LAB running $U2 $U2ID 3" \
 	"$("$NETLAB" status --json | python3 -c 'import json,sys; l=json.load(sys.stdin)["other_labs"]; print(*[" ".join(str(x[k]) for k in ("name","state","owner","uid","node_count")) for x in l])')"
 # Planted by U1 in a directory of its own: a symlink to U2's run dir, and a lab whose state
 # names U2's lab init (a process that is not U1's).

@@ -1,8 +1,8 @@
 # bash completion for netlab(1). Installed as share/bash-completion/completions/netlab.
 #
-# Verbs, options, topology files, lab names, node names, NODE:IF of the lab in use and the words
-# of wait, link and node are all asked from netlab itself (`netlab complete ...`, `netlab VERB
-# --help`), never written here. Needs no bash-completion helpers; uses _command_offset for the
+# Verbs, options (and which take a value, and what it may be), topology files, lab names, node
+# names, NODE:IF of the lab in use and the words of wait, link and node are all asked from netlab
+# itself (`netlab complete ...`), never written here. Needs no bash-completion helpers; uses _command_offset for the
 # command of exec, run, start and wait's cmd when bash-completion is loaded.
 
 _netlab_ask()
@@ -76,6 +76,8 @@ _netlab_args()
 			COMPREPLY=($(compgen -W "$(_netlab_ask nodes $lab)" -- "$cur"))
 		elif ((pos == 1)); then
 			COMPREPLY=($(compgen -W "$(_netlab_ask words "$verb")" -- "$cur"))
+		elif ((pos == 2)) && [[ $verb == wait && $p1 == not ]]; then
+			COMPREPLY=($(compgen -W "$(_netlab_ask words wait | grep -vx not)" -- "$cur"))
 		fi ;;
 	link)
 		if ((pos == 0)); then
@@ -93,7 +95,7 @@ _netlab_args()
 
 _netlab()
 {
-	local IFS=$' \t\n' line words cur prev tail verb= lab=
+	local IFS=$' \t\n' line words cur prev tail verb= lab= opts p1= kind
 	local -i vi=0 i n pos=0 ci=0
 	COMPREPLY=()
 	# Our own words, not COMP_WORDS: ':' and '=' are word breaks for bash, and NODE:IF and
@@ -120,10 +122,13 @@ _netlab()
 		fi
 		return
 	fi
+	# The verb's options, one a line, each followed by what completes its value if it takes one.
+	opts=$(_netlab_ask options "$verb")
 	# One pass over the words after the verb: the lab (-l X, --lab X, --lab=X), the number of
-	# positional arguments before the current word, and ci, the word where a command of the
-	# user's starts (after `--` of run, start and wait's cmd; after NODE in exec, where netlab's
-	# options end; the word after NODE in start). Words from there on are that command's.
+	# positional arguments before the current word (p1: the second), and ci, the word where a
+	# command of the user's starts (after `--` of run, start and wait's cmd; after NODE in exec,
+	# where netlab's options end; the word after NODE in start). Words from there on are that
+	# command's.
 	for ((i = vi + 1; i < n; i++)); do
 		if ((pos == 1)) && [[ $verb == exec || ($verb == start && ${words[i]} != -*) ]]; then
 			ci=$i
@@ -138,11 +143,11 @@ _netlab()
 			((i++)) ;;
 		--lab=*)
 			lab=${words[i]#--lab=} ;;
-		-w | --write | -c | --count | -o | --output | -f | --format | -s | --snaplen | -t | \
-			--timeout | --artifacts | -n | --name | -u | --user)
-			((i++)) ;;
-		-*) ;;
-		*) ((pos++)) ;;
+		-*)
+			[[ $'\n'$opts == *$'\n'"${words[i]} "* ]] && ((i++)) ;; # an option's value
+		*)
+			((pos == 1)) && p1=${words[i]}
+			((pos++)) ;;
 		esac
 	done
 	# The command's own name is being typed (i > n: the current word is an option's value).
@@ -154,21 +159,25 @@ _netlab()
 		return
 	fi
 
-	case $prev in
-	-l | --lab)
+	# The value of the option before: what netlab says it may be.
+	kind=
+	[[ $prev == --lab ]] && kind=@labs
+	[[ $prev == -* && $'\n'$opts == *$'\n'"$prev "* ]] && kind=$(printf '%s\n' "$opts" |
+		while read -r o k; do [[ $o == "$prev" ]] && printf '%s' "$k"; done)
+	case $kind in
+	@labs)
 		COMPREPLY=($(compgen -W "$(_netlab_ask labs)" -- "$cur")) ;;
-	-w | --write | -o | --output | --artifacts)
+	@files)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur")) ;;
-	-f | --format)
-		COMPREPLY=($(compgen -W "dot svg" -- "$cur")) ;;
-	-c | --count | -s | --snaplen | -t | --timeout | -n | --name | -u | --user) ;;
+	-) ;;
+	?*)
+		COMPREPLY=($(compgen -W "$kind" -- "$cur")) ;;
 	*)
 		if [[ $cur == --lab=* ]]; then
 			COMPREPLY=($(compgen -P --lab= -W "$(_netlab_ask labs)" -- "${cur#--lab=}"))
 		elif [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "$("$_netlab_cmd" "$verb" --help 2>/dev/null |
-				grep -oE -- '--?[a-zA-Z][a-zA-Z-]*' | sort -u)" -- "$cur"))
+			COMPREPLY=($(compgen -W "$(printf '%s\n' "$opts" | cut -d' ' -f1)" -- "$cur"))
 		else
 			_netlab_args
 		fi ;;

@@ -39,6 +39,9 @@ int verb_image(int argc, char **argv);
 
 /* The verbs, one per line, without hidden ones (main.c; for `netlab complete verbs`). */
 void cli_list_verbs(FILE *f);
+/* The usage of verb `name` as its -h prints it (without "usage: netlab "), forms separated by
+ * '\n'; NULL for no such verb. */
+const char *cli_verb_usage(const char *name);
 
 /* The words a verb takes after its first argument, NULL-terminated: the tables the verbs' own
  * parsers look them up in, so that `netlab complete words VERB` offers exactly what is accepted. */
@@ -53,6 +56,9 @@ void cli_json_resources(struct json *j, const char *key, const struct lab_node_r
  * the caller's members, then cli_json_end's closing brace. */
 void cli_json_begin(struct json *j);
 void cli_json_end(struct json *j);
+/* status-others.c: root's status lists other users' labs after its own (j NULL: a table, after a
+ * blank line when blank; else "other_labs" in j). Whether there were any. */
+bool cli_status_others(struct json *j, bool blank);
 
 /* The index of word in a NULL-terminated table, or -ENOENT. */
 static inline int cli_word_index(const char *const *table, const char *word)

@@ -9,10 +9,16 @@
  *   nodes [LAB]                the nodes of LAB, or of the lab in use (-l/NETLAB_LAB/the only one)
  *   endpoints [LAB]            NODE:IF of every interface of the lab in use (for capture, link)
  *   nodes-of FILE              the nodes of a topology file (for commands given a FILE)
- *   words VERB                 what VERB takes after its first argument: wait's conditions,
- *                              link's and node's operations (the tables their parsers use)
+ *   words VERB                 what VERB takes after its first argument: wait's conditions
+ *                              (and `not`), link's and node's operations (the tables their
+ *                              parsers use)
  *   words link-set             the KEY= words of `link NODE:IF set` (topo_impair_keys[])
+ *   options VERB               VERB's options, from its usage (the -h text test-help-man checks
+ *                              against its getopt table), one a line: the option alone when it
+ *                              takes no value, else followed by what completes its value:
+ *                              @labs, @files, the words it may be (--format dot svg), or - (none)
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +88,71 @@ static void print_words(const char *verb)
 		if (streq(verb, tables[i].verb))
 			for (const char *const *w = tables[i].words; *w; w++)
 				printf("%s\n", *w);
+	if (streq(verb, "wait"))
+		printf("not\n"); /* wait NODE not CONDITION: its parser takes it before the table */
+}
+
+/* What completes an option's value, from its placeholder in the usage (len bytes at v). */
+static void print_value_kind(const char *v, size_t len)
+{
+	if (len == 3 && strncmp(v, "LAB", 3) == 0)
+		fputs(" @labs", stdout);
+	else if ((len >= 4 && strncmp(v, "FILE", 4) == 0) || (len == 3 && strncmp(v, "DIR", 3) == 0) ||
+		 (len == 6 && strncmp(v, "OUTPUT", 6) == 0))
+		fputs(" @files", stdout);
+	else if (islower((unsigned char)v[0])) { /* dot|svg: the words themselves */
+		putchar(' ');
+		for (size_t i = 0; i < len; i++)
+			putchar(v[i] == '|' ? ' ' : v[i]);
+	} else
+		fputs(" -", stdout);
+}
+
+/* The length of the option at p ("-x", "--name"), 0 when none starts there. */
+static size_t option_len(const char *u, const char *p)
+{
+	size_t len;
+
+	if (*p != '-' || (p > u && !strchr(" [|", p[-1])))
+		return 0;
+	len = strspn(p, "-");
+	if (len > 2 || !isalpha((unsigned char)p[len]))
+		return 0;
+	return len + strspn(p + len, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-");
+}
+
+/*
+ * Every option of the usage, once: "-x" or "--name" where an option may start (after a blank,
+ * '[' or '|'), taking a value when a placeholder follows it after one blank ("--timeout T",
+ * "-l LAB", "--format dot|svg", "-w FILE.pcap|-"); the placeholder ends at a blank, ']', a
+ * newline or "|-".
+ */
+static void print_options(const char *verb)
+{
+	const char *u = cli_verb_usage(verb), *seen[64];
+	size_t n_seen = 0;
+
+	for (const char *p = u; p && *p; p++) {
+		size_t len = option_len(u, p), vlen = 0;
+		bool dup = false;
+
+		if (!len)
+			continue;
+		if (p[len] == ' ' && p[len + 1] && !strchr("-[|\n", p[len + 1]))
+			while (p[len + 1 + vlen] && !strchr(" ]\n", p[len + 1 + vlen]) &&
+			       strncmp(p + len + 1 + vlen, "|-", 2) != 0)
+				vlen++;
+		for (size_t i = 0; i < n_seen; i++)
+			dup |= option_len(u, seen[i]) == len && strncmp(seen[i], p, len) == 0;
+		if (!dup && n_seen < ELEMENTSOF(seen)) {
+			seen[n_seen++] = p;
+			printf("%.*s", (int)len, p);
+			if (vlen)
+				print_value_kind(p + len + 1, vlen);
+			putchar('\n');
+		}
+		p += len - 1;
+	}
 }
 
 int verb_complete(int argc, char **argv)
@@ -116,6 +187,8 @@ int verb_complete(int argc, char **argv)
 		}
 	} else if (streq(what, "words") && argc > 2)
 		print_words(argv[2]);
+	else if (streq(what, "options") && argc > 2)
+		print_options(argv[2]);
 	else if (streq(what, "nodes-of") && argc > 2) {
 		if (topo_parse_file(argv[2], &t, &err) >= 0) {
 			for (size_t i = 0; i < t->n_nodes; i++)

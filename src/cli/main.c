@@ -36,7 +36,8 @@ static const struct verb {
 	  "capture [-l LAB] NODE:IF [-w FILE.pcap|-] [-c COUNT] [-s SNAPLEN] [FILTER...]",
 	  "pcap of one interface (-w -: stdout, for wireshark)" },
 	{ "complete", verb_complete, NULL, NULL, .hidden = true }, /* for shell completion */
-	{ "run", verb_run, "run FILE [-l LAB] [--keep] [--artifacts DIR] -- CMD [ARG...]",
+	{ "run", verb_run,
+	  "run FILE [-l LAB] [--keep] [--artifacts DIR] [--rootless] -- CMD [ARG...]",
 	  "up, run CMD on the host, down whatever happens" },
 	{ "wait", verb_wait,
 	  "wait [-l LAB] [--timeout T] [--stable T] [--json] NODE [not] "
@@ -73,6 +74,14 @@ static const struct {
 	[OPT_HELP] = { "-h", "--help", "print this and exit (VERB -h: the verb's usage)" },
 	[OPT_VERSION] = { NULL, "--version", "print the version and exit" },
 };
+
+const char *cli_verb_usage(const char *name)
+{
+	for (size_t v = 0; v < ELEMENTSOF(verbs); v++)
+		if (!verbs[v].hidden && streq(verbs[v].name, name))
+			return verbs[v].usage;
+	return NULL;
+}
 
 void cli_list_verbs(FILE *f)
 {

@@ -8,7 +8,7 @@
 #include "log.h"
 #include "macro.h"
 
-#define USAGE "netlab run FILE [-l LAB] [--keep] [--artifacts DIR] -- CMD [ARG...]"
+#define USAGE "netlab run FILE [-l LAB] [--keep] [--artifacts DIR] [--rootless] -- CMD [ARG...]"
 
 int verb_run(int argc, char **argv)
 {
@@ -16,6 +16,7 @@ int verb_run(int argc, char **argv)
 		{ "lab", required_argument, NULL, 'l' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "artifacts", required_argument, NULL, 'a' },
+		{ "rootless", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -46,6 +47,9 @@ int verb_run(int argc, char **argv)
 		case 'a':
 			o.artifacts = optarg;
 			break;
+		case 'R':
+			o.rootless = true;
+			break;
 		default:
 			r = cli_common_option(c, USAGE, NULL, NULL);
 			if (r != CLI_OPT_TAKEN)
@@ -61,6 +65,11 @@ int verb_run(int argc, char **argv)
 	r = cli_load_topology(argv[optind], &t);
 	if (r != EXIT_OK)
 		return r;
+	/* As `up` does: what a rootless lab cannot do is a usage error, before anything runs. */
+	if (lab_rootless_wanted(o.rootless) && lab_rootless_check(t) < 0) {
+		topo_free(t);
+		return EXIT_USAGE;
+	}
 	if (!cli_check_root("run")) {
 		topo_free(t);
 		return EXIT_EXEC_FAIL;

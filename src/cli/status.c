@@ -229,6 +229,8 @@ static void print_json(const struct lab_status *v, size_t n, bool detail)
 	for (size_t k = 0; k < n; k++)
 		json_lab(&j, &v[k], detail);
 	json_array_end(&j);
+	if (!detail)
+		(void)cli_status_others(&j, false); /* status-others.c */
 	json_object_end(&j);
 	json_finish(&j);
 }
@@ -259,10 +261,12 @@ static int show(const char *lab, bool json)
 		print_json(v, n, lab != NULL);
 	else if (lab)
 		ret = table_lab(&v[0]);
-	else if (n == 0)
-		printf("no labs\n");
-	else
-		table_labs(v, n);
+	else {
+		if (n > 0)
+			table_labs(v, n);
+		if (!cli_status_others(NULL, n > 0) && n == 0)
+			printf("no labs\n");
+	}
 	lab_status_free(v, n);
 	return ret;
 }

@@ -8,9 +8,9 @@
  * on each, and `show` reports usage. Labs without limits create nothing on the host's cgroup
  * file systems and pay nothing for them.
  *
- * Removal is by name (netlab-LAB, under the lock of LAB), from lab_remove_dir() and
- * lab_clear_dir(): `down`, a failed `up`, `clean`, and the next `up` of the name after a
- * SIGKILL. A lab init that exits because `up` died before the commit removes them itself
+ * Removal is by name (netlab-LAB or netlab-LAB@HASH, see cg_lab_name(); under the lock of
+ * LAB), from lab_remove_dir() and lab_clear_dir(): `down`, a failed `up`, `clean`, and the next
+ * `up` of the name after a SIGKILL. A lab init that exits because `up` died before the commit removes them itself
  * (cg_lab_init_exit in src/ns/cgroup.c).
  */
 #include <errno.h>
@@ -31,9 +31,41 @@
 #include "macro.h"
 #include "ns.h"
 
+/* netlab-, a lab name, '@' and 12 hex digits, NUL. */
+#define CG_LAB_NAME_MAX (sizeof(CG_PREFIX) + TOPO_NAME_MAX + 14)
+
+/*
+ * A lab's cgroup is netlab-LAB for root's own run dir (/run/netlab) and netlab-LAB@HASH for any
+ * other: two users, or two NETLAB_RUN_DIRs, may each have a lab of one name at the same time, and
+ * the cgroup trees are host-wide. HASH is 12 hex digits of FNV-1a over the run dir's path with
+ * repeated and trailing slashes dropped (the same directory spelt "/x//y/" is the same lab); '@'
+ * cannot be in a lab name, so no lab's name can be another's.
+ */
+static void cg_lab_name(char buf[CG_LAB_NAME_MAX], const char *lab)
+{
+	const char *dir = lab_run_dir();
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	char prev = 0;
+
+	if (streq(dir, "/run/netlab")) {
+		snprintf(buf, CG_LAB_NAME_MAX, CG_PREFIX "%s", lab);
+		return;
+	}
+	for (const char *p = dir; *p; prev = *p++) {
+		if (*p == '/' && (prev == '/' || p[1 + strspn(p + 1, "/")] == '\0'))
+			continue;
+		h = (h ^ (unsigned char)*p) * UINT64_C(0x100000001b3);
+	}
+	snprintf(buf, CG_LAB_NAME_MAX, CG_PREFIX "%s@%012" PRIx64, lab, h & UINT64_C(0xffffffffffff));
+}
+
 static int rel_path(char *buf, size_t size, const char *lab, const char *node)
 {
-	int n = snprintf(buf, size, CG_PREFIX "%s%s%s", lab, node ? "/" : "", node ? node : "");
+	char name[CG_LAB_NAME_MAX];
+	int n;
+
+	cg_lab_name(name, lab);
+	n = snprintf(buf, size, "%s%s%s", name, node ? "/" : "", node ? node : "");
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
@@ -400,10 +432,10 @@ void lab_cgroup_doctor(struct lab_feature *f)
 		x->ok = root.usable & (1u << c);
 		if (x->ok && root.layout == CG_LAYOUT_V1)
 			snprintf(x->detail, sizeof(x->detail),
-				 "cgroup v1 at %.120s, labs in netlab-LAB/", root.v1[v1[c]]);
+				 "cgroup v1 at %.120s, labs in netlab-LAB[@HASH]/", root.v1[v1[c]]);
 		else if (x->ok)
 			snprintf(x->detail, sizeof(x->detail),
-				 "cgroup v2 at %.120s, labs in netlab-LAB/", root.base);
+				 "cgroup v2 at %.120s, labs in netlab-LAB[@HASH]/", root.base);
 		else
 			snprintf(x->detail, sizeof(x->detail), "%.159s", root.detail);
 	}

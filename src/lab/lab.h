@@ -95,6 +95,22 @@ enum lab_liveness { LAB_RUNNING, LAB_STARTING, LAB_STALE };
 /* What a lab directory holds: running (committed, init alive), starting (an `up` or `down`
  * holds the lock), or stale (dead). */
 enum lab_liveness lab_liveness(const char *name);
+/* "running", "starting", "stale". */
+const char *lab_liveness_name(enum lab_liveness l);
+/* Another user's lab, as root's `status` lists it: from /run/user/UID/netlab, read without
+ * following a symlink and only from what UID owns; shown, never acted upon. n_nodes, created
+ * and init_pid are 0 when its state cannot be read. */
+struct lab_foreign {
+	uid_t uid;
+	char name[TOPO_NAME_MAX + 1];
+	enum lab_liveness live;
+	size_t n_nodes;
+	uint64_t created;
+	pid_t init_pid;
+};
+/* As root, every other user's labs (nothing otherwise, and nothing when /run/user is not
+ * root's alone), sorted by uid and name; *ret is malloc'd. -ENOMEM. */
+int lab_list_foreign(struct lab_foreign **ret, size_t *ret_n);
 /* Whether an `up` or a `down` of lab `name` holds its lock now. */
 bool lab_lock_held(const char *name);
 
@@ -269,6 +285,7 @@ struct lab_run_opts {
 	const char *lab;          /* NULL: the topology's name */
 	bool keep;                /* leave the lab up when the command fails */
 	const char *artifacts;    /* NULL, or a directory for logs and per-node ip -j output */
+	bool rootless;            /* as lab_up_opts' */
 	char *const *argv;
 };
 int lab_run(const struct topo *t, const struct lab_run_opts *o);

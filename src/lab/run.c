@@ -336,7 +336,7 @@ static int run_command(const char *lab, char *const argv[], const struct rlimit 
 int lab_run(const struct topo *t, const struct lab_run_opts *o)
 {
 	struct sigaction old[ELEMENTSOF(caught)];
-	struct lab_up_opts up = { .lab = o->lab };
+	struct lab_up_opts up = { .lab = o->lab, .rootless = o->rootless };
 	const char *lab = o->lab ? o->lab : t->lab;
 	_cleanup_close_ int artifacts = -EBADF;
 	struct rlimit nofile;

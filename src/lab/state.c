@@ -448,21 +448,15 @@ static int read_small(int fd, size_t max, char **ret, size_t *ret_len)
 	return 0;
 }
 
-static int state_load(const char *name, bool quiet, struct lab_state **ret)
+/* The state file of lab `name` (fd), read and parsed; -EBADMSG when it is not one. */
+static int state_read(int fd, const char *name, struct lab_state **ret)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_close_ int labfd = -EBADF, fd = -EBADF;
 	size_t ncap = 0;
 	char *line, *nl;
 	int r;
 
-	r = lab_dirs_open(name, quiet, NULL, &labfd);
-	if (r < 0)
-		return r;
-	fd = openat(labfd, "state", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ELOOP ? -EBADMSG : negative_errno();
 	/* One read and a hand-made parser: `netlab exec` in a 1000-node lab reads 1000 lines
 	 * each time (sscanf made that 0.5 ms of a 1.5 ms exec). A fifo, a directory or a huge
 	 * file is not a state file. */
@@ -489,6 +483,20 @@ static int state_load(const char *name, bool quiet, struct lab_state **ret)
 		return -EBADMSG;
 	*ret = TAKE_PTR(st);
 	return 0;
+}
+
+static int state_load(const char *name, bool quiet, struct lab_state **ret)
+{
+	_cleanup_close_ int labfd = -EBADF, fd = -EBADF;
+	int r;
+
+	r = lab_dirs_open(name, quiet, NULL, &labfd);
+	if (r < 0)
+		return r;
+	fd = openat(labfd, "state", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ELOOP ? -EBADMSG : negative_errno();
+	return state_read(fd, name, ret);
 }
 
 int lab_state_load(const char *name, struct lab_state **ret)
@@ -798,21 +806,217 @@ int lab_find_init(const char *name, const struct lab_state *st, int lockfd, int 
 	return 0;
 }
 
-enum lab_liveness lab_liveness(const char *name)
+/* The lab init a record names is alive, and (owner not -1) runs as that uid: another user's
+ * record may name any process of the machine. */
+static bool init_alive(const struct lab_state *st, uid_t owner)
 {
-	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
-	_cleanup_close_ int pidfd = -EBADF;
+	char proc[32];
+	struct stat sb;
+
+	if (init_pidfd(st, NULL) < 0)
+		return false;
+	snprintf(proc, sizeof(proc), "/proc/%d", (int)st->init_pid);
+	return owner == (uid_t)-1 || (stat(proc, &sb) == 0 && sb.st_uid == owner);
+}
+
+/* From a lab's state (NULL: none or damaged) and its lock (-1: none). */
+static enum lab_liveness liveness_of(const struct lab_state *st, int lockfd, uid_t owner)
+{
+	struct lab_state rec = { 0 };
 	bool committed = false;
 
-	if (state_load(name, true, &st) >= 0 && lab_state_check_alive(st, NULL) >= 0)
+	if (st && init_alive(st, owner))
 		return LAB_RUNNING;
-	if (lab_lock_held(name))
+	if (lockfd >= 0 && ofd_held(lockfd))
 		return LAB_STARTING;
 	/* The state is damaged or lies, but the lock's record finds the committed lab alive: it
 	 * runs (`down` stops it; `clean` leaves it). An uncommitted one is what a killed `up` left. */
-	if (lab_find_init(name, NULL, -1, &pidfd, &committed) >= 0 && committed)
+	if (lockfd >= 0 && lock_record_read(lockfd, &rec, &committed) >= 0 && committed &&
+	    init_alive(&rec, owner))
 		return LAB_RUNNING;
 	return LAB_STALE;
+}
+
+const char *lab_liveness_name(enum lab_liveness l)
+{
+	return l == LAB_RUNNING ? "running" : l == LAB_STARTING ? "starting" : "stale";
+}
+
+enum lab_liveness lab_liveness(const char *name)
+{
+	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	_cleanup_close_ int lockfd = -EBADF;
+
+	(void)state_load(name, true, &st);
+	(void)lock_open_ro(name, &lockfd);
+	return liveness_of(st, lockfd, (uid_t)-1);
+}
+
+/* ---- other users' labs (root's `status`) ------------------------------------------------
+ *
+ * Each user's run dir is $XDG_RUNTIME_DIR/netlab, which root can only guess: /run/user/UID/netlab,
+ * where logind puts XDG_RUNTIME_DIR. Everything there is the user's, so hostile: each directory
+ * and file is opened relative to its parent with O_NOFOLLOW, must be a directory (a regular file)
+ * owned by that UID, and a file is checked before it is opened (never a fifo or a device). What
+ * is read is only shown; a lab init a record names counts only if it runs as the user. */
+
+#define USER_RUN_BASE "/run/user"
+#define FOREIGN_LABS_MAX 1024 /* per user: a directory of a million locks is not read through */
+
+/* Directory `name` under dirfd: a directory of uid's that only uid can write. */
+static int foreign_dir_open(int dirfd, const char *name, uid_t uid, int *ret_fd)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != uid || (st.st_mode & 0022))
+		return -EPERM;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Regular file `name` of uid's under dirfd, checked before and after it is opened. */
+static int foreign_file_open(int dirfd, const char *name, uid_t uid, int *ret_fd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat a, b;
+
+	if (fstatat(dirfd, name, &a, AT_SYMLINK_NOFOLLOW) < 0)
+		return negative_errno();
+	if (!S_ISREG(a.st_mode) || a.st_uid != uid)
+		return -EPERM;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &b) < 0 || b.st_ino != a.st_ino || b.st_dev != a.st_dev || !S_ISREG(b.st_mode))
+		return -EPERM;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Lab `name` of uid: its liveness, and what its state says. -ENOENT when its lock is not a
+ * regular file of uid's (then it is no lab: lab_list() does not list it either). */
+static int foreign_lab_read(int runfd, uid_t uid, const char *name, struct lab_foreign *ret)
+{
+	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	_cleanup_close_ int lockfd = -EBADF, labfd = -EBADF, fd = -EBADF;
+	char lk[TOPO_NAME_MAX + sizeof(LOCK_SUFFIX) + 1];
+
+	*ret = (struct lab_foreign){ .uid = uid };
+	snprintf(ret->name, sizeof(ret->name), "%s", name);
+	lock_name(lk, name);
+	if (foreign_file_open(runfd, lk, uid, &lockfd) < 0)
+		return -ENOENT;
+	if (foreign_dir_open(runfd, name, uid, &labfd) >= 0 &&
+	    foreign_file_open(labfd, "state", uid, &fd) >= 0 && state_read(fd, name, &st) >= 0) {
+		ret->n_nodes = st->n_nodes;
+		ret->created = st->created;
+		ret->init_pid = st->init_pid;
+	}
+	ret->live = liveness_of(st, lockfd, uid);
+	return 0;
+}
+
+static int foreign_add(struct lab_foreign **v, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		struct lab_foreign *nv = realloc(*v, nc * sizeof(**v));
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	(*n)++;
+	return 0;
+}
+
+/* The labs in /run/user/UID/netlab (the entry `entry` of the base), appended to *v. */
+static int foreign_user_labs(int basefd, const char *entry, struct lab_foreign **v, size_t *n,
+			     size_t *cap)
+{
+	_cleanup_close_ int userfd = -EBADF, runfd = -EBADF;
+	size_t first = *n;
+	struct dirent *de;
+	struct stat st;
+	uint32_t uid;
+	DIR *d;
+
+	if (parse_uint32(entry, 1, UINT32_MAX - 1, &uid) < 0 || uid == geteuid() ||
+	    foreign_dir_open(basefd, entry, uid, &userfd) < 0 ||
+	    foreign_dir_open(userfd, "netlab", uid, &runfd) < 0)
+		return 0;
+	/* A run dir netlab made carries its mark, the user's. */
+	if (fstatat(runfd, RUN_MARK, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != uid)
+		return 0;
+	d = fdopendir(runfd);
+	if (!d)
+		return negative_errno();
+	runfd = -EBADF; /* d owns it */
+	while ((de = readdir(d))) {
+		char name[TOPO_NAME_MAX + 1];
+
+		if (!lock_entry(de->d_name, name))
+			continue;
+		if (*n - first >= FOREIGN_LABS_MAX) {
+			log_warning("uid %u has more than %d labs in " USER_RUN_BASE "/%u/netlab: "
+				    "listing the first", (unsigned)uid, FOREIGN_LABS_MAX, (unsigned)uid);
+			break;
+		}
+		if (foreign_add(v, n, cap) < 0) {
+			closedir(d);
+			return -ENOMEM;
+		}
+		if (foreign_lab_read(dirfd(d), uid, name, &(*v)[*n - 1]) < 0)
+			(*n)--;
+	}
+	closedir(d);
+	return 0;
+}
+
+static int cmp_foreign(const void *a, const void *b)
+{
+	const struct lab_foreign *x = a, *y = b;
+
+	return x->uid != y->uid ? (x->uid < y->uid ? -1 : 1) : strcmp(x->name, y->name);
+}
+
+int lab_list_foreign(struct lab_foreign **ret, size_t *ret_n)
+{
+	_cleanup_close_ int basefd = -EBADF;
+	struct lab_foreign *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int r = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	/* Only root reads every user's; /run/user itself must be root's alone. */
+	basefd = open(USER_RUN_BASE, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (geteuid() != 0 || basefd < 0 || fstat(basefd, &st) < 0 || st.st_uid != 0 ||
+	    (st.st_mode & 0022))
+		return 0;
+	d = fdopendir(basefd);
+	if (!d)
+		return negative_errno();
+	basefd = -EBADF; /* d owns it */
+	while (r >= 0 && (de = readdir(d)))
+		r = foreign_user_labs(dirfd(d), de->d_name, &v, &n, &cap);
+	closedir(d);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_foreign);
+	*ret = v;
+	*ret_n = n;
+	return 0;
 }
 
 /* Whether the lock's record says the lab had committed (a `down` holding the lock is taking a

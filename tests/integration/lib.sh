@@ -122,6 +122,35 @@ host_unchanged() {
 	fi
 }
 
+# The options verb $1's -h lists, one a line, sorted.
+help_options() { "$NETLAB" "$1" -h | grep -oE -- '(^|[[ |])--?[a-zA-Z][a-zA-Z-]*' | sed 's/^[[ |]//' | sort -u; }
+# Whether option $2 of verb $1 takes a value, as the verb's own parser says ("requires an
+# argument" when it is given none), in a run dir without labs (nothing is acted upon).
+option_takes_value() {
+	if [ "$1" = run ]; then set -- run "$2" -- true; fi
+	NETLAB_RUN_DIR=$TMP/no-run-dir "$NETLAB" "$@" </dev/null 2>&1 | grep -q 'requires an argument'
+}
+# check_completion_options COMPLETE LAB: for every verb, what is wrong with its options in a
+# completion (COMPLETE LINE prints the candidates, sorted, on one line): each option -h lists is
+# offered, and a value is skipped: after `OPT VALUE ` (a flag's `OPT `) the same words are
+# offered as without the option (LAB: -l's value). Prints nothing when all is right.
+check_completion_options() {
+	local v o line base want
+	for v in $("$NETLAB" complete verbs); do
+		want=$(help_options "$v" | paste -sd' ')
+		[ "$want" = "$($1 "netlab $v -")" ] ||
+			echo "$v: -h lists '$want', completion offers '$($1 "netlab $v -")';"
+		base=$($1 "netlab $v ")
+		for o in $(help_options "$v"); do
+			line="netlab $v $o "
+			if option_takes_value "$v" "$o"; then
+				[ "$o" = -l ] && line+="$2 " || line+="1 "
+			fi
+			[ "$($1 "$line")" = "$base" ] || echo "'$line' offers '$($1 "$line")', not '$base';"
+		done
+	done
+}
+
 # Remember a lab so that the exit trap takes it down whatever happens.
 track_lab() { _labs+=("$1"); }
 

@@ -12,7 +12,7 @@ f = json.load(sys.stdin)["features"]
 # Skip only when this netlab knows the controllers and says the machine lacks one.
 sys.exit(0 if all(f.get(c, {"ok": True})["ok"] for c in ("cpu", "memory", "pids")) else 1)' ||
 	skip_all "no usable cpu, memory and pids cgroup controllers here (netlab doctor)"
-plan 45
+plan 56
 snapshot before
 find /sys/fs/cgroup -type d | sort >"$TMP/cg.before"
 
@@ -147,6 +147,30 @@ wait "$UP" 2>/dev/null
 for i in $(seq 100); do [ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "netlab-$LAB")" ] && break; sleep 0.1; done
 is "the lab init removed them as it exited" "" "$(find /sys/fs/cgroup -maxdepth 3 -name "netlab-$LAB" | head -3)"
 "$NETLAB" clean >/dev/null
+
+# Two labs of one name under two run dirs (another user's, or NETLAB_RUN_DIR) at the same time:
+# cgroups are host-wide, so each has its own (netlab-LAB@HASH of its run dir), and down and clean
+# of one never touch the other's.
+A=$TMP/run-a B=$TMP/run-b
+in_a() { NETLAB_RUN_DIR=$A "$NETLAB" "$@"; }
+in_b() { NETLAB_RUN_DIR=$B "$NETLAB" "$@"; }
+init_in() { NETLAB_RUN_DIR=$1 "$NETLAB" status --json "$LAB" | python3 -c 'import json,sys; print(json.load(sys.stdin)["labs"][0]["init_pid"])'; }
+memcg_of() { sed -n 's/^[0-9]*:\([^:]*,\)\{0,1\}memory\(,[^:]*\)\{0,1\}://p; s/^0:://p' "/proc/$1/cgroup" | head -1; }
+ok "up LAB under the default run dir and under run dir A" sh -c "'$NETLAB' up '$TMP/cg.conf' && NETLAB_RUN_DIR='$A' '$NETLAB' up '$TMP/cg.conf'"
+CG0=$(memcg_of "$(init_pid)") CGA=$(memcg_of "$(init_in "$A")")
+ok "the default run dir's lab init is in netlab-LAB/_lab ($CG0)" sh -c "echo '$CG0' | grep -q '/netlab-$LAB/_lab\$'"
+ok "A's is in a cgroup of its own, netlab-LAB@HASH/_lab ($CGA)" sh -c "echo '$CGA' | grep -q '/netlab-$LAB@[0-9a-f]\{12\}/_lab\$'"
+ok "up LAB under run dir B too" in_b up "$TMP/cg.conf"
+CGB=$(memcg_of "$(init_in "$B")")
+ok "... in a third cgroup ($CGB)" test -n "$CGB" -a "$CGB" != "$CGA" -a "$CGB" != "$CG0"
+ok "down in A" in_a down "$LAB"
+ok "... leaves the default run dir's lab and its cgroups" sh -c "'$NETLAB' exec -l '$LAB' o true && test -d '$(cgdir memory)/m'"
+kill -9 "$(init_in "$B")"
+for i in $(seq 100); do [ "$(in_b status 2>/dev/null | grep -c stale)" = 1 ] && break; sleep 0.1; done
+ok "clean in B (a SIGKILLed lab)" in_b clean
+is "... removed B's cgroups (none with @ left)" "" "$(find /sys/fs/cgroup -maxdepth 3 -name "netlab-$LAB@*" | head -3)"
+ok "... and the default run dir's lab still runs, in its cgroup" sh -c "'$NETLAB' exec -l '$LAB' o true && test -d '$(cgdir memory)/m'"
+ok "down" "$NETLAB" down "$LAB"
 find /sys/fs/cgroup -type d | sort >"$TMP/cg.after"
 ok "nothing else under /sys/fs/cgroup changed" diff "$TMP/cg.before" "$TMP/cg.after"
 host_unchanged

@@ -3,7 +3,7 @@
 # netlab for (netlab complete ...), then the bash completion script itself.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 28
+plan 32
 snapshot before
 L=t-graph-$$
 track_lab "$L"
@@ -71,12 +71,33 @@ else
 	_n=$((_n + 1)); echo "ok $_n # SKIP bash-completion not installed"
 fi
 is "complete words lists wait's conditions, link's and node's operations" \
-	"addr route tcp reach cmd json|up down set reset show|stop start set show" \
+	"addr route tcp reach cmd json not|up down set reset show|stop start set show" \
 	"$(for v in wait link node; do "$NETLAB" complete words $v | tr '\n' ' ' | sed 's/ $//'; echo; done |
 		paste -sd '|')"
 is "bash completes wait's conditions after NODE" "reach route" "$(complete_bash "netlab wait -l $L r1 r")"
+is "bash completes wait's conditions after NODE not" "reach route" "$(complete_bash "netlab wait -l $L r1 not r")"
 is "bash completes link's operations after NODE:IF" "set show" "$(complete_bash "netlab link -l $L r1:eth0 s")"
 is "bash completes node's operations after NODE" "start stop" "$(complete_bash "netlab node -l $L r1 st")"
+
+# Every verb's options, systematically (a new option that completion does not know fails here):
+# an option takes a value exactly when the verb's own parser says so and `netlab complete
+# options` says the same; bash offers what -h lists and skips each option's value
+# (check_completion_options, lib.sh).
+is "every verb: getopt's options with a value are complete options' (OPT KIND)" "" "$(
+	for v in $("$NETLAB" complete verbs); do
+		for o in $(help_options "$v"); do
+			if option_takes_value "$v" "$o"; then
+				"$NETLAB" complete options "$v" | grep -q -- "^$o ." || echo "$v $o takes a value;"
+			else
+				"$NETLAB" complete options "$v" | grep -qx -- "$o" || echo "$v $o is a flag;"
+			fi
+		done
+	done)"
+mkdir "$TMP/cwd" && touch "$TMP/cwd/a.conf" "$TMP/cwd/notes.txt"
+is "bash, every verb: -h's options offered, each option's value skipped" "" \
+	"$(cd "$TMP/cwd" && NETLAB_LAB=$L check_completion_options complete_bash "$L")"
+is "bash: converge --quiet T, then its options" "--json --since-fault --timeout -l" \
+	"$(complete_bash "netlab converge --quiet 1 -" | tr ' ' '\n' | grep -vx -- --quiet | paste -sd' ')"
 ok "down" "$NETLAB" down "$L"
 host_unchanged
 done_testing

@@ -29,6 +29,8 @@ users_gone() {
 	local u
 	for u in $U1 $U2; do
 		pkill -KILL -U "$u" 2>/dev/null
+		# section 6's runtime directory under /run/user
+		id "$u" >/dev/null 2>&1 && rm -rf "/run/user/$(id -u "$u")"
 		id "$u" >/dev/null 2>&1 && userdel "$u" >/dev/null 2>&1
 	done
 	for f in $ACCOUNT_FILES; do
@@ -37,7 +39,7 @@ users_gone() {
 }
 trap 'users_gone; _cleanup' EXIT
 
-plan 59
+plan 67
 snapshot before
 
 # Users with a subordinate range each (useradd gives one per login.defs; make sure).
@@ -235,6 +237,39 @@ ok "root, up --rootless" "$NETLAB" up --rootless -l "$LAB" "$TMP/r.conf"
 is "in a user namespace of its own (root mapped to root, one id)" "0 0 1" \
 	"$("$NETLAB" exec -l "$LAB" a cat /proc/self/uid_map | awk '{print $1, $2, $3}')"
 ok "down" "$NETLAB" down "$LAB"
+is "root, run --rootless: the command's lab is in a user namespace of its own" "0 0 1" \
+	"$("$NETLAB" run --rootless -l "$LAB" "$TMP/r.conf" -- sh -c '"$0" exec a cat /proc/self/uid_map' "$NETLAB" |
+		awk '{print $1, $2, $3}')"
+
+# 6. Root's status lists other users' labs, from /run/user/UID/netlab (where XDG_RUNTIME_DIR
+# usually is), with their owner; a user's files there are hostile: nothing is followed or read
+# that is not theirs.
+U2ID=$(id -u "$U2") U1ID=$(id -u "$U1")
+RU=/run/user/$U2ID
+mkdir -p /run/user && mkdir -m 700 "$RU" && chown "$U2:" "$RU"
+as2() { runuser -u "$U2" -- env -u NETLAB_RUN_DIR XDG_RUNTIME_DIR="$RU" PATH="$TMP/bin:/usr/sbin:/usr/bin:/sbin:/bin" netlab "$@"; }
+ok "as $U2, XDG_RUNTIME_DIR=/run/user/UID: up" as2 up -l "$LAB" "$TMP/r.conf"
+ok "root's status lists it, running, owned by $U2" sh -c "'$NETLAB' status | grep -Eq '^$LAB +$U2 +running +3 '"
+is "status --json: in other_labs, with owner and uid" "$LAB running $U2 $U2ID 3" \
+	"$("$NETLAB" status --json | python3 -c 'import json,sys; l=json.load(sys.stdin)["other_labs"]; print(*[" ".join(str(x[k]) for k in ("name","state","owner","uid","node_count")) for x in l])')"
+# Planted by U1 in a directory of its own: a symlink to U2's run dir, and a lab whose state
+# names U2's lab init (a process that is not U1's).
+RU1=/run/user/$U1ID
+mkdir -m 700 "$RU1" && chown "$U1:" "$RU1"
+runuser -u "$U1" -- ln -s "$RU/netlab" "$RU1/netlab"
+ok "a user's netlab that is a symlink (to another user's labs) is not followed" \
+	sh -c "[ \$('$NETLAB' status | grep -c '^$LAB ') = 1 ]"
+runuser -u "$U1" -- sh -c "rm '$RU1/netlab' && mkdir -m 700 '$RU1/netlab' '$RU1/netlab/$LAB' &&
+	: >'$RU1/netlab/.netlab-run' && : >'$RU1/netlab/$LAB.lock'"
+# (a copy of U2's state, made by root: U1 could write the same numbers)
+cp "$RU/netlab/$LAB/state" "$RU1/netlab/$LAB/state" && chown "$U1:" "$RU1/netlab/$LAB/state"
+ok "a lab whose state names another user's lab init is stale" \
+	sh -c "'$NETLAB' status | grep -Eq '^$LAB +$U1 +stale '"
+rm -rf "$RU1"
+ok "with NETLAB_RUN_DIR, root's status lists only that run dir" \
+	sh -c "NETLAB_RUN_DIR='$TMP/none' '$NETLAB' status | grep -qx 'no labs'"
+ok "down as $U2" as2 down "$LAB"
+rm -rf "$RU"
 
 users_gone
 host_unchanged

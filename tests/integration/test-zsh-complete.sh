@@ -8,7 +8,7 @@
 command -v zsh >/dev/null || skip_all "zsh not installed"
 zsh -fc 'zmodload zsh/zpty' 2>/dev/null || skip_all "zsh has no zsh/zpty module"
 require_root
-plan 23
+plan 26
 snapshot before
 L=t-zsh-$$
 L2=u-zsh-$$ # a second lab: no "only lab that is up" to fall back on
@@ -84,8 +84,15 @@ is "after exec's NODE, options are the command's" "" "$(complete_zsh "netlab exe
 is "after run's --, options are the command's" "" "$(complete_zsh "netlab run lab1.conf -- t-nocmd --")"
 is "after start's --name, its value: no command names" "" "$(complete_zsh "netlab start -l $L r1 --name ")"
 is "wait's conditions after NODE (from netlab)" "reach route" "$(complete_zsh "netlab wait -l $L r1 r")"
+is "wait's conditions after NODE not" "reach route" "$(complete_zsh "netlab wait -l $L r1 not r")"
 is "link's operations after NODE:IF (from netlab)" "set show" "$(complete_zsh "netlab link -l $L r1:eth0 s")"
 is "node's operations after NODE (from netlab)" "start stop" "$(complete_zsh "netlab node -l $L r1 st")"
+# Every verb's options, systematically (a new option that completion does not know fails here):
+# zsh offers what -h lists and skips each option's value (check_completion_options, lib.sh).
+is "every verb: -h's options offered, each option's value skipped" "" \
+	"$(NETLAB_LAB=$L check_completion_options complete_zsh "$L")"
+is "converge --quiet T, then its options" "--json --since-fault --timeout -l" \
+	"$(complete_zsh "netlab converge --quiet 1 -" | tr ' ' '\n' | grep -vx -- --quiet | paste -sd' ')"
 ok "down" "$NETLAB" down "$L"
 ok "down the second lab" "$NETLAB" down "$L2"
 host_unchanged

@@ -142,14 +142,10 @@ static int write_file_at(const char *dir, const char *name, const char *content,
  * what re-reads it later needs nothing of the user's tree. */
 static int copy_topology(const struct topo *t, const char *dir)
 {
-	_cleanup_free_ char *text = NULL, *copy = NULL;
-	size_t len, copy_len;
-	int r;
+	_cleanup_free_ char *copy = NULL;
+	size_t copy_len;
 
-	r = topo_read_file(t->file, &text, &len);
-	if (r < 0)
-		return r;
-	copy = topo_self_contained(t, text, len, &copy_len);
+	copy = topo_self_contained(t, t->source, t->source_len, &copy_len);
 	if (!copy)
 		return -ENOMEM;
 	copy[copy_len] = '\0';
@@ -306,12 +302,14 @@ struct bridges_job {
 	pthread_t thread;
 	bool running;
 	int r;
+	struct log_target *log; /* the caller's (libnetlab's call), for what the thread logs */
 };
 
 static void *bridges_thread(void *arg)
 {
 	struct bridges_job *j = arg;
 
+	log_set_thread_target(j->log);
 	j->r = create_bridges(j->u, j->root);
 	return NULL;
 }
@@ -321,6 +319,7 @@ static void bridges_start(struct bridges_job *j)
 	j->r = 0;
 	if (j->u->t->n_switches == 0)
 		return;
+	j->log = log_thread_target();
 	j->running = pthread_create(&j->thread, NULL, bridges_thread, j) == 0;
 	if (!j->running)
 		j->r = create_bridges(j->u, j->root); /* no thread: the same work, in line */

@@ -182,6 +182,7 @@ struct launch {
 	int node_pidfd;
 	unsigned setns_flags;
 	const char *const *env; /* NETLAB_LAB=, NETLAB_DIR= */
+	const char *cwd;        /* where it starts unless its image says (NULL: our directory) */
 };
 
 /* Starts argv as daemon `name` (exact) or, with name NULL, as the first free one of base,
@@ -265,7 +266,8 @@ static int launch(const struct launch *l, const char *name, const char *base, ch
 				l->node);
 		goto fail;
 	}
-	r = ns_spawn_daemon_at(l->node_pidfd, l->setns_flags, argv, outfd, env, img->cwd, &pid,
+	r = ns_spawn_daemon_at(l->node_pidfd, l->setns_flags, argv, outfd, env,
+			       img->cwd ? img->cwd : l->cwd, &pid,
 			       &st);
 	free(img);
 	img = NULL;
@@ -319,6 +321,9 @@ int lab_daemons_start(const struct lab_up_ctx *c)
 			.node_pidfd = c->nodes[cmd->node].pidfd,
 			.setns_flags = ns_node_setns_flags(c->specs[cmd->node].flags),
 			.env = c->env,
+			/* The topology's directory, given to the daemon rather than entered: a
+			 * chdir() would move every thread of a libnetlab caller. */
+			.cwd = t->dir,
 		};
 		/* Two daemons of one name in a node get NAME, NAME-2... in file order. */
 		daemon_name(cmd->command, base, sizeof(base));

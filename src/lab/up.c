@@ -654,16 +654,12 @@ static int init_ident(struct up *u, struct lab_state *st)
 	return r < 0 ? r : st->init_netns ? 0 : -EIO;
 }
 
-/* The `start` statements, in the topology file's directory (a daemon keeps the caller's working
- * directory), then their readiness. */
+/* The `start` statements, in the topology file's directory (lab_daemons_start), then their
+ * readiness. */
 static int start_daemons(const struct lab_up_ctx *ctx)
 {
-	_cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	bool moved = here >= 0 && ctx->t->dir && chdir(ctx->t->dir) == 0;
 	int r = lab_daemons_start(ctx);
 
-	if (moved && fchdir(here) < 0)
-		return log_error_errno(negative_errno(), "Cannot return to our working directory: %m");
 	if (r >= 0)
 		r = lab_daemons_ready(ctx, now_ns());
 	return r;

@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -26,19 +27,24 @@
 #include "macro.h"
 #include "ns.h"
 
+/* The limit we were started with: saved once, by whichever thread raises it first. */
 static bool nofile_saved;
 static struct rlimit nofile_orig;
 
+static void save_nofile(void)
+{
+	nofile_saved = getrlimit(RLIMIT_NOFILE, &nofile_orig) == 0;
+}
+
 void ns_raise_nofile(void)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+	pthread_once(&once, save_nofile);
+	if (!nofile_saved)
 		return;
-	if (!nofile_saved) {
-		nofile_orig = rl;
-		nofile_saved = true;
-	}
+	rl = nofile_orig;
 	rl.rlim_cur = rl.rlim_max;
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }

@@ -125,7 +125,7 @@ static int call_end(struct call *c, int r, char **errmsg)
 static int call_fail(struct call *c, int r, const char *fmt, ...) _printf_(3, 4);
 static int call_fail(struct call *c, int r, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[4096]; /* a log line's size: a topology error with its source line fits */
 	va_list ap;
 
 	if (__atomic_load_n(&c->target.errors, __ATOMIC_RELAXED) > 0)
@@ -196,7 +196,9 @@ EXPORT int netlab_topo_load(const char *path, struct netlab_topo **ret, char **e
 
 	call_begin(&c);
 	if (!path || !ret)
-		return call_end(&c, log_error_errno(-EINVAL, "netlab_topo_load: path and ret are required"), errmsg);
+		return call_end(&c,
+				log_error_errno(-EINVAL, "netlab_topo_load: path and ret are required"),
+				errmsg);
 	int r = topo_parse_file(path, &t, &err);
 	return topo_result(&c, r, t, &err, path, ret, errmsg);
 }
@@ -210,7 +212,10 @@ EXPORT int netlab_topo_parse(const char *name, const char *text, size_t len,
 
 	call_begin(&c);
 	if (!name || !text || !ret)
-		return call_end(&c, log_error_errno(-EINVAL, "netlab_topo_parse: name, text and ret are required"), errmsg);
+		return call_end(&c,
+				log_error_errno(-EINVAL,
+						"netlab_topo_parse: name, text and ret are required"),
+				errmsg);
 	int r = topo_parse_string(name, text, len, &t, &err);
 	return topo_result(&c, r, t, &err, name, ret, errmsg);
 }

@@ -107,6 +107,8 @@ static void collect(enum log_level level, const char *msg, void *userdata)
 		c->others++;
 }
 
+static pthread_barrier_t both_set;
+
 static void *log_from_thread(void *arg)
 {
 	struct collected *c = arg;
@@ -114,6 +116,7 @@ static void *log_from_thread(void *arg)
 
 	/* cmocka's assertions belong to the main thread: this one only records. */
 	bool none_before = log_set_thread_target(&t) == NULL;
+	pthread_barrier_wait(&both_set); /* both targets set before either logs */
 	for (int i = 0; i < 2000; i++) {
 		log_error("%c error %d", c->tag, i);
 		log_debug("%c not at this level", c->tag);
@@ -130,10 +133,12 @@ static void test_thread_targets(void **state)
 	pthread_t th[2];
 	char buf[256];
 
+	assert_int_equal(pthread_barrier_init(&both_set, NULL, 2), 0);
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, log_from_thread, &c[i]), 0);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&both_set);
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(c[i].mine, 2000);
 		assert_int_equal(c[i].others, 0);

@@ -421,7 +421,8 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	/* Until the command ends, signals meant for us are its; ^C and ^\ reach it through
 	 * the terminal already. Ours come back afterwards (run, wait and the library go on).
 	 * Unblocking delivers what was held: forwarded now, or dropped for SIGINT/SIGQUIT. */
-	forward_pid = alone ? pid : 0;
+	if (alone)
+		forward_pid = pid;
 	for (size_t i = 0; alone && i < ELEMENTSOF(forwarded); i++)
 		sigaction(forwarded[i], &fw, &old_fw[i]);
 	for (size_t i = 0; alone && i < ELEMENTSOF(ignored); i++)

@@ -64,7 +64,8 @@ extern "C" {
 const char *netlab_version(void);
 
 /* Log messages of the library (levels: 0 error, 1 warning, 2 notice, 3 info, 4 debug), up to
- * max_level. fn NULL (the default) drops them. Errors also end up in the errmsg out-params. */
+ * max_level. fn NULL (the default) drops them. Errors also end up in the errmsg out-params.
+ * Process-wide: set it before starting threads; each call reads it once, when it starts. */
 typedef void (*netlab_log_fn)(int level, const char *msg, void *userdata);
 void netlab_set_log(netlab_log_fn fn, int max_level, void *userdata);
 

@@ -8,10 +8,13 @@
  * so a lab brought up here is an ordinary lab: `netlab status`, `netlab exec` and `netlab down`
  * see it, and it obeys NETLAB_RUN_DIR like the command does.
  *
- * Errors. Every function returning int returns >= 0 on success and a negative errno on failure.
- * Those taking `char **errmsg` also say why: when errmsg is not NULL, *errmsg is set to NULL on
- * success and to a malloc'd, NUL-terminated message on failure (free() it). Nothing is printed
- * on stderr; install a log function with netlab_set_log() to see progress and debug messages.
+ * Errors are values of the call, never state of the library: every function returning int
+ * returns >= 0 on success and a negative errno on failure, and those taking `char **errmsg` also
+ * say why — when errmsg is not NULL, *errmsg is set to NULL on success and to a malloc'd,
+ * NUL-terminated message on failure (free() it): the message `netlab` prints for the same
+ * failure, without its "netlab: " prefix (several lines when it says several things). Nothing
+ * is printed on stderr, and the process's own log settings are not touched; install a log
+ * function with netlab_set_log() to see progress and debug messages.
  *
  * Root or not. As root, labs are made as by `netlab up`; without root (or with NETLAB_ROOTLESS=1)
  * they are rootless, in a user namespace of the caller's, kept under $XDG_RUNTIME_DIR/netlab
@@ -20,11 +23,26 @@
  * process must be single-threaded and can then work on that one rootless lab only; exec, wait and
  * status enter from a child and have no such limit.
  *
- * Threads and signals. The library is not thread-safe: call it from one thread at a time, and
- * preferably from a single-threaded process — netlab_exec() joins a node's namespaces with
- * setns() in the calling thread (and comes back before it returns), and forks. While a command
- * runs, SIGINT and SIGQUIT are ignored and SIGTERM/SIGHUP/SIGUSR1/SIGUSR2/SIGALRM/SIGWINCH are
- * forwarded to it; the caller's handlers are restored afterwards.
+ * Threads. As root, threads may call the library at the same time, each on a lab of its own
+ * (tests/lib/test-threads.c: two threads parse, up, exec, read the status, fail and take
+ * down side by side); calls on one lab meet as two `netlab` commands on it would (the lab's
+ * lock refuses a second `up` with -EBUSY). Each call's messages are captured for the calling
+ * thread only: errmsg and the log function get that call's and no other's. In a process of
+ * several threads no call changes anything process-wide — working directory, umask,
+ * environment, signal dispositions, log settings — except that netlab_up() raises the soft
+ * RLIMIT_NOFILE to the hard limit, for good, as `netlab up` does (commands in nodes get the
+ * original). Set the log function before starting threads: it is the process's; it is called
+ * in the thread of the call (during netlab_up(), also from a helper thread of that call), one
+ * message at a time per call. Not covered: rootless labs (single-threaded only, above), and an
+ * `image=REF` not yet in the store, which netlab_up() imports with a chdir() into the layer it
+ * unpacks (import it first: `netlab image import`).
+ *
+ * Signals. In a single-threaded process, while a command runs (netlab_exec, cmd and reach
+ * waits), SIGINT and SIGQUIT are ignored and SIGTERM/SIGHUP/SIGUSR1/SIGUSR2/SIGALRM/SIGWINCH are
+ * forwarded to it; the caller's handlers are restored afterwards, as `netlab exec` does. A node
+ * is entered with setns() in the calling thread, which comes back before the call returns. In a
+ * process of several threads, dispositions are every thread's, so they are left alone, and a
+ * child enters the node (setns() refuses a mount namespace to a thread sharing its cwd).
  *
  * Lab names. Where a function takes `const char *lab`, NULL chooses the lab as the command
  * does: $NETLAB_LAB, then the only lab that is up.
@@ -46,7 +64,8 @@ extern "C" {
 const char *netlab_version(void);
 
 /* Log messages of the library (levels: 0 error, 1 warning, 2 notice, 3 info, 4 debug), up to
- * max_level. fn NULL (the default) drops them. Errors also end up in the errmsg out-params. */
+ * max_level. fn NULL (the default) drops them. Errors also end up in the errmsg out-params.
+ * Process-wide: set it before starting threads; each call reads it once, when it starts. */
 typedef void (*netlab_log_fn)(int level, const char *msg, void *userdata);
 void netlab_set_log(netlab_log_fn fn, int max_level, void *userdata);
 

@@ -182,6 +182,7 @@ struct launch {
 	int node_pidfd;
 	unsigned setns_flags;
 	const char *const *env; /* NETLAB_LAB=, NETLAB_DIR= */
+	const char *cwd;        /* where it starts unless its image says (NULL: our directory) */
 };
 
 /* NETLAB_DIR/NODE, made when missing: where a node's daemons keep their pid files and logs. */
@@ -285,7 +286,8 @@ static int spawn_recorded(const struct launch *l, int dirfd, const char *dir, co
 	if (r < 0)
 		return log_error_errno(r, "Cannot start the log of daemon '%s' in node '%s': %m",
 				       chosen, l->node);
-	r = ns_spawn_daemon_at(l->node_pidfd, l->setns_flags, argv, outfd, env, img->cwd,
+	r = ns_spawn_daemon_at(l->node_pidfd, l->setns_flags, argv, outfd, env,
+			       img->cwd ? img->cwd : l->cwd,
 			       user.set ? &user.creds : NULL, &pid, &st);
 	/* The daemon has its copy; with ours closed, the pump ends when the daemon does. */
 	outfd = safe_close(outfd);
@@ -361,6 +363,9 @@ int lab_daemons_start(const struct lab_up_ctx *c)
 			.node_pidfd = c->nodes[cmd->node].pidfd,
 			.setns_flags = ns_node_setns_flags(c->specs[cmd->node].flags),
 			.env = c->env,
+			/* The topology's directory, given to the daemon rather than entered: a
+			 * chdir() would move every thread of a libnetlab caller. */
+			.cwd = t->dir,
 		};
 		/* Two daemons of one name in a node get NAME, NAME-2... in file order. */
 		daemon_name(cmd->command, base, sizeof(base));

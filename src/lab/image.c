@@ -175,7 +175,7 @@ static json_t *jstr(const char *s)
 
 const char *lab_image_dir(void)
 {
-	static char dir[LAB_PATH_MAX];
+	static _Thread_local char dir[LAB_PATH_MAX]; /* each thread's: it is written at every call */
 	const char *e = getenv("NETLAB_IMAGE_DIR"), *xdg, *home;
 
 	if (e && *e)
@@ -251,7 +251,7 @@ static const char *oci_arch(void)
 	} map[] = { { "x86_64", "amd64" }, { "aarch64", "arm64" }, { "armv7l", "arm" },
 		    { "i686", "386" },     { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
 		    { "riscv64", "riscv64" } };
-	static struct utsname u;
+	static _Thread_local struct utsname u;
 
 	if (uname(&u) < 0)
 		return "unknown";

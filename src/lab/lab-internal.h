@@ -48,6 +48,7 @@ struct lab_up_ctx {
 	struct nl *root;         /* netlink in the lab-root namespace: bridges, links */
 	pthread_t bridges_thread;
 	bool bridges_running;
+	struct log_target *bridges_log; /* the caller's (libnetlab's call), for what it logs */
 	int bridges_r;
 	struct lab_progress progress;
 	char hosts_path[LAB_PATH_MAX];

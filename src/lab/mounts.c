@@ -24,7 +24,8 @@ static bool all_digits(const char *s)
 /* A user's uid (and primary gid), by name or number. */
 static int resolve_user(const char *s, uid_t *ret_uid, gid_t *ret_gid, bool *ret_has_gid)
 {
-	struct passwd *pw;
+	struct passwd pwbuf, *pw = NULL;
+	char buf[4096]; /* the _r look-ups: getpwnam's static result is every thread's */
 
 	if (all_digits(s)) {
 		unsigned long v = strtoul(s, NULL, 10);
@@ -34,10 +35,9 @@ static int resolve_user(const char *s, uid_t *ret_uid, gid_t *ret_gid, bool *ret
 		*ret_has_gid = false;
 		return 0;
 	}
-	errno = 0;
-	pw = getpwnam(s);
+	int e = getpwnam_r(s, &pwbuf, buf, sizeof(buf), &pw);
 	if (!pw)
-		return errno ? negative_errno() : -ENOENT;
+		return e ? -e : -ENOENT;
 	*ret_uid = pw->pw_uid;
 	*ret_gid = pw->pw_gid;
 	*ret_has_gid = true;
@@ -46,7 +46,8 @@ static int resolve_user(const char *s, uid_t *ret_uid, gid_t *ret_gid, bool *ret
 
 static int resolve_group(const char *s, gid_t *ret)
 {
-	struct group *gr;
+	struct group grbuf, *gr = NULL;
+	char buf[4096];
 
 	if (all_digits(s)) {
 		unsigned long v = strtoul(s, NULL, 10);
@@ -55,10 +56,9 @@ static int resolve_group(const char *s, gid_t *ret)
 		*ret = (gid_t)v;
 		return 0;
 	}
-	errno = 0;
-	gr = getgrnam(s);
+	int e = getgrnam_r(s, &grbuf, buf, sizeof(buf), &gr);
 	if (!gr)
-		return errno ? negative_errno() : -ENOENT;
+		return e ? -e : -ENOENT;
 	*ret = gr->gr_gid;
 	return 0;
 }

@@ -45,7 +45,9 @@ static int nspid_depth(const char *pid)
 	while (fgets(line, sizeof(line), f))
 		if (strncmp(line, "NSpid:", 6) == 0) {
 			depth = 0;
-			for (char *tok = strtok(line + 6, " \t\n"); tok; tok = strtok(NULL, " \t\n"))
+			char *save = NULL;
+			for (char *tok = strtok_r(line + 6, " \t\n", &save); tok;
+			     tok = strtok_r(NULL, " \t\n", &save))
 				depth++;
 			break;
 		}

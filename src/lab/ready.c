@@ -198,7 +198,8 @@ static void log_tail(const char *log_path)
 	if (*p == '\n')
 		p++;
 	log_error("  last lines of its log:");
-	for (line = strtok(p, "\n"); line; line = strtok(NULL, "\n"))
+	char *save = NULL; /* strtok_r: two threads' `up` may fail at once (libnetlab) */
+	for (line = strtok_r(p, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		log_error("    %s", line);
 }
 

@@ -15,6 +15,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,25 +38,32 @@
 #define RUN_MARK ".netlab-run"
 #define LOCK_SUFFIX ".lock"
 
+static char user_dir[LAB_PATH_MAX];
+
+static void choose_user_dir(void)
+{
+	const char *x = getenv("XDG_RUNTIME_DIR");
+	uid_t uid = geteuid();
+
+	if (uid == 0)
+		snprintf(user_dir, sizeof(user_dir), "/run/netlab");
+	else if (x && x[0] == '/' && strlen(x) < sizeof(user_dir) - 8)
+		snprintf(user_dir, sizeof(user_dir), "%s/netlab", x);
+	else
+		snprintf(user_dir, sizeof(user_dir), "/run/user/%u/netlab", (unsigned)uid);
+}
+
 /* The one place that knows where state lives. */
 const char *lab_run_dir(void)
 {
-	/* Chosen once, before a rootless verb joins a lab's user namespace (where it is uid 0). */
-	static char user_dir[LAB_PATH_MAX];
+	/* Chosen once, before a rootless verb joins a lab's user namespace (where it is uid 0);
+	 * once for all threads, which must never see it half written. */
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const char *d = getenv("NETLAB_RUN_DIR");
 
 	if (d && d[0] == '/')
 		return d;
-	if (!user_dir[0]) {
-		const char *x = getenv("XDG_RUNTIME_DIR");
-		uid_t uid = geteuid();
-		if (uid == 0)
-			snprintf(user_dir, sizeof(user_dir), "/run/netlab");
-		else if (x && x[0] == '/' && strlen(x) < sizeof(user_dir) - 8)
-			snprintf(user_dir, sizeof(user_dir), "%s/netlab", x);
-		else
-			snprintf(user_dir, sizeof(user_dir), "/run/user/%u/netlab", (unsigned)uid);
-	}
+	pthread_once(&once, choose_user_dir);
 	return user_dir;
 }
 

@@ -133,14 +133,10 @@ static int write_file_at(const char *dir, const char *name, const char *content,
  * what re-reads it later needs nothing of the user's tree. */
 static int copy_topology(const struct topo *t, const char *dir)
 {
-	_cleanup_free_ char *text = NULL, *copy = NULL;
-	size_t len, copy_len;
-	int r;
+	_cleanup_free_ char *copy = NULL;
+	size_t copy_len;
 
-	r = topo_read_file(t->file, &text, &len);
-	if (r < 0)
-		return r;
-	copy = topo_self_contained(t, text, len, &copy_len);
+	copy = topo_self_contained(t, t->source, t->source_len, &copy_len);
 	if (!copy)
 		return -ENOMEM;
 	copy[copy_len] = '\0';
@@ -298,6 +294,7 @@ static void *bridges_thread(void *arg)
 {
 	struct lab_up_ctx *u = arg;
 
+	log_set_thread_target(u->bridges_log);
 	u->bridges_r = create_bridges(u, u->root);
 	return NULL;
 }
@@ -307,6 +304,7 @@ static void bridges_start(struct lab_up_ctx *u)
 	u->bridges_r = 0;
 	if (u->t->n_switches == 0)
 		return;
+	u->bridges_log = log_thread_target();
 	u->bridges_running = pthread_create(&u->bridges_thread, NULL, bridges_thread, u) == 0;
 	if (!u->bridges_running)
 		u->bridges_r = create_bridges(u, u->root); /* no thread: the same work, in line */
@@ -645,16 +643,12 @@ static int init_ident(struct lab_up_ctx *u, struct lab_state *st)
 	return r < 0 ? r : st->init_netns ? 0 : -EIO;
 }
 
-/* The `start` statements, in the topology file's directory (a daemon keeps the caller's working
- * directory), then their readiness. */
+/* The `start` statements, in the topology file's directory (lab_daemons_start), then their
+ * readiness. */
 static int start_daemons(const struct lab_up_ctx *u)
 {
-	_cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	bool moved = here >= 0 && u->t->dir && chdir(u->t->dir) == 0;
 	int r = lab_daemons_start(u);
 
-	if (moved && fchdir(here) < 0)
-		return log_error_errno(negative_errno(), "Cannot return to our working directory: %m");
 	if (r >= 0)
 		r = lab_daemons_ready(u, now_ns());
 	return r;

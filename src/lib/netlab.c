@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,11 +32,11 @@
 #define EXPORT __attribute__((visibility("default")))
 
 struct netlab_topo {
-	struct topo *t;
-	char *text; /* from netlab_topo_parse(): the source, for netlab_up() */
-	size_t len;
+	struct topo *t; /* with its source text, which netlab_up() keeps with the lab */
 };
 
+/* The caller's log function: process-wide, read once at the start of each call. */
+static pthread_mutex_t user_lock = PTHREAD_MUTEX_INITIALIZER;
 static netlab_log_fn user_log;
 static int user_level = -1;
 static void *user_data;
@@ -47,25 +48,36 @@ EXPORT const char *netlab_version(void)
 
 EXPORT void netlab_set_log(netlab_log_fn fn, int max_level, void *userdata)
 {
+	pthread_mutex_lock(&user_lock);
 	user_log = fn;
 	user_level = fn ? max_level : -1;
 	user_data = userdata;
+	pthread_mutex_unlock(&user_lock);
 }
 
-/* One API call: the lab layer's messages go to us (errors collected for errmsg, everything up
- * to the user's level to the user's function); the previous sink and level come back at the
- * end, so the library can be used by a program that logs through log.c itself. */
+/*
+ * One API call, and its error value: what the lab layer logs while it works for the calling
+ * thread goes to the call's own log target (log.h) — errors collected for errmsg, everything up
+ * to the user's level to the user's function — and to nothing else: another thread's call has
+ * a target of its own, and the process-wide sink and level (a program that logs through log.c
+ * itself) are never touched. The sink takes a lock: `up` has a helper thread that logs into the
+ * same call (its bridges).
+ */
 struct call {
+	struct log_target target;
+	struct log_target *prev;
+	pthread_mutex_t lock;
 	char *err; /* the error messages logged during the call, one per line */
-	log_sink_fn prev_sink;
-	void *prev_data;
-	enum log_level prev_level;
+	netlab_log_fn user_log;
+	int user_level;
+	void *user_data;
 };
 
 static void call_sink(enum log_level level, const char *msg, void *userdata)
 {
 	struct call *c = userdata;
 
+	pthread_mutex_lock(&c->lock);
 	if (level == LOG_LEVEL_ERROR) {
 		char *n;
 		if (asprintf(&n, "%s%s%s", c->err ? c->err : "", c->err ? "\n" : "", msg) >= 0) {
@@ -73,60 +85,85 @@ static void call_sink(enum log_level level, const char *msg, void *userdata)
 			c->err = n;
 		}
 	}
-	if (user_log && (int)level <= user_level)
-		user_log((int)level, msg, user_data);
+	if (c->user_log && (int)level <= c->user_level)
+		c->user_log((int)level, msg, c->user_data);
+	pthread_mutex_unlock(&c->lock);
 }
 
 static void call_begin(struct call *c)
 {
-	*c = (struct call){ 0 };
-	log_get_sink(&c->prev_sink, &c->prev_data);
-	c->prev_level = log_get_level();
-	log_set_sink(call_sink, c);
-	log_set_level(user_level > LOG_LEVEL_ERROR ? (enum log_level)user_level : LOG_LEVEL_ERROR);
+	*c = (struct call){ .lock = PTHREAD_MUTEX_INITIALIZER };
+	pthread_mutex_lock(&user_lock);
+	c->user_log = user_log;
+	c->user_level = user_level;
+	c->user_data = user_data;
+	pthread_mutex_unlock(&user_lock);
+	c->target = (struct log_target){
+		.sink = call_sink,
+		.userdata = c,
+		.level = c->user_level > LOG_LEVEL_ERROR ? (enum log_level)c->user_level
+							 : LOG_LEVEL_ERROR,
+	};
+	c->prev = log_set_thread_target(&c->target);
 }
 
-/* Ends the call: r < 0 fills *errmsg (the messages logged, else "fmt" if given, else
- * strerror). Returns r. */
-static int call_end(struct call *c, int r, char **errmsg, const char *fmt, ...)
-	_printf_(4, 5);
-static int call_end(struct call *c, int r, char **errmsg, const char *fmt, ...)
+/* Ends the call: r < 0 fills *errmsg with the messages logged, else strerror. Returns r. */
+static int call_end(struct call *c, int r, char **errmsg)
 {
-	log_set_sink(c->prev_sink, c->prev_data);
-	log_set_level(c->prev_level);
-	if (r < 0 && fmt && !c->err) {
-		va_list ap;
-		va_start(ap, fmt);
-		if (vasprintf(&c->err, fmt, ap) < 0)
-			c->err = NULL;
-		va_end(ap);
-	}
+	log_set_thread_target(c->prev);
 	if (r < 0 && !c->err)
 		c->err = strdup(strerror(-r));
 	if (errmsg)
 		*errmsg = r < 0 ? TAKE_PTR(c->err) : NULL;
 	free(c->err);
 	c->err = NULL;
+	pthread_mutex_destroy(&c->lock);
 	return r;
 }
 
-static int need_root(void)
+/* r, said as fmt unless the call has said why already. */
+static int call_fail(struct call *c, int r, const char *fmt, ...) _printf_(3, 4);
+static int call_fail(struct call *c, int r, const char *fmt, ...)
 {
-	/* Root, or rootless labs in the user's own runtime directory (lab_rootless_wanted). */
-	return 0;
+	char buf[4096]; /* a log line's size: a topology error with its source line fits */
+	va_list ap;
+
+	if (__atomic_load_n(&c->target.errors, __ATOMIC_RELAXED) > 0)
+		return r;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return log_error_errno(r, "%s", buf);
 }
 
-static int choose_lab(const char *lab, char **ret)
+/*
+ * The frame of every call on one lab: its errors captured, its arguments refused when invalid
+ * (the reason, as -EINVAL) before anything else, the lab chosen as the command chooses it (a
+ * NULL lab: $NETLAB_LAB, else the only one), then body. Root is not checked: without it the
+ * lab layer works on rootless labs (lab_rootless_wanted), and says why when it cannot.
+ */
+typedef int (*lab_body_fn)(struct call *c, const char *lab, void *args);
+
+static int on_lab(const char *lab, const char *invalid, lab_body_fn body, void *args,
+		  char **errmsg)
 {
-	/* lab_select validates an explicit name and logs why it cannot choose. */
-	return lab_select(lab, ret);
+	_cleanup_free_ char *chosen = NULL;
+	struct call c;
+	int r;
+
+	call_begin(&c);
+	if (invalid)
+		r = log_error_errno(-EINVAL, "%s", invalid);
+	else if ((r = lab_select(lab, &chosen)) >= 0)
+		r = body(&c, chosen, args);
+	return call_end(&c, r, errmsg);
 }
 
 /* ---- topologies ------------------------------------------------------------------------- */
 
+/* The message `netlab check` prints for the same failure: file:line:col, the line, a marker. */
 static int topo_result(struct call *c, int r, struct topo *t, const struct topo_error *err,
-		       const char *what, const char *text, size_t len, struct netlab_topo **ret,
-		       char **errmsg)
+		       const char *what, struct netlab_topo **ret, char **errmsg)
 {
 	char buf[2048];
 
@@ -136,27 +173,19 @@ static int topo_result(struct call *c, int r, struct topo *t, const struct topo_
 			size_t n = strlen(buf);
 			if (n && buf[n - 1] == '\n')
 				buf[n - 1] = 0;
-			return call_end(c, r, errmsg, "%s", buf);
+			return call_end(c, call_fail(c, r, "%s", buf), errmsg);
 		}
-		return call_end(c, r, errmsg, "Cannot read topology '%s': %s", what, strerror(-r));
+		return call_end(c, call_fail(c, r, "Cannot read topology '%s': %s", what,
+					     strerror(-r)), errmsg);
 	}
 	struct netlab_topo *nt = calloc(1, sizeof(*nt));
 	if (!nt) {
 		topo_free(t);
-		return call_end(c, -ENOMEM, errmsg, NULL);
+		return call_end(c, -ENOMEM, errmsg);
 	}
 	nt->t = t;
-	if (text) {
-		nt->text = malloc(len ? len : 1);
-		if (!nt->text) {
-			netlab_topo_free(nt);
-			return call_end(c, -ENOMEM, errmsg, NULL);
-		}
-		memcpy(nt->text, text, len);
-		nt->len = len;
-	}
 	*ret = nt;
-	return call_end(c, 0, errmsg, NULL);
+	return call_end(c, 0, errmsg);
 }
 
 EXPORT int netlab_topo_load(const char *path, struct netlab_topo **ret, char **errmsg)
@@ -167,9 +196,11 @@ EXPORT int netlab_topo_load(const char *path, struct netlab_topo **ret, char **e
 
 	call_begin(&c);
 	if (!path || !ret)
-		return call_end(&c, -EINVAL, errmsg, "netlab_topo_load: path and ret are required");
+		return call_end(&c,
+				log_error_errno(-EINVAL, "netlab_topo_load: path and ret are required"),
+				errmsg);
 	int r = topo_parse_file(path, &t, &err);
-	return topo_result(&c, r, t, &err, path, NULL, 0, ret, errmsg);
+	return topo_result(&c, r, t, &err, path, ret, errmsg);
 }
 
 EXPORT int netlab_topo_parse(const char *name, const char *text, size_t len,
@@ -181,9 +212,12 @@ EXPORT int netlab_topo_parse(const char *name, const char *text, size_t len,
 
 	call_begin(&c);
 	if (!name || !text || !ret)
-		return call_end(&c, -EINVAL, errmsg, "netlab_topo_parse: name, text and ret are required");
+		return call_end(&c,
+				log_error_errno(-EINVAL,
+						"netlab_topo_parse: name, text and ret are required"),
+				errmsg);
 	int r = topo_parse_string(name, text, len, &t, &err);
-	return topo_result(&c, r, t, &err, name, text, len, ret, errmsg);
+	return topo_result(&c, r, t, &err, name, ret, errmsg);
 }
 
 EXPORT void netlab_topo_free(struct netlab_topo *t)
@@ -191,7 +225,6 @@ EXPORT void netlab_topo_free(struct netlab_topo *t)
 	if (!t)
 		return;
 	topo_free(t->t);
-	free(t->text);
 	free(t);
 }
 
@@ -254,72 +287,30 @@ EXPORT int netlab_topo_addr(const struct netlab_topo *nt, const char *node, cons
 
 /* ---- labs ------------------------------------------------------------------------------ */
 
-/* lab_up keeps a copy of the topology *file* with the lab (the runtime verbs re-plan from it):
- * a topology given as text is written to a private file for the time of the call. t->file
- * (shown in messages and status) is that path. */
-static int up_from_text(const struct netlab_topo *nt, struct lab_up_opts *o)
-{
-	char dir[] = "/tmp/netlab-api.XXXXXX", path[sizeof(dir) + 300];
-	char *saved = nt->t->file;
-	const char *base = strrchr(saved, '/') ? strrchr(saved, '/') + 1 : saved;
-	FILE *f;
-	int r;
-
-	if (!mkdtemp(dir))
-		return log_error_errno(negative_errno(), "Cannot create a directory in /tmp: %m");
-	snprintf(path, sizeof(path), "%s/%s", dir, base[0] ? base : "topology.conf");
-	f = fopen(path, "we");
-	if (!f) {
-		r = log_error_errno(negative_errno(), "Cannot write %s: %m", path);
-		rmdir(dir);
-		return r;
-	}
-	bool ok = fwrite(nt->text, 1, nt->len, f) == nt->len;
-	if (fclose(f) != 0 || !ok) {
-		r = log_error_errno(-EIO, "Cannot write %s: %m", path);
-		goto out;
-	}
-	nt->t->file = path;
-	r = lab_up(nt->t, o);
-	nt->t->file = saved;
-out:
-	unlink(path);
-	rmdir(dir);
-	return r;
-}
-
 EXPORT int netlab_up(const struct netlab_topo *t, const char *lab, char **errmsg)
 {
 	struct lab_up_opts o = { .lab = lab };
 	struct call c;
+	int r;
 
 	call_begin(&c);
 	if (!t)
-		return call_end(&c, -EINVAL, errmsg, "netlab_up: no topology");
-	if (lab && !topo_name_valid(lab))
-		return call_end(&c, -EINVAL, errmsg, "'%s' is not a valid lab name", lab);
-	if (need_root() < 0)
-		return call_end(&c, -EPERM, errmsg,
-				"bringing a lab up needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN)");
-	if (!t->text)
-		return call_end(&c, lab_up(t->t, &o), errmsg, NULL);
-	return call_end(&c, up_from_text(t, &o), errmsg, NULL);
+		r = log_error_errno(-EINVAL, "netlab_up: no topology");
+	else if (lab && !topo_name_valid(lab))
+		r = log_error_errno(-EINVAL, "'%s' is not a valid lab name", lab);
+	else
+		r = lab_up(t->t, &o);
+	return call_end(&c, r, errmsg);
+}
+
+static int down_body(struct call *c, const char *lab, void *args)
+{
+	return lab_down(lab);
 }
 
 EXPORT int netlab_down(const char *lab, char **errmsg)
 {
-	_cleanup_free_ char *chosen = NULL;
-	struct call c;
-	int r;
-
-	call_begin(&c);
-	if (need_root() < 0)
-		return call_end(&c, -EPERM, errmsg,
-				"taking a lab down needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN)");
-	r = choose_lab(lab, &chosen);
-	if (r < 0)
-		return call_end(&c, r, errmsg, NULL);
-	return call_end(&c, lab_down(chosen), errmsg, NULL);
+	return on_lab(lab, NULL, down_body, NULL, errmsg);
 }
 
 EXPORT int netlab_list(char ***ret, char **errmsg)
@@ -329,7 +320,9 @@ EXPORT int netlab_list(char ***ret, char **errmsg)
 
 	call_begin(&c);
 	r = lab_list(ret);
-	return call_end(&c, r, errmsg, "Cannot list labs in %s: %s", lab_run_dir(), strerror(-r));
+	if (r < 0)
+		r = call_fail(&c, r, "Cannot list labs in %s: %s", lab_run_dir(), strerror(-r));
+	return call_end(&c, r, errmsg);
 }
 
 EXPORT void netlab_list_free(char **names)
@@ -410,25 +403,28 @@ static int exec_in(const char *lab, const char *node, char *const argv[],
 	return r;
 }
 
+struct exec_args {
+	const char *node;
+	char *const *argv;
+	struct netlab_exec_result *res;
+};
+
+static int exec_body(struct call *c, const char *lab, void *args)
+{
+	const struct exec_args *a = args;
+	return exec_in(lab, a->node, a->argv, a->res);
+}
+
 EXPORT int netlab_exec(const char *lab, const char *node, char *const argv[],
 		       struct netlab_exec_result *res, char **errmsg)
 {
-	_cleanup_free_ char *chosen = NULL;
-	struct call c;
-	int r;
+	struct exec_args a = { .node = node, .argv = argv, .res = res };
 
-	call_begin(&c);
 	if (res)
 		*res = (struct netlab_exec_result){ 0 };
-	if (!node || !argv || !argv[0])
-		return call_end(&c, -EINVAL, errmsg, "netlab_exec: node and a command are required");
-	if (need_root() < 0)
-		return call_end(&c, -EPERM, errmsg,
-				"running a command in a node needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN)");
-	r = choose_lab(lab, &chosen);
-	if (r < 0)
-		return call_end(&c, r, errmsg, NULL);
-	return call_end(&c, exec_in(chosen, node, argv, res), errmsg, NULL);
+	return on_lab(lab, !node || !argv || !argv[0] ? "netlab_exec: node and a command are required"
+						      : NULL,
+		      exec_body, &a, errmsg);
 }
 
 static int wait_in(const char *lab, const char *node, const struct lab_wait_cond *cond,
@@ -445,23 +441,16 @@ static int wait_in(const char *lab, const char *node, const struct lab_wait_cond
 	return r;
 }
 
-static int wait_common(const char *lab, const char *node, const struct lab_wait_cond *cond,
-		       unsigned timeout_ms, char **errmsg)
-{
-	_cleanup_free_ char *chosen = NULL;
-	struct call c;
-	int r;
+struct wait_args {
+	const char *node;
+	const struct lab_wait_cond *cond;
+	unsigned timeout_ms;
+};
 
-	call_begin(&c);
-	if (!node)
-		return call_end(&c, -EINVAL, errmsg, "netlab_wait: a node is required");
-	if (need_root() < 0)
-		return call_end(&c, -EPERM, errmsg,
-				"waiting in a node needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN)");
-	r = choose_lab(lab, &chosen);
-	if (r < 0)
-		return call_end(&c, r, errmsg, NULL);
-	return call_end(&c, wait_in(chosen, node, cond, timeout_ms), errmsg, NULL);
+static int wait_body(struct call *c, const char *lab, void *args)
+{
+	const struct wait_args *a = args;
+	return wait_in(lab, a->node, a->cond, a->timeout_ms);
 }
 
 EXPORT int netlab_wait(const char *lab, const char *node, enum netlab_wait_kind kind,
@@ -473,27 +462,24 @@ EXPORT int netlab_wait(const char *lab, const char *node, enum netlab_wait_kind 
 		[NETLAB_WAIT_TCP] = LAB_WAIT_TCP,
 		[NETLAB_WAIT_REACH] = LAB_WAIT_REACH,
 	};
-	struct call c;
+	bool known = (unsigned)kind < ELEMENTSOF(kinds) && arg;
+	struct lab_wait_cond cond = { .kind = known ? kinds[kind] : LAB_WAIT_ADDR, .arg = arg };
+	struct wait_args a = { .node = node, .cond = &cond, .timeout_ms = timeout_ms };
 
-	if ((unsigned)kind >= ELEMENTSOF(kinds) || !arg) {
-		call_begin(&c);
-		return call_end(&c, -EINVAL, errmsg, "netlab_wait: unknown condition or no argument");
-	}
-	struct lab_wait_cond cond = { .kind = kinds[kind], .arg = arg };
-	return wait_common(lab, node, &cond, timeout_ms, errmsg);
+	return on_lab(lab, !known ? "netlab_wait: unknown condition or no argument"
+			   : !node ? "netlab_wait: a node is required" : NULL,
+		      wait_body, &a, errmsg);
 }
 
 EXPORT int netlab_wait_cmd(const char *lab, const char *node, char *const argv[],
 			   unsigned timeout_ms, char **errmsg)
 {
-	struct call c;
-
-	if (!argv || !argv[0]) {
-		call_begin(&c);
-		return call_end(&c, -EINVAL, errmsg, "netlab_wait_cmd: a command is required");
-	}
 	struct lab_wait_cond cond = { .kind = LAB_WAIT_CMD, .argv = argv };
-	return wait_common(lab, node, &cond, timeout_ms, errmsg);
+	struct wait_args a = { .node = node, .cond = &cond, .timeout_ms = timeout_ms };
+
+	return on_lab(lab, !argv || !argv[0] ? "netlab_wait_cmd: a command is required"
+			   : !node ? "netlab_wait: a node is required" : NULL,
+		      wait_body, &a, errmsg);
 }
 
 /* ---- protocol tests ----------------------------------------------------------------------- */
@@ -521,6 +507,21 @@ static void log_timeout(const char *node, const struct lab_wait_cond *cond, unsi
 		  lines && !cond->negate ? lines : "");
 }
 
+static int wait_for_body(struct call *c, const char *lab, void *args)
+{
+	const struct wait_args *a = args;
+	char seen[1024];
+	struct json_diff diff = { 0 };
+	struct lab_wait_result res = { .seen = seen, .seen_size = sizeof(seen), .diff = &diff };
+	int r;
+
+	r = lab_wait_full(lab, a->node, a->cond, (uint64_t)a->timeout_ms * 1000000u, &res);
+	if (r == -ETIMEDOUT)
+		log_timeout(a->node, a->cond, a->timeout_ms, &res);
+	json_diff_done(&diff);
+	return r;
+}
+
 EXPORT int netlab_wait_for(const char *lab, const char *node, const struct netlab_wait_spec *w,
 			   char **errmsg)
 {
@@ -529,117 +530,113 @@ EXPORT int netlab_wait_for(const char *lab, const char *node, const struct netla
 		[NETLAB_WAIT_TCP] = LAB_WAIT_TCP,     [NETLAB_WAIT_REACH] = LAB_WAIT_REACH,
 		[NETLAB_WAIT_CMD] = LAB_WAIT_CMD,     [NETLAB_WAIT_JSON] = LAB_WAIT_JSON,
 	};
-	_cleanup_free_ char *chosen = NULL;
-	char seen[1024];
-	struct json_diff diff = { 0 };
-	struct lab_wait_result res = { .seen = seen, .seen_size = sizeof(seen), .diff = &diff };
-	struct call c;
-	int r;
+	bool known = w && node && (unsigned)w->kind < ELEMENTSOF(kinds);
+	bool takes_argv = known && (w->kind == NETLAB_WAIT_CMD || w->kind == NETLAB_WAIT_JSON);
+	const char *invalid =
+		!known ? "netlab_wait_for: a node and a condition are required"
+		: takes_argv && (!w->argv || !w->argv[0]) ? "netlab_wait_for: a command is required"
+		: !takes_argv && !w->arg ? "netlab_wait_for: an argument is required"
+					 : NULL;
+	struct lab_wait_cond cond = { 0 };
 
-	call_begin(&c);
-	if (!w || !node || (unsigned)w->kind >= ELEMENTSOF(kinds))
-		return call_end(&c, -EINVAL, errmsg, "netlab_wait_for: a node and a condition are required");
-	bool takes_argv = w->kind == NETLAB_WAIT_CMD || w->kind == NETLAB_WAIT_JSON;
-	if (takes_argv ? !w->argv || !w->argv[0] : !w->arg)
-		return call_end(&c, -EINVAL, errmsg, "netlab_wait_for: %s",
-				takes_argv ? "a command is required" : "an argument is required");
-	if (need_root() < 0)
-		return call_end(&c, -EPERM, errmsg,
-				"waiting in a node needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN)");
-	r = choose_lab(lab, &chosen);
-	if (r < 0)
-		return call_end(&c, r, errmsg, NULL);
-	struct lab_wait_cond cond = {
-		.kind = kinds[w->kind],
-		.arg = takes_argv ? NULL : w->arg,
-		.argv = takes_argv ? w->argv : NULL,
-		.match = w->match,
-		.negate = w->negate,
-		.stable_ns = (uint64_t)w->stable_ms * 1000000u,
-	};
-	unsigned timeout_ms = w->timeout_ms ? w->timeout_ms : 30000;
-	r = lab_wait_full(chosen, node, &cond, (uint64_t)timeout_ms * 1000000u, &res);
-	if (r == -ETIMEDOUT)
-		log_timeout(node, &cond, timeout_ms, &res);
-	json_diff_done(&diff);
-	return call_end(&c, r, errmsg, NULL);
+	if (!invalid)
+		cond = (struct lab_wait_cond){
+			.kind = kinds[w->kind],
+			.arg = takes_argv ? NULL : w->arg,
+			.argv = takes_argv ? w->argv : NULL,
+			.match = w->match,
+			.negate = w->negate,
+			.stable_ns = (uint64_t)w->stable_ms * 1000000u,
+		};
+	struct wait_args a = { .node = node, .cond = &cond,
+			       .timeout_ms = w && w->timeout_ms ? w->timeout_ms : 30000 };
+	return on_lab(lab, invalid, wait_for_body, &a, errmsg);
+}
+
+struct link_args {
+	const char *node, *ifname;
+	bool up;
+};
+
+static int link_body(struct call *c, const char *lab, void *args)
+{
+	const struct link_args *a = args;
+	return lab_link_updown(lab, a->node, a->ifname, a->up, LAB_LINK_BOTH);
 }
 
 EXPORT int netlab_link_set(const char *lab, const char *node, const char *ifname, bool up,
 			   char **errmsg)
 {
-	_cleanup_free_ char *chosen = NULL;
-	struct call c;
+	struct link_args a = { .node = node, .ifname = ifname, .up = up };
+
+	return on_lab(lab, !node || !ifname ? "netlab_link_set: a node and an interface are required"
+					    : NULL,
+		      link_body, &a, errmsg);
+}
+
+struct converge_args {
+	struct lab_converge_opts o;
+	unsigned timeout_ms;
+	char **ret_json;
+};
+
+static int converge_body(struct call *c, const char *lab, void *args)
+{
+	const struct converge_args *a = args;
+	_cleanup_(lab_converge_freep) struct lab_converge *cv = NULL;
+	char *doc = NULL;
+	size_t len = 0;
 	int r;
 
-	call_begin(&c);
-	if (!node || !ifname)
-		return call_end(&c, -EINVAL, errmsg, "netlab_link_set: a node and an interface are required");
-	if (need_root() < 0)
-		return call_end(&c, -EPERM, errmsg, "changing a link needs root (CAP_NET_ADMIN)");
-	r = choose_lab(lab, &chosen);
-	if (r >= 0)
-		r = lab_link_updown(chosen, node, ifname, up, LAB_LINK_BOTH);
-	return call_end(&c, r, errmsg, NULL);
+	r = lab_converge(lab, &a->o, &cv);
+	if (r < 0 && r != -ETIMEDOUT)
+		return r;
+	FILE *f = open_memstream(&doc, &len);
+	if (!f)
+		return -ENOMEM;
+	lab_converge_write_json(lab, cv, &a->o, f);
+	fclose(f);
+	*a->ret_json = doc;
+	if (r == -ETIMEDOUT)
+		return call_fail(c, r, "routes still changed after %u ms", a->timeout_ms);
+	return r;
 }
 
 EXPORT int netlab_converge(const char *lab, unsigned quiet_ms, unsigned timeout_ms,
 			   bool since_fault, char **ret_json, char **errmsg)
 {
-	_cleanup_(lab_converge_freep) struct lab_converge *cv = NULL;
-	_cleanup_free_ char *chosen = NULL;
-	struct lab_converge_opts o = {
-		.quiet_ns = (uint64_t)(quiet_ms ? quiet_ms : 2000) * 1000000u,
-		.timeout_ns = (uint64_t)(timeout_ms ? timeout_ms : 60000) * 1000000u,
-		.since_fault = since_fault,
+	struct converge_args a = {
+		.o = {
+			.quiet_ns = (uint64_t)(quiet_ms ? quiet_ms : 2000) * 1000000u,
+			.timeout_ns = (uint64_t)(timeout_ms ? timeout_ms : 60000) * 1000000u,
+			.since_fault = since_fault,
+		},
+		.timeout_ms = timeout_ms ? timeout_ms : 60000,
+		.ret_json = ret_json,
 	};
-	char *doc = NULL;
-	size_t len = 0;
-	struct call c;
+
+	return on_lab(lab, !ret_json ? "netlab_converge: ret_json is required" : NULL,
+		      converge_body, &a, errmsg);
+}
+
+static int artifacts_body(struct call *c, const char *lab, void *args)
+{
+	const char *dir = args;
+	_cleanup_close_ int dfd = -EBADF;
 	int r;
 
-	call_begin(&c);
-	if (!ret_json)
-		return call_end(&c, -EINVAL, errmsg, "netlab_converge: ret_json is required");
-	if (need_root() < 0)
-		return call_end(&c, -EPERM, errmsg, "watching routes needs root (CAP_SYS_ADMIN)");
-	r = choose_lab(lab, &chosen);
+	r = lab_artifacts_open(dir, &dfd);
 	if (r < 0)
-		return call_end(&c, r, errmsg, NULL);
-	r = lab_converge(chosen, &o, &cv);
-	if (r < 0 && r != -ETIMEDOUT)
-		return call_end(&c, r, errmsg, NULL);
-	FILE *f = open_memstream(&doc, &len);
-	if (!f)
-		return call_end(&c, -ENOMEM, errmsg, NULL);
-	lab_converge_write_json(chosen, cv, &o, f);
-	fclose(f);
-	*ret_json = doc;
-	return call_end(&c, r, errmsg, r == -ETIMEDOUT ? "routes still changed after %u ms" : NULL,
-			timeout_ms ? timeout_ms : 60000);
+		return r;
+	/* Each artifact that could not be saved is logged; the call fails if any was. */
+	int missing = lab_collect_artifacts(lab, dfd, dir);
+	return missing > 0 ? -EIO : missing;
 }
 
 EXPORT int netlab_artifacts(const char *lab, const char *dir, char **errmsg)
 {
-	_cleanup_free_ char *chosen = NULL;
-	_cleanup_close_ int dfd = -EBADF;
-	struct call c;
-	int r;
-
-	call_begin(&c);
-	if (!dir)
-		return call_end(&c, -EINVAL, errmsg, "netlab_artifacts: a directory is required");
-	if (need_root() < 0)
-		return call_end(&c, -EPERM, errmsg, "collecting artifacts needs root");
-	r = choose_lab(lab, &chosen);
-	if (r >= 0)
-		r = lab_artifacts_open(dir, &dfd);
-	if (r >= 0) {
-		/* Each artifact that could not be saved is logged; the call fails if any was. */
-		int missing = lab_collect_artifacts(chosen, dfd, dir);
-		r = missing > 0 ? -EIO : missing;
-	}
-	return call_end(&c, r, errmsg, NULL);
+	return on_lab(lab, !dir ? "netlab_artifacts: a directory is required" : NULL,
+		      artifacts_body, (void *)dir, errmsg);
 }
 
 /* ---- status ----------------------------------------------------------------------------- */
@@ -746,31 +743,26 @@ nomem:
 	return log_error_errno(-ENOMEM, "Out of memory");
 }
 
-EXPORT int netlab_status(const char *lab, struct netlab_status **ret, char **errmsg)
+static int status_body(struct call *c, const char *lab, void *args)
 {
-	_cleanup_free_ char *chosen = NULL;
+	struct netlab_status **ret = args;
 	char **names = NULL;
 	bool found = false;
-	struct call c;
 	int r;
 
-	call_begin(&c);
-	if (!ret)
-		return call_end(&c, -EINVAL, errmsg, "netlab_status: ret is required");
-	if (need_root() < 0)
-		return call_end(&c, -EPERM, errmsg,
-				"reading a lab's status needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN)");
-	r = choose_lab(lab, &chosen);
-	if (r < 0)
-		return call_end(&c, r, errmsg, NULL);
 	r = lab_list(&names);
 	if (r < 0)
-		return call_end(&c, r, errmsg, "Cannot list labs in %s: %s", lab_run_dir(),
-				strerror(-r));
+		return call_fail(c, r, "Cannot list labs in %s: %s", lab_run_dir(), strerror(-r));
 	for (char **n = names; *n; n++)
-		found |= streq(*n, chosen);
+		found |= streq(*n, lab);
 	lab_list_free(names);
 	if (!found)
-		return call_end(&c, -ENOENT, errmsg, "no lab '%s'", chosen);
-	return call_end(&c, status_of(chosen, ret), errmsg, NULL);
+		return call_fail(c, -ENOENT, "no lab '%s'", lab);
+	return status_of(lab, ret);
+}
+
+EXPORT int netlab_status(const char *lab, struct netlab_status **ret, char **errmsg)
+{
+	return on_lab(lab, !ret ? "netlab_status: ret is required" : NULL, status_body, ret,
+		      errmsg);
 }

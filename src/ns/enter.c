@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,19 +29,24 @@
 #include "macro.h"
 #include "ns.h"
 
+/* The limit we were started with: saved once, by whichever thread raises it first. */
 static bool nofile_saved;
 static struct rlimit nofile_orig;
 
+static void save_nofile(void)
+{
+	nofile_saved = getrlimit(RLIMIT_NOFILE, &nofile_orig) == 0;
+}
+
 void ns_raise_nofile(void)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+	pthread_once(&once, save_nofile);
+	if (!nofile_saved)
 		return;
-	if (!nofile_saved) {
-		nofile_orig = rl;
-		nofile_saved = true;
-	}
+	rl = nofile_orig;
 	rl.rlim_cur = rl.rlim_max;
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
@@ -373,6 +380,14 @@ static int run_here(int pidfd, unsigned setns_flags, char *const argv[],
 	return 0;
 }
 
+/* Whether we are the process's only thread: /proc/self/task links one entry per thread to
+ * "." and "..". Unknown counts as not alone (the safe answer for both uses below). */
+static bool single_threaded(void)
+{
+	struct stat st;
+	return stat("/proc/self/task", &st) == 0 && st.st_nlink == 3;
+}
+
 int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_run_opts *o)
 {
 	static const int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH };
@@ -384,6 +399,10 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	bool have_cwd = false;
 	int status, r;
 	pid_t pid = 0, waited = 0;
+	/* A process of several threads (libnetlab's callers) can join neither a mount nor a time
+	 * namespace (setns(2): EINVAL, EUSERS), and its signal dispositions are every thread's:
+	 * a child enters, and the caller's handlers stay as they are. */
+	bool alone = single_threaded();
 
 	if (o && o->exec_errno)
 		*o->exec_errno = 0;
@@ -403,10 +422,10 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 		sigaddset(&held, forwarded[i]);
 	for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
 		sigaddset(&held, ignored[i]);
-	sigprocmask(SIG_BLOCK, &held, &old_mask);
+	sigprocmask(SIG_BLOCK, alone ? &held : NULL, &old_mask);
 
 	/* A rootless lab's nodes are entered from a child when we cannot come back from them. */
-	r = ns_userns_joined() ? 1 : ns_pidfd_other_userns(pidfd);
+	r = ns_userns_joined() || !alone ? 1 : ns_pidfd_other_userns(pidfd);
 	if (r == 0 && o && o->creds)
 		r = 1;
 	if (r > 0) {
@@ -429,10 +448,11 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	/* Until the command ends, signals meant for us are its; ^C and ^\ reach it through
 	 * the terminal already. Ours come back afterwards (run, wait and the library go on).
 	 * Unblocking delivers what was held: forwarded now, or dropped for SIGINT/SIGQUIT. */
-	forward_pid = pid;
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+	if (alone)
+		forward_pid = pid;
+	for (size_t i = 0; alone && i < ELEMENTSOF(forwarded); i++)
 		sigaction(forwarded[i], &fw, &old_fw[i]);
-	for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+	for (size_t i = 0; alone && i < ELEMENTSOF(ignored); i++)
 		sigaction(ignored[i], &ign, &old_ign[i]);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 
@@ -440,10 +460,11 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 		;
 	if (r < 0)
 		r = negative_errno();
-	forward_pid = 0;
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+	if (alone)
+		forward_pid = 0;
+	for (size_t i = 0; alone && i < ELEMENTSOF(forwarded); i++)
 		sigaction(forwarded[i], &old_fw[i], NULL);
-	for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+	for (size_t i = 0; alone && i < ELEMENTSOF(ignored); i++)
 		sigaction(ignored[i], &old_ign[i], NULL);
 	if (r < 0)
 		return r;

@@ -8,21 +8,30 @@
 
 #include "log.h"
 
+/* The process-wide destination (the command's); a thread with a target of its own
+ * (log_set_thread_target) uses that instead and never touches these. */
 static enum log_level max_level = LOG_LEVEL_NOTICE;
 static unsigned n_errors;
 static log_sink_fn sink;
 static void *sink_userdata;
+static _Thread_local struct log_target *thread_target;
+
+struct log_target *log_set_thread_target(struct log_target *target)
+{
+	struct log_target *prev = thread_target;
+	thread_target = target;
+	return prev;
+}
+
+struct log_target *log_thread_target(void)
+{
+	return thread_target;
+}
 
 void log_set_sink(log_sink_fn fn, void *userdata)
 {
 	sink = fn;
 	sink_userdata = userdata;
-}
-
-void log_get_sink(log_sink_fn *ret_fn, void **ret_userdata)
-{
-	*ret_fn = sink;
-	*ret_userdata = sink_userdata;
 }
 
 bool log_use_color(int fd)
@@ -33,17 +42,13 @@ bool log_use_color(int fd)
 
 unsigned log_error_count(void)
 {
-	return n_errors;
+	const struct log_target *t = thread_target;
+	return __atomic_load_n(t ? &t->errors : &n_errors, __ATOMIC_RELAXED);
 }
 
 void log_set_level(enum log_level level)
 {
 	max_level = level;
-}
-
-enum log_level log_get_level(void)
-{
-	return max_level;
 }
 
 /* Writes all of buf with as few write()s as the kernel allows: one line, one write, so that
@@ -63,6 +68,9 @@ static void write_all(int fd, const char *buf, size_t n)
 
 int log_internal(enum log_level level, int error, const char *fmt, ...)
 {
+	struct log_target *t = thread_target;
+	log_sink_fn to = t ? t->sink : sink;
+	void *to_data = t ? t->userdata : sink_userdata;
 	int saved = errno;
 	char line[4096];
 	const char *prefix = "netlab: ";
@@ -71,16 +79,16 @@ int log_internal(enum log_level level, int error, const char *fmt, ...)
 	int n;
 
 	if (level == LOG_LEVEL_ERROR)
-		n_errors++;
-	if (level > max_level)
+		__atomic_fetch_add(t ? &t->errors : &n_errors, 1, __ATOMIC_RELAXED);
+	if (level > (t ? t->level : max_level))
 		return error < 0 ? error : -error;
 
 	/* %m in the format refers to the error we were handed, or else to errno at the call: the
 	 * message is formatted first, before anything (isatty, getenv, a sink) can change errno. */
-	if (level <= LOG_LEVEL_WARNING && !sink && log_use_color(STDERR_FILENO))
+	if (level <= LOG_LEVEL_WARNING && !to && log_use_color(STDERR_FILENO))
 		prefix = level == LOG_LEVEL_ERROR ? "\033[1;31mnetlab:\033[0m "
 						  : "\033[1;33mnetlab:\033[0m ";
-	off = sink ? 0 : strlen(prefix);
+	off = to ? 0 : strlen(prefix);
 	errno = error != 0 ? (error < 0 ? -error : error) : saved;
 	va_start(ap, fmt);
 	n = vsnprintf(line + off, sizeof(line) - off - 1, fmt, ap);
@@ -89,8 +97,8 @@ int log_internal(enum log_level level, int error, const char *fmt, ...)
 		n = 0;
 	if ((size_t)n > sizeof(line) - off - 2)
 		n = (int)(sizeof(line) - off - 2); /* truncated: still one line */
-	if (sink) {
-		sink(level, line, sink_userdata);
+	if (to) {
+		to(level, line, to_data);
 	} else {
 		memcpy(line, prefix, off);
 		line[off + (size_t)n] = '\n';

@@ -15,19 +15,34 @@
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_NOTICE, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 
 int log_internal(enum log_level level, int error, const char *fmt, ...) _printf_(3, 4);
 
 /* A sink receives every message that passes the level, formatted and without the "netlab: "
- * prefix, instead of stderr; NULL goes back to stderr. libnetlab uses it to turn what the lab
- * layer logs into the caller's error strings. msg is only valid during the call. */
+ * prefix, instead of stderr; NULL goes back to stderr. msg is only valid during the call. */
 typedef void (*log_sink_fn)(enum log_level level, const char *msg, void *userdata);
 void log_set_sink(log_sink_fn fn, void *userdata);
-void log_get_sink(log_sink_fn *ret_fn, void **ret_userdata);
 
-/* How many error-level messages have been logged so far (printed or not). An operation that
- * fails compares it with the count at its start to know whether it has said why. */
+/*
+ * A destination of the calling thread's own, instead of the process-wide sink and level:
+ * libnetlab sets one for each call, so that what the lab layer logs while it works for one
+ * thread becomes that thread's error message and never another's. A helper thread working for
+ * the call adopts it with log_set_thread_target(log_thread_target() of its creator); its sink
+ * must then take messages from both threads at once. errors counts the error-level messages
+ * sent to it (atomically). Returns the previous target (NULL: process-wide).
+ */
+struct log_target {
+	log_sink_fn sink;     /* NULL: stderr */
+	void *userdata;
+	enum log_level level; /* messages above it are dropped */
+	unsigned errors;
+};
+struct log_target *log_set_thread_target(struct log_target *target);
+struct log_target *log_thread_target(void);
+
+/* How many error-level messages have been logged so far (printed or not), to the calling
+ * thread's target if it has one. An operation that fails compares it with the count at its
+ * start to know whether it has said why. */
 unsigned log_error_count(void);
 
 /* Whether to colour output on fd: a terminal, and no NO_COLOR (https://no-color.org/) in the

@@ -14,6 +14,7 @@ void topo_free(struct topo *t)
 	if (!t)
 		return;
 	free(t->file);
+	free(t->source);
 	free(t->dir);
 	free(t->lab);
 	for (size_t i = 0; i < t->n_nodes; i++) {

@@ -49,8 +49,7 @@ int topo_parse_string_in(const char *name, const char *dir, const char *text, si
 			 struct topo **ret, struct topo_error *err)
 {
 	_cleanup_(topo_freep) struct topo *t = NULL;
-	struct topo_src src = {
-		.name = name ? name : "<string>", .text = text ? text : "", .len = text ? len : 0};
+	struct topo_src src = { .name = name ? name : "<string>", .text = "", .len = 0 };
 	int r;
 
 	t = calloc(1, sizeof(*t));
@@ -59,6 +58,17 @@ int topo_parse_string_in(const char *name, const char *dir, const char *text, si
 	t->file = strdup(src.name);
 	if (!t->file)
 		goto oom;
+	/* The topology keeps its text: `up` stores a copy with the lab from it, so that a topology
+	 * given as a string needs no file anywhere. */
+	t->source_len = text ? len : 0;
+	t->source = malloc(t->source_len + 1);
+	if (!t->source)
+		goto oom;
+	if (t->source_len)
+		memcpy(t->source, text, t->source_len);
+	t->source[t->source_len] = '\0';
+	src.text = t->source;
+	src.len = t->source_len;
 	if (dir) {
 		t->dir = strdup(dir);
 		if (!t->dir)

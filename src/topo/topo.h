@@ -266,6 +266,8 @@ struct topo_cmd {
 
 struct topo {
 	char *file;  /* path as given */
+	char *source; /* the text it was parsed from, NUL-terminated (it may hold other NULs) */
+	size_t source_len;
 	char *dir;   /* the file's directory, absolute: relative paths in the file are taken from
 			here (NULL for a topology given as text: then they are an error) */
 	char *lab;   /* `lab NAME`, else the file name without .conf */

@@ -5,7 +5,9 @@
  * ENOTTY, which used to replace the errno that %m prints).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -85,11 +87,79 @@ static void test_one_write_per_line(void **state)
 	assert_null(memchr(buf, '\n', strlen(buf) - 1));
 }
 
+/* A thread's log target: what it logs reaches its target, with the target's level, and
+ * neither stderr nor another thread's target, however the two interleave. */
+struct collected {
+	char tag;
+	unsigned mine, others, debug, counted;
+	bool target_kept;
+};
+
+static void collect(enum log_level level, const char *msg, void *userdata)
+{
+	struct collected *c = userdata;
+
+	if (level == LOG_LEVEL_DEBUG)
+		c->debug++;
+	else if (msg[0] == c->tag)
+		c->mine++;
+	else
+		c->others++;
+}
+
+static pthread_barrier_t both_set;
+
+static void *log_from_thread(void *arg)
+{
+	struct collected *c = arg;
+	struct log_target t = { .sink = collect, .userdata = c, .level = LOG_LEVEL_NOTICE };
+
+	/* cmocka's assertions belong to the main thread: this one only records. */
+	bool none_before = log_set_thread_target(&t) == NULL;
+	pthread_barrier_wait(&both_set); /* both targets set before either logs */
+	for (int i = 0; i < 2000; i++) {
+		log_error("%c error %d", c->tag, i);
+		log_debug("%c not at this level", c->tag);
+	}
+	c->counted = log_error_count();
+	c->target_kept = none_before && log_set_thread_target(NULL) == &t;
+	return NULL;
+}
+
+static void test_thread_targets(void **state)
+{
+	struct collected c[2] = { { .tag = 'a' }, { .tag = 'b' } };
+	unsigned before = log_error_count();
+	pthread_t th[2];
+	char buf[256];
+
+	assert_int_equal(pthread_barrier_init(&both_set, NULL, 2), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, log_from_thread, &c[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&both_set);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(c[i].mine, 2000);
+		assert_int_equal(c[i].others, 0);
+		assert_int_equal(c[i].debug, 0);
+		assert_int_equal(c[i].counted, 2000);
+		assert_true(c[i].target_kept);
+	}
+	/* Nothing reached the process's stderr, nor its error count; it still works. */
+	assert_int_equal(recv(peer, buf, sizeof(buf), 0), -1);
+	assert_int_equal(log_error_count(), before);
+	log_error("after");
+	one_line(buf, sizeof(buf));
+	assert_string_equal(buf, "netlab: after\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errno_through_a_non_terminal),
 		cmocka_unit_test(test_one_write_per_line),
+		cmocka_unit_test(test_thread_targets),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

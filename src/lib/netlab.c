@@ -688,30 +688,23 @@ static int fill_ifaces(struct netlab_node *n, const struct lab_ifinfo *ifs, size
 	return 0;
 }
 
-static int status_of(const char *name, struct netlab_status **ret)
+/* netlab status's answer (lab_status(), shared with the CLI) in the library's types. */
+static int status_of(const struct lab_status *ls, struct netlab_status **ret)
 {
-	_cleanup_(lab_state_freep) struct lab_state *ls = NULL;
-	struct netlab_status *st;
-	enum lab_liveness live;
+	struct netlab_status *st = calloc(1, sizeof(*st));
 	int r;
 
-	live = lab_liveness(name);
-	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	snprintf(st->name, sizeof(st->name), "%s", name);
-	st->state = live == LAB_RUNNING    ? NETLAB_LAB_RUNNING
-		    : live == LAB_STARTING ? NETLAB_LAB_STARTING
-					   : NETLAB_LAB_STALE;
-	r = lab_state_load(name, &ls);
-	if (r == -ENOENT) {
-		/* Starting, or dead before its commit: a name and a state, nothing more. */
-		*ret = st;
-		return 0;
-	}
-	if (r < 0) {
+	snprintf(st->name, sizeof(st->name), "%s", ls->name);
+	st->state = ls->live == LAB_RUNNING    ? NETLAB_LAB_RUNNING
+		    : ls->live == LAB_STARTING ? NETLAB_LAB_STARTING
+					       : NETLAB_LAB_STALE;
+	/* Starting, or dead before its commit (-ENOENT): a name and a state, nothing more. */
+	if (ls->state_error < 0 && ls->state_error != -ENOENT) {
 		netlab_status_free(st);
-		return log_error_errno(r, "Cannot read the state of lab '%s': %m", name);
+		return log_error_errno(ls->state_error, "Cannot read the state of lab '%s': %m",
+				       ls->name);
 	}
 	st->init_pid = ls->init_pid;
 	st->created = ls->created;
@@ -721,18 +714,16 @@ static int status_of(const char *name, struct netlab_status **ret)
 	if (!st->nodes)
 		goto nomem;
 	for (size_t i = 0; i < ls->n_nodes; i++) {
+		const struct lab_status_node *ln = &ls->nodes[i];
 		struct netlab_node *n = &st->nodes[i];
-		struct lab_ifinfo *ifs = NULL;
-		size_t count = 0;
 
 		st->n_nodes++;
-		snprintf(n->name, sizeof(n->name), "%s", ls->nodes[i].name);
-		n->pid = ls->nodes[i].pid;
-		if (live != LAB_RUNNING || lab_node_interfaces(ls, i, &ifs, &count) < 0)
+		snprintf(n->name, sizeof(n->name), "%s", ln->name);
+		n->pid = ln->pid;
+		if (ln->run != LAB_NODE_RUNNING)
 			continue;
 		n->running = true;
-		r = fill_ifaces(n, ifs, count);
-		free(ifs);
+		r = fill_ifaces(n, ln->ifs, ln->n_ifs);
 		if (r < 0)
 			goto nomem;
 	}
@@ -746,19 +737,17 @@ nomem:
 static int status_body(struct call *c, const char *lab, void *args)
 {
 	struct netlab_status **ret = args;
-	char **names = NULL;
-	bool found = false;
+	struct lab_status *ls = NULL;
 	int r;
 
-	r = lab_list(&names);
+	r = lab_status(lab, LAB_STATUS_IFACES, &ls);
+	if (r == -ENOENT)
+		return call_fail(c, -ENOENT, "no lab '%s'", lab);
 	if (r < 0)
 		return call_fail(c, r, "Cannot list labs in %s: %s", lab_run_dir(), strerror(-r));
-	for (char **n = names; *n; n++)
-		found |= streq(*n, lab);
-	lab_list_free(names);
-	if (!found)
-		return call_fail(c, -ENOENT, "no lab '%s'", lab);
-	return status_of(lab, ret);
+	r = status_of(ls, ret);
+	lab_status_free(ls, 1);
+	return r;
 }
 
 EXPORT int netlab_status(const char *lab, struct netlab_status **ret, char **errmsg)

@@ -17,6 +17,7 @@
 #include "lab-cgroup.h"
 #include "lab-progress.h"
 #include "lab.h"
+#include "nl.h"
 #include "ns.h"
 #include "user-util.h"
 
@@ -129,3 +130,18 @@ int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, in
 /* daemons.c: 0 and a pidfd when the daemon recorded in dirfd/NAME.pid runs; -ESRCH when it has
  * exited; -ENOENT when there is no such daemon. */
 int lab_daemon_pidfd(int dirfd, const char *name, int *ret_pidfd);
+
+/* Route i of the plan as netlink encodes it: `up` adds it, `link up` restores it. */
+static inline struct nl_route lab_nl_route(const struct topo *t, size_t i)
+{
+	const struct topo_route *rt = &t->routes[i];
+
+	return (struct nl_route){
+		.family = rt->dst.family,
+		.dst = rt->dst.bytes,
+		.dst_len = rt->dst.plen,
+		.gw = rt->via.bytes,
+		.oif = rt->iface != TOPO_NONE ? t->ifaces[rt->iface].ifindex : 0,
+		.metric = rt->metric,
+	};
+}

@@ -20,6 +20,7 @@
 #include "events.h"
 #include "impair.h"
 #include "lab-handle.h"
+#include "lab-internal.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -203,17 +204,9 @@ int lh_restore_node(struct lab_handle *lh, size_t node)
 		}
 	}
 	for (size_t i = 0; i < t->n_routes; i++) {
-		const struct topo_route *rt = &t->routes[i];
-		if (rt->node != node)
+		if (t->routes[i].node != node)
 			continue;
-		struct nl_route spec = {
-			.family = rt->dst.family,
-			.dst = rt->dst.bytes,
-			.dst_len = rt->dst.plen,
-			.gw = rt->via.bytes,
-			.oif = rt->iface != TOPO_NONE ? t->ifaces[rt->iface].ifindex : 0,
-			.metric = rt->metric,
-		};
+		struct nl_route spec = lab_nl_route(t, i);
 		struct nlmsghdr *h = nl_build_route(nl_batch_buf(b), nl_batch_seq(b), &spec);
 		if (!h)
 			return -EINVAL;

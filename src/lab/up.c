@@ -516,17 +516,9 @@ static int configure_node(struct lab_up_ctx *u, size_t node)
 		}
 	}
 	for (size_t i = 0; i < t->n_routes; i++) {
-		const struct topo_route *rt = &t->routes[i];
-		if (rt->node != node)
+		if (t->routes[i].node != node)
 			continue;
-		struct nl_route spec = {
-			.family = rt->dst.family,
-			.dst = rt->dst.bytes,
-			.dst_len = rt->dst.plen,
-			.gw = rt->via.bytes,
-			.oif = rt->iface != TOPO_NONE ? t->ifaces[rt->iface].ifindex : 0,
-			.metric = rt->metric,
-		};
+		struct nl_route spec = lab_nl_route(t, i);
 		if (!nl_build_route(nl_batch_buf(b), nl_batch_seq(b), &spec))
 			return log_error_errno(-EINVAL, "Cannot encode a route of '%s'", n->name);
 		PUSH(COOKIE(CK_ROUTE, i));

@@ -244,11 +244,11 @@ static int show(const char *lab, bool json)
 
 	/* One lab: in detail (the table shows no resources); every lab: one line each. */
 	if (lab) {
-		r = lab_status(lab, json ? LAB_STATUS_IFACES | LAB_STATUS_RESOURCES
-					 : LAB_STATUS_IFACES, &v);
+		r = lab_status(lab, LAB_STATUS_IFACES | LAB_STATUS_ROOTS |
+					    (json ? LAB_STATUS_RESOURCES : 0), &v);
 		n = 1;
-	} else
-		r = lab_status_all(0, &v, &n);
+	} else /* the table of every lab shows no nodes */
+		r = lab_status_all(json ? LAB_STATUS_ROOTS : 0, &v, &n);
 	if (r == -ENOENT && lab) {
 		log_error("no lab '%s'", lab);
 		return EXIT_FAIL;

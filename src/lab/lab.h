@@ -505,6 +505,7 @@ struct lab_status {
 enum {
 	LAB_STATUS_IFACES = 1u << 0,    /* each node's interfaces: a netlink dump in each node */
 	LAB_STATUS_RESOURCES = 1u << 1, /* with IFACES: each running node's cgroup and clock */
+	LAB_STATUS_ROOTS = 1u << 2,     /* each node's root of its own (a file read per node) */
 };
 /* The status of lab `name`: *ret is one malloc'd struct (lab_status_free(*ret, 1)). -ENOENT
  * when there is no lab of that name (as lab_list() lists them), -ENOMEM, or lab_list()'s

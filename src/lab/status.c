@@ -149,6 +149,8 @@ static int status_fill(struct status_ctx *c, const char *name, struct lab_status
 
 		node_status(c, st, i, n, s->live);
 		s->n_nodes++;
+		if (!(c->what & LAB_STATUS_ROOTS))
+			continue;
 		if (lab_node_root(name, n->name, &n->root_kind, root, sizeof(root)) < 0)
 			n->root_kind = NULL;
 		else if (!(n->root = strdup(root)))

@@ -51,6 +51,8 @@ static void plan_json(const struct topo *t)
 		json_bool(&j, "ipc", n->flags & TOPO_NODE_IPC);
 		json_string(&j, "rootfs", n->rootfs); /* NULL: null, the host's tree */
 		json_string(&j, "image", n->image);
+		/* The node's own cmd= or else the defaults' (issue 13): false without an image. */
+		json_bool(&j, "cmd_none", n->cmd_none);
 		json_array_begin(&j, "loopback");
 		if (n->has_lo4)
 			json_string(&j, NULL, topo_addr_str(&n->lo4, true, buf, sizeof(buf)));
@@ -114,6 +116,7 @@ static void plan_json(const struct topo *t)
 		json_string(&j, "node", t->nodes[t->cmds[i].node].name);
 		json_string(&j, "kind", t->cmds[i].daemon ? "start" : "exec");
 		json_string(&j, "command", t->cmds[i].command);
+		json_string(&j, "user", t->cmds[i].user); /* NULL: null, the image's User or root */
 		json_object_end(&j);
 	}
 	json_array_end(&j);

@@ -48,6 +48,7 @@ void topo_free(struct topo *t)
 	for (size_t i = 0; i < t->n_cmds; i++) {
 		free(t->cmds[i].command);
 		free(t->cmds[i].ready_arg);
+		free(t->cmds[i].user);
 	}
 	free(t->cmds);
 	for (size_t i = 0; i < t->n_files; i++) {

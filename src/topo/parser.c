@@ -531,7 +531,7 @@ static int parse_limit_opt(struct parser *p, const struct token *tk, struct topo
 
 /* The options of a `node` statement that take a value (issue 13). */
 struct node_fs {
-	const struct token *rootfs, *image, *cmd_none;
+	const struct token *rootfs, *image, *cmd;
 };
 
 static bool is_root_option(const char *s)
@@ -573,18 +573,27 @@ static int parse_root(struct parser *p, const struct token *tk, struct node_fs *
 	return 0;
 }
 
-/* rootfs=, image= or cmd=none of a `node` statement. */
+/* cmd=none, or cmd=image (the image's Entrypoint and Cmd run, as without cmd=; a node says it
+ * to keep a `defaults cmd=none` away), of a node or of the defaults. */
+static int parse_cmd_opt(struct parser *p, const struct token *tk, struct node_fs *fs)
+{
+	const char *v = tk->s + 4;
+
+	if (fs->cmd)
+		return fail(p, tk, "cmd= is given twice (first at column %u)", fs->cmd->pos.col);
+	if (!streq(v, "none") && !streq(v, "image"))
+		return fail(p, tk, "unknown cmd= value '%s': expected cmd=none or cmd=image (give "
+			    "the command with a 'start' statement)", v);
+	fs->cmd = tk;
+	return 0;
+}
+
+/* rootfs=, image= or cmd= of a `node` statement. */
 static int parse_node_fs(struct parser *p, const struct token *tk, struct node_fs *fs)
 {
-	const char *v = strchr(tk->s, '=') + 1;
-
 	if (strncmp(tk->s, "cmd=", 4) != 0)
 		return parse_root(p, tk, fs);
-	if (!streq(v, "none"))
-		return fail(p, tk, "unknown cmd= value '%s': expected cmd=none (give the command "
-			    "with a 'start' statement)", v);
-	fs->cmd_none = tk;
-	return 0;
+	return parse_cmd_opt(p, tk, fs);
 }
 
 /* The root's value, or NULL for rootfs=host (the host's tree: nothing to store). */
@@ -603,9 +612,10 @@ static int node_set_fs(struct parser *p, const struct node_fs *fs)
 	struct topo_node *nd = &p->t->nodes[p->t->n_nodes - 1];
 	const struct token *tk = fs->rootfs ? fs->rootfs : fs->image;
 
-	nd->cmd_none = fs->cmd_none != NULL;
-	if (fs->cmd_none)
-		nd->cmd_pos = fs->cmd_none->pos;
+	if (fs->cmd) {
+		nd->cmd_none = streq(fs->cmd->s + 4, "none");
+		nd->cmd_pos = fs->cmd->pos;
+	}
 	if (!tk)
 		return 0;
 	nd->root_own = true;
@@ -613,11 +623,29 @@ static int node_set_fs(struct parser *p, const struct node_fs *fs)
 	return root_value(fs, &nd->rootfs, &nd->image);
 }
 
+/* defaults cmd=none|image: one per file. */
+static int parse_default_cmd(struct parser *p, const struct token *tk)
+{
+	struct node_fs fs = { 0 };
+	struct topo *t = p->t;
+	int r;
+
+	if (t->default_cmd_pos.line)
+		return fail(p, tk, "default cmd= is already given at line %u",
+			    t->default_cmd_pos.line);
+	r = parse_cmd_opt(p, tk, &fs);
+	if (r < 0)
+		return r;
+	t->default_cmd_none = streq(tk->s + 4, "none");
+	t->default_cmd_pos = tk->pos;
+	return 0;
+}
+
 /* defaults KEY=VALUE...: for every node that does not give KEY itself (wherever it is
  * declared); applied when the whole file is read. */
 static int parse_defaults(struct parser *p, struct token *tv, size_t n)
 {
-	static const char keys[] = "cpu=, memory=, pids=, uptime=, rootfs= or image=";
+	static const char keys[] = "cpu=, memory=, pids=, uptime=, rootfs=, image= or cmd=";
 	struct topo_limits *d = &p->t->defaults;
 	struct topo *t = p->t;
 	int r;
@@ -646,6 +674,12 @@ static int parse_defaults(struct parser *p, struct token *tv, size_t n)
 			t->default_fs_pos = tv[i].pos;
 			continue;
 		}
+		if (strncmp(tv[i].s, "cmd=", 4) == 0) {
+			r = parse_default_cmd(p, &tv[i]);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (k >= 0 && d->set[k])
 			return fail(p, &tv[i], "default %s= is already given at line %u",
 				    topo_limit_keys[k].key, d->pos[k].line);
@@ -657,7 +691,8 @@ static int parse_defaults(struct parser *p, struct token *tv, size_t n)
 }
 
 /* The `defaults` into every node that does not give its own: limits key by key, the root as a
- * whole. cmd=none is checked here, where a node's image may come from the defaults. */
+ * whole, cmd= for image nodes only (a lab may mix them with others). A node's own cmd= is
+ * checked here, where its image may come from the defaults. */
 static int apply_defaults(struct parser *p)
 {
 	struct topo *t = p->t;
@@ -678,14 +713,17 @@ static int apply_defaults(struct parser *p)
 			if (t->default_image && !(nd->image = strdup(t->default_image)))
 				return -ENOMEM;
 		}
-		if (nd->cmd_none && !nd->image)
-			return topo_fail(p->err, p->src, nd->cmd_pos, 8,
-					 "cmd=none is for a node with an image=");
+		if (nd->cmd_pos.line && !nd->image)
+			return topo_fail(p->err, p->src, nd->cmd_pos, nd->cmd_none ? 8 : 9,
+					 "cmd=%s is for a node with an image=",
+					 nd->cmd_none ? "none" : "image");
+		if (!nd->cmd_pos.line && nd->image)
+			nd->cmd_none = t->default_cmd_none;
 	}
 	return 0;
 }
 
-/* node NAME... [router] [pid] [ipc] [rootfs=DIR|image=REF] [cmd=none] [KEY=VALUE...] and
+/* node NAME... [router] [pid] [ipc] [rootfs=DIR|image=REF] [cmd=none|image] [KEY=VALUE...] and
  * switch NAME... [stp]: each name expands on its own. */
 static int parse_decl(struct parser *p, bool is_node)
 {
@@ -718,8 +756,8 @@ static int parse_decl(struct parser *p, bool is_node)
 			names++;
 	}
 	/* Without a root of its own, the node's image may come from `defaults`: checked then. */
-	if (is_node && fs.cmd_none && fs.rootfs)
-		return fail(p, fs.cmd_none, "cmd=none is for a node with an image=");
+	if (is_node && fs.cmd && fs.rootfs)
+		return fail(p, fs.cmd, "%s is for a node with an image=", fs.cmd->s);
 	if (names == 0)
 		return fail_after(p, &tv[0], "expected a %s name after '%s'",
 				  is_node ? "node" : "switch", tv[0].s);
@@ -1742,41 +1780,113 @@ static int parse_ready(struct parser *p, const struct token *tk, const char *v, 
 		    "log:TEXT or cmd:COMMAND (TEXT and COMMAND may be in \"...\")", (int)vlen, v);
 }
 
-/* start NODE [ready=KIND:ARG] [timeout=DURATION] COMMAND: the options are read from the raw
- * command text, which is shell text and not tokenized. */
-static int parse_start_options(struct parser *p, struct topo_cmd *c, const char **cmd,
-			       size_t *cmd_len)
+#define ID_MAX 2147483647u /* runc's bound, as user_resolve() takes ids */
+
+/* One half of user=USER[:GROUP]: a name as useradd(8) accepts it, or a number in range. */
+static int check_user_part(struct parser *p, const struct token *tk, const char *s, size_t len,
+			   const char *what)
+{
+	uint32_t id;
+	char buf[16];
+
+	if (!owner_name_valid(s, len))
+		return fail(p, tk, "invalid %s '%.*s': expected user=USER[:GROUP], each a name or a "
+			    "number", what, (int)len, s);
+	if (strspn(s, "0123456789") != len)
+		return 0;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len < 15 ? len : 15), s);
+	if (len > 10 || parse_uint32(buf, 0, ID_MAX, &id) < 0)
+		return fail(p, tk, "%s id '%.*s' is out of range (0 to %u)", what, (int)len, s,
+			    ID_MAX);
+	return 0;
+}
+
+/* user=USER[:GROUP] of an `exec` or `start` (v: the value, vlen bytes). */
+static int parse_cmd_user(struct parser *p, const struct token *tk, const char *v, size_t vlen,
+			  struct topo_cmd *c)
+{
+	const char *colon = memchr(v, ':', vlen);
+	size_t ulen = colon ? (size_t)(colon - v) : vlen;
+	int r;
+
+	if (c->user)
+		return fail(p, tk, "user= is given twice (first at column %u)", c->user_pos.col);
+	if (vlen == 0)
+		return fail(p, tk, "'user=' needs a value: user=USER[:GROUP]");
+	r = check_user_part(p, tk, v, ulen, "user");
+	if (r >= 0 && colon)
+		r = check_user_part(p, tk, colon + 1, vlen - ulen - 1, "group");
+	if (r < 0)
+		return r;
+	c->user = strndup(v, vlen);
+	c->user_pos = tk->pos;
+	return c->user ? 0 : -ENOMEM;
+}
+
+/* The options of `exec` and `start`, before the command: one table, read by the parser. A word
+ * that is not one of them starts the command (for `exec`, ready= and timeout= are shell
+ * text, as they always were). */
+enum cmd_opt { CMD_OPT_READY, CMD_OPT_TIMEOUT, CMD_OPT_USER };
+static const struct {
+	const char *key; /* with its '=' */
+	bool start_only;
+} cmd_opts[] = {
+	[CMD_OPT_READY] = { "ready=", true },
+	[CMD_OPT_TIMEOUT] = { "timeout=", true },
+	[CMD_OPT_USER] = { "user=", false },
+};
+
+static int cmd_opt_find(const char *s, bool daemon)
+{
+	for (size_t k = 0; k < ELEMENTSOF(cmd_opts); k++)
+		if ((daemon || !cmd_opts[k].start_only) &&
+		    strncmp(s, cmd_opts[k].key, strlen(cmd_opts[k].key)) == 0)
+			return (int)k;
+	return -1;
+}
+
+static int parse_timeout(struct parser *p, const struct token *tk, const char *v, size_t vlen,
+			 struct topo_cmd *c)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)(vlen < 31 ? vlen : 31), v);
+	if (vlen > 31 || parse_duration_ns(buf, false, &c->ready_timeout_ns) < 0 ||
+	    c->ready_timeout_ns == 0)
+		return fail(p, tk, "invalid timeout '%s': expected a duration like 10s or 500ms", buf);
+	return 0;
+}
+
+/* exec NODE [user=USER[:GROUP]] COMMAND, start NODE [ready=KIND:ARG] [timeout=DURATION]
+ * [user=USER[:GROUP]] COMMAND: the options are read from the raw command text, which is shell
+ * text and not tokenized. */
+static int parse_cmd_options(struct parser *p, struct topo_cmd *c, const char **cmd,
+			     size_t *cmd_len)
 {
 	const char *s = *cmd;
 	size_t len = *cmd_len, pos = 0;
+	int k, r;
 
 	c->ready_timeout_ns = TOPO_READY_DEFAULT_TIMEOUT_NS;
-	while (pos < len) {
-		size_t a = pos, b;
+	while (pos < len && (k = cmd_opt_find(s + pos, c->daemon)) >= 0) {
+		size_t a = pos, b, klen = strlen(cmd_opts[k].key);
 		bool quoted;
 		struct token tk = {.pos = p->tok[2].pos};
 
 		tk.pos.col += (unsigned)pos;
-		if (strncmp(s + pos, "ready=", 6) != 0 && strncmp(s + pos, "timeout=", 8) != 0)
-			break;
 		if (cmd_word(s, len, &pos, &a, &b, &quoted) < 0) {
 			tk.len = (unsigned)(len - a);
 			return fail(p, &tk, "unterminated \" in '%.*s'", (int)(len - a), s + a);
 		}
 		tk.len = (unsigned)(b - a);
-		if (s[a] == 'r') {
-			int r = parse_ready(p, &tk, s + a + 6, b - a - 6, quoted, c);
-			if (r < 0)
-				return r;
-		} else {
-			char buf[32];
-			snprintf(buf, sizeof(buf), "%.*s", (int)(b - a - 8 < 31 ? b - a - 8 : 31),
-				 s + a + 8);
-			if (b - a - 8 > 31 || parse_duration_ns(buf, false, &c->ready_timeout_ns) < 0 ||
-			    c->ready_timeout_ns == 0)
-				return fail(p, &tk, "invalid timeout '%s': expected a duration like "
-					    "10s or 500ms", buf);
-		}
+		if (k == CMD_OPT_READY)
+			r = parse_ready(p, &tk, s + a + klen, b - a - klen, quoted, c);
+		else if (k == CMD_OPT_TIMEOUT)
+			r = parse_timeout(p, &tk, s + a + klen, b - a - klen, c);
+		else
+			r = parse_cmd_user(p, &tk, s + a + klen, b - a - klen, c);
+		if (r < 0)
+			return r;
 		if (pos == len)
 			return fail_after(p, &tk, "missing command after '%.*s'", (int)tk.len, s + a);
 	}
@@ -1799,12 +1909,11 @@ static int parse_cmd(struct parser *p, struct token *tv, size_t n)
 	if (!p->cmd)
 		return fail_after(p, &tv[1], "missing command after the node name in '%s'",
 				  tv[0].s);
-	if (c.daemon) {
-		r = parse_start_options(p, &c, &cmd, &cmd_len);
-		if (r < 0) {
-			free(c.ready_arg);
-			return r;
-		}
+	r = parse_cmd_options(p, &c, &cmd, &cmd_len);
+	if (r < 0) {
+		free(c.ready_arg);
+		free(c.user);
+		return r;
 	}
 
 	r = GROW(p, cmds);
@@ -1814,6 +1923,7 @@ static int parse_cmd(struct parser *p, struct token *tv, size_t n)
 	}
 	if (r < 0) {
 		free(c.ready_arg);
+		free(c.user);
 		return r;
 	}
 	t->cmds[t->n_cmds++] = c;

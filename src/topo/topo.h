@@ -146,12 +146,14 @@ struct topo_node {
 	 * tree, as before. */
 	char *rootfs;           /* rootfs=DIR (absolute) or TOPO_ROOTFS_HOST_COW */
 	char *image;            /* image=REF, as written */
-	bool cmd_none;          /* cmd=none: the image's Entrypoint/Cmd is not started */
+	bool cmd_none;          /* cmd=none, its own or else the `defaults` one: the image's
+				   Entrypoint/Cmd is not started */
 	bool root_own;          /* the node's statement chose its root (rootfs=host included):
 				   a `defaults` root does not apply */
 	struct topo_pos fs_pos; /* the rootfs= or image= option (its own or the defaults'), for
 				   messages */
-	struct topo_pos cmd_pos; /* its cmd=none, checked once the defaults are known */
+	struct topo_pos cmd_pos; /* its own cmd=none or cmd=image (line 0: none), checked once
+				    the defaults are known */
 };
 
 /* rootfs=host-cow: the host's own tree as the read-only lower layer. */
@@ -262,6 +264,11 @@ struct topo_cmd {
 	char *ready_arg;            /* %NODE% substituted */
 	uint64_t ready_timeout_ns;  /* timeout=, default TOPO_READY_DEFAULT_TIMEOUT_NS */
 	struct topo_pos ready_pos;
+	/* user=USER[:GROUP] (issue 13): who the command (and a `start`'s ready=cmd:) runs as,
+	 * names or numbers as written, resolved in the node at `up`; NULL: the image's User,
+	 * else root. */
+	char *user;
+	struct topo_pos user_pos;
 };
 
 struct topo {
@@ -301,6 +308,9 @@ struct topo {
 	 * root of its own (applied when the file is read; NULL: none). */
 	char *default_rootfs, *default_image;
 	struct topo_pos default_fs_pos;
+	/* `defaults cmd=none|image`: for every image node whose statement gives no cmd= */
+	bool default_cmd_none;
+	struct topo_pos default_cmd_pos;
 };
 
 /* The first error found in a file. */

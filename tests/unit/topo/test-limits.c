@@ -160,14 +160,14 @@ static void test_errors(void **state)
 		"node r1 uptime=30d", 1, 9,
 		"invalid uptime value '30d': expected a signed offset with s, m, h or d (+30d, "
 		"-2h), at most 36500d");
-	expect_error("defaults", 1, 9, "expected cpu=, memory=, pids=, uptime=, rootfs= or image= after "
-		     "'defaults'");
+	expect_error("defaults", 1, 9, "expected cpu=, memory=, pids=, uptime=, rootfs=, image= or "
+		     "cmd= after 'defaults'");
 	expect_error("defaults cpu", 1, 10, "expected KEY=VALUE, got 'cpu'");
 	expect_error("defaults cpu=1\nnode a\ndefaults cpu=2", 3, 10,
 		     "default cpu= is already given at line 1");
 	expect_error("defaults speed=1", 1, 10,
-		     "unknown option 'speed' (expected cpu=, memory=, pids=, uptime=, rootfs= or "
-		     "image=)");
+		     "unknown option 'speed' (expected cpu=, memory=, pids=, uptime=, rootfs=, "
+		     "image= or cmd=)");
 }
 
 int main(void)

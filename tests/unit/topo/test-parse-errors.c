@@ -46,7 +46,14 @@ ERROR_TEST(rootfs_and_image, "test.conf", "node a rootfs=/a image=x", 1, 18,
 	   "a node has one root file system: 'image=x' after 'rootfs=/a'")
 ERROR_TEST(rootfs_empty, "test.conf", "node a image=", 1, 8, "'image=' needs a value")
 ERROR_TEST(cmd_unknown, "test.conf", "node a image=x cmd=sh", 1, 16,
-	   "unknown cmd= value 'sh': expected cmd=none (give the command with a 'start' statement)")
+	   "unknown cmd= value 'sh': expected cmd=none or cmd=image (give the command with a "
+	   "'start' statement)")
+ERROR_TEST(cmd_twice, "test.conf", "node a image=x cmd=none cmd=image", 1, 25,
+	   "cmd= is given twice (first at column 16)")
+ERROR_TEST(cmd_image_without_image, "test.conf", "defaults cmd=none\nnode a\nnode b cmd=image", 3,
+	   8, "cmd=image is for a node with an image=")
+ERROR_TEST(cmd_image_with_rootfs, "test.conf", "node a cmd=image rootfs=/r", 1, 8,
+	   "cmd=image is for a node with an image=")
 ERROR_TEST(cmd_none_without_image, "test.conf", "node a cmd=none", 1, 8,
 	   "cmd=none is for a node with an image=")
 ERROR_TEST(cmd_none_with_rootfs, "test.conf", "node a rootfs=/r cmd=none", 1, 18,
@@ -61,8 +68,11 @@ ERROR_TEST(default_root_two_in_one, "test.conf", "defaults rootfs=/r image=x", 1
 ERROR_TEST(default_rootfs_relative, "test.conf", "node a\ndefaults memory=1G rootfs=r", 2, 20,
 	   "rootfs directory 'r' is not absolute (or use rootfs=host-cow or rootfs=host)")
 ERROR_TEST(default_image_empty, "test.conf", "defaults image=", 1, 10, "'image=' needs a value")
-ERROR_TEST(default_cmd, "test.conf", "defaults cmd=none", 1, 10,
-	   "unknown option 'cmd' (expected cpu=, memory=, pids=, uptime=, rootfs= or image=)")
+ERROR_TEST(default_cmd_unknown, "test.conf", "defaults cmd=sh", 1, 10,
+	   "unknown cmd= value 'sh': expected cmd=none or cmd=image (give the command with a "
+	   "'start' statement)")
+ERROR_TEST(default_cmd_twice, "test.conf", "defaults cmd=none\nnode a\ndefaults memory=1G cmd=image",
+	   3, 20, "default cmd= is already given at line 1")
 ERROR_TEST(file_outside_mount_plain_node, "test.conf", "node a\nfile a /etc/x <<E\ny\nE\n", 2, 1,
 	   "'/etc/x' is not inside a private directory of node 'a': add e.g. 'mount a tmpfs DIR' "
 	   "for its directory (netlab never writes the host's own files)")
@@ -311,11 +321,15 @@ int main(void)
 		cmocka_unit_test(test_cmd_none_without_image),
 		cmocka_unit_test(test_cmd_none_with_rootfs),
 		cmocka_unit_test(test_cmd_none_opted_out),
+		cmocka_unit_test(test_cmd_twice),
+		cmocka_unit_test(test_cmd_image_without_image),
+		cmocka_unit_test(test_cmd_image_with_rootfs),
 		cmocka_unit_test(test_default_root_twice),
 		cmocka_unit_test(test_default_root_two_in_one),
 		cmocka_unit_test(test_default_rootfs_relative),
 		cmocka_unit_test(test_default_image_empty),
-		cmocka_unit_test(test_default_cmd),
+		cmocka_unit_test(test_default_cmd_unknown),
+		cmocka_unit_test(test_default_cmd_twice),
 		cmocka_unit_test(test_file_outside_mount_plain_node),
 		cmocka_unit_test(test_control_char),
 		cmocka_unit_test(test_lab_from_file_name),

@@ -283,6 +283,38 @@ static void test_default_root(void **state)
 	topo_free(t);
 }
 
+/* Issue 13: `defaults cmd=none` stops the image's command in every image node (own image or
+ * the default one) whose statement gives no cmd=; cmd=image keeps it; nodes without an image
+ * are left alone (a lab may mix them). */
+static void test_default_cmd(void **state)
+{
+	struct topo *t = parse("defaults cmd=none image=bb\nnode a\nnode b cmd=image\n"
+			       "node c rootfs=host\nnode d image=x\nnode e rootfs=/r\n");
+
+	assert_true(t->nodes[0].cmd_none);
+	assert_false(t->nodes[1].cmd_none);
+	assert_int_equal(t->nodes[1].cmd_pos.col, 8);
+	assert_null(t->nodes[2].image);
+	assert_false(t->nodes[2].cmd_none);
+	assert_true(t->nodes[3].cmd_none);
+	assert_false(t->nodes[4].cmd_none);
+	assert_int_equal(t->default_cmd_pos.line, 1);
+	assert_int_equal(t->default_cmd_pos.col, 10);
+	topo_free(t);
+
+	/* A default declared after the nodes; without any image node it changes nothing. */
+	t = parse("node a image=x\nnode b\ndefaults memory=1G cmd=none\n");
+	assert_true(t->nodes[0].cmd_none);
+	assert_false(t->nodes[1].cmd_none);
+	topo_free(t);
+
+	/* cmd=image as the default is the behaviour without one; a node's cmd=none still wins. */
+	t = parse("defaults cmd=image image=x\nnode a cmd=none\nnode b\n");
+	assert_true(t->nodes[0].cmd_none);
+	assert_false(t->nodes[1].cmd_none);
+	topo_free(t);
+}
+
 static void test_switch(void **state)
 {
 	struct topo *t = parse("switch s1 s2 stp\nswitch a-b_c\n");
@@ -885,6 +917,7 @@ int main(void)
 		cmocka_unit_test(test_node_flags),
 		cmocka_unit_test(test_node_rootfs),
 		cmocka_unit_test(test_default_root),
+		cmocka_unit_test(test_default_cmd),
 		cmocka_unit_test(test_switch),
 		cmocka_unit_test(test_name_lists_expand_each),
 		cmocka_unit_test(test_range_padding_and_suffix),

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Issue 16 in the file format: tmpfs options (mode=, owner=, uid=, gid=, size=), `private`
- * mounts, `start` readiness conditions.
+ * mounts, `start` readiness conditions; issue 13: user= of `exec` and `start`.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -138,6 +138,50 @@ static void test_start_ready(void **state)
 	expect_error("node a\nstart a ready=tcp:1\n", 2, 20, "missing command after 'ready=tcp:1'");
 }
 
+/* Issue 13: user=USER[:GROUP] on exec and start, before the command, among start's options in
+ * any order; names or numbers, checked here, resolved in the node at `up`. */
+static void test_cmd_user(void **state)
+{
+	struct topo *t = parse("node r1 h1\n"
+			       "exec r1 user=0 id -u\n"
+			       "exec h1 user=nobody:nogroup id\n"
+			       "start r1 ready=tcp:179 user=bird timeout=3s bird -f\n"
+			       "start r1 user=root:0 sleep 1\n"
+			       "exec r1 id -u\n"
+			       "exec r1 USER=x env\n");
+	(void)state;
+	assert_int_equal(t->n_cmds, 6);
+	assert_string_equal(t->cmds[0].user, "0");
+	assert_string_equal(t->cmds[0].command, "id -u");
+	assert_int_equal(t->cmds[0].user_pos.line, 2);
+	assert_int_equal(t->cmds[0].user_pos.col, 9);
+	assert_string_equal(t->cmds[1].user, "nobody:nogroup");
+	assert_string_equal(t->cmds[2].user, "bird");
+	assert_int_equal(t->cmds[2].user_pos.col, 24);
+	assert_int_equal(t->cmds[2].ready, TOPO_READY_TCP);
+	assert_true(t->cmds[2].ready_timeout_ns == 3000000000ull);
+	assert_string_equal(t->cmds[2].command, "bird -f");
+	assert_string_equal(t->cmds[3].user, "root:0");
+	/* Without user=: NULL (the image's User, else root); other words are the command's. */
+	assert_null(t->cmds[4].user);
+	assert_null(t->cmds[5].user);
+	assert_string_equal(t->cmds[5].command, "USER=x env");
+	topo_free(t);
+
+	expect_error("node a\nexec a user= id\n", 2, 8, "'user=' needs a value: user=USER[:GROUP]");
+	expect_error("node a\nexec a user=a/b id\n", 2, 8,
+		     "invalid user 'a/b': expected user=USER[:GROUP], each a name or a number");
+	expect_error("node a\nstart a timeout=1s user=bird: x\n", 2, 20,
+		     "invalid group '': expected user=USER[:GROUP], each a name or a number");
+	expect_error("node a\nexec a user=4294967296 id\n", 2, 8,
+		     "user id '4294967296' is out of range (0 to 2147483647)");
+	expect_error("node a\nexec a user=0:2147483648 id\n", 2, 8,
+		     "group id '2147483648' is out of range (0 to 2147483647)");
+	expect_error("node a\nexec a user=0 user=1 id\n", 2, 15,
+		     "user= is given twice (first at column 8)");
+	expect_error("node a\nexec a user=0\n", 2, 14, "missing command after 'user=0'");
+}
+
 static void test_unaddressed(void **state)
 {
 	struct topo *t = parse("pool fd00:1::/48\n"
@@ -184,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_private),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_start_ready),
+		cmocka_unit_test(test_cmd_user),
 		cmocka_unit_test(test_unaddressed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

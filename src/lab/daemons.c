@@ -183,6 +183,7 @@ struct launch {
 	unsigned setns_flags;
 	const char *const *env; /* NETLAB_LAB=, NETLAB_DIR= */
 	const char *cwd;        /* where it starts unless its image says (NULL: our directory) */
+	const char *user;       /* the statement's user= (NULL: the image's User, else root) */
 };
 
 /* NETLAB_DIR/NODE, made when missing: where a node's daemons keep their pid files and logs. */
@@ -268,8 +269,8 @@ static int spawn_recorded(const struct launch *l, int dirfd, const char *dir, co
 	if (!img)
 		return -ENOMEM;
 	lab_image_defaults_read(l->dir, l->node, img);
-	/* ... and its User, with the HOME of that user (issue 13). */
-	r = lab_node_user_resolve(img, l->node_pidfd, l->node, NULL, &user);
+	/* ... and its User or the statement's, with the HOME of that user (issue 13). */
+	r = lab_node_user_resolve(img, l->node_pidfd, l->node, l->user, &user);
 	if (r < 0)
 		return r;
 	daemon_env(l, img, &user, env, ELEMENTSOF(env), env_node, sizeof(env_node));
@@ -286,9 +287,13 @@ static int spawn_recorded(const struct launch *l, int dirfd, const char *dir, co
 	if (r < 0)
 		return log_error_errno(r, "Cannot start the log of daemon '%s' in node '%s': %m",
 				       chosen, l->node);
-	r = ns_spawn_daemon_at(l->node_pidfd, l->setns_flags, argv, outfd, env,
-			       img->cwd ? img->cwd : l->cwd,
-			       user.set ? &user.creds : NULL, &pid, &st);
+	struct ns_daemon_where where = {
+		.workdir = img->cwd,
+		.cwd = l->cwd,
+		.creds = user.set ? &user.creds : NULL,
+	};
+	r = ns_spawn_daemon_at(l->node_pidfd, l->setns_flags, argv, outfd, env, &where, &pid,
+			       &st);
 	/* The daemon has its copy; with ours closed, the pump ends when the daemon does. */
 	outfd = safe_close(outfd);
 	if (r < 0)
@@ -366,6 +371,7 @@ int lab_daemons_start(const struct lab_up_ctx *c)
 			/* The topology's directory, given to the daemon rather than entered: a
 			 * chdir() would move every thread of a libnetlab caller. */
 			.cwd = t->dir,
+			.user = cmd->user,
 		};
 		/* Two daemons of one name in a node get NAME, NAME-2... in file order. */
 		daemon_name(cmd->command, base, sizeof(base));

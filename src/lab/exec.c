@@ -39,7 +39,7 @@ void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node
 /* How `exec` runs a command: in the directory the node's image gives (a switch has none), else
  * ours when the node has it; the caller's stdio unless io redirects it. */
 static struct ns_run_opts run_opts(const struct lab_node_env *e, const struct lab_exec_io *io,
-				   int *exec_errno)
+				   int *exec_errno, int *cwd_errno)
 {
 	return (struct ns_run_opts){
 		.env_add = e->env,
@@ -49,6 +49,7 @@ static struct ns_run_opts run_opts(const struct lab_node_env *e, const struct la
 		.keep_cwd = true,
 		.exec_errno = exec_errno,
 		.cwd = e->cwd,
+		.cwd_errno = cwd_errno,
 		.creds = e->creds,
 	};
 }
@@ -89,7 +90,7 @@ static int exec_in_labroot(const char *name, const char *sw, char *const argv[],
 	r = lab_node_env_user(&e, pidfd, sw, io ? io->user : NULL);
 	if (r < 0)
 		return r;
-	struct ns_run_opts o = run_opts(&e, io, exec_errno);
+	struct ns_run_opts o = run_opts(&e, io, exec_errno, NULL);
 	r = ns_run(pidfd, CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID, argv, &o);
 	if (r < 0)
 		return log_error_errno(r, "Cannot enter the switches' namespace of lab '%s': %m",
@@ -115,9 +116,12 @@ int lab_exec_io(const char *name, const char *node, char *const argv[],
 	r = lab_node_env_user(&e, pidfd, node, io ? io->user : NULL);
 	if (r < 0)
 		return r;
-	struct ns_run_opts o = run_opts(&e, io, exec_errno);
+	int cwd_errno = 0;
+	struct ns_run_opts o = run_opts(&e, io, exec_errno, &cwd_errno);
 	o.no_extras = st->nodes[i].flags & NS_NODE_NO_EXTRAS;
 	r = ns_run(pidfd, ns_node_setns_flags(st->nodes[i].flags), argv, &o);
+	if (cwd_errno)
+		(void)lab_node_cwd_error(&e, node, cwd_errno);
 	if (r < 0) {
 		/* A lab being taken down takes no new process (fork fails with an errno that
 		 * says nothing of it): say what happened. */

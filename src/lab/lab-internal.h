@@ -76,6 +76,7 @@ void lab_image_defaults_read(const char *labdir, const char *node, struct lab_im
  * resolved in the node's own root. */
 struct lab_node_user {
 	bool set;
+	const char *spec; /* as given or as the image has it, for messages */
 	struct ns_creds creds;
 	gid_t groups[USER_GROUPS_MAX];
 	char home[300]; /* "HOME=..." when the image's Env has no HOME, else "" */
@@ -107,6 +108,9 @@ void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node
 /* After lab_node_env_init: the image's User (or spec, when not NULL) resolved in the node
  * behind pidfd into e->creds, and its HOME added to e->env. Logs; -errno. */
 int lab_node_env_user(struct lab_node_env *e, int pidfd, const char *node, const char *spec);
+/* After ns_run set cwd_errno: "node 'r1': image 'bb': user 'bird' (uid 101): cannot enter the
+ * working directory '/srv': Permission denied", logged. Returns -err. */
+int lab_node_cwd_error(const struct lab_node_env *e, const char *node, int err);
 
 /* Every still tentative IPv6 link-local address of the lab's nodes made usable (linklocal.c
  * says why). Logs; -errno of the first failure. */
@@ -124,9 +128,11 @@ int lab_daemons_start(const struct lab_up_ctx *c);
  * that exits or is not ready in time: logged with its log's last lines, -ECHILD/-ETIMEDOUT. */
 int lab_daemons_ready(const struct lab_up_ctx *c, uint64_t last_start_ns);
 /* `sh -c command` in node, as `exec` runs it (stdin /dev/null, output to out_fd, or up's with
- * -1), from a child that dies with `up`. Returns its exit status (0-255, 128+N by signal N) or
- * -errno. */
-int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, int out_fd);
+ * -1), as user (a statement's user=; NULL: the image's User, else root), from a child that
+ * dies with `up`. Returns its exit status (0-255, 128+N by signal N; 126 with a message for a
+ * WorkingDir the user may not enter) or -errno. */
+int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, const char *user,
+		int out_fd);
 /* daemons.c: 0 and a pidfd when the daemon recorded in dirfd/NAME.pid runs; -ESRCH when it has
  * exited; -ENOENT when there is no such daemon. */
 int lab_daemon_pidfd(int dirfd, const char *name, int *ret_pidfd);

@@ -104,6 +104,7 @@ int lab_node_user_resolve(const struct lab_image_defaults *d, int pidfd, const c
 	ret->home[0] = '\0';
 	if (!spec)
 		spec = d->user;
+	ret->spec = spec;
 	if (!spec)
 		return 0;
 	if (d->image)
@@ -150,4 +151,17 @@ int lab_node_env_user(struct lab_node_env *e, int pidfd, const char *node, const
 		e->env[k] = NULL;
 	}
 	return 0;
+}
+
+int lab_node_cwd_error(const struct lab_node_env *e, const char *node, int err)
+{
+	char who[512] = "";
+
+	if (e->img.image)
+		snprintf(who, sizeof(who), ": image '%s'", e->img.image);
+	if (e->creds)
+		snprintf(who + strlen(who), sizeof(who) - strlen(who), ": user '%s' (uid %u)",
+			 e->user.spec, (unsigned)e->creds->uid);
+	return log_error_errno(-err, "node '%s'%s: cannot enter the working directory '%s': %m",
+			       node, who, e->cwd);
 }

@@ -54,7 +54,8 @@ static void close_except(int a, int b)
 	syscall(SYS_close_range, from, ~0U, 0);
 }
 
-int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, int out_fd)
+int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, const char *user,
+		int out_fd)
 {
 	struct lab_node_env e;
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)command, NULL };
@@ -63,7 +64,7 @@ int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, in
 
 	/* The same environment (and, in an image node, working directory) as `netlab exec`. */
 	lab_node_env_init(&e, c->lab, c->t->nodes[node].name);
-	int r = lab_node_env_user(&e, c->nodes[node].pidfd, c->t->nodes[node].name, NULL);
+	int r = lab_node_env_user(&e, c->nodes[node].pidfd, c->t->nodes[node].name, user);
 	if (r < 0)
 		return r;
 	fflush(NULL);
@@ -81,10 +82,13 @@ int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, in
 		/* Commands run in the topology file's directory, so relative paths in them are the
 		 * topology's (as docker-compose and containerlab do). */
 		bool in_dir = c->t->dir && chdir(c->t->dir) == 0;
+		int cwd_errno = 0;
 		struct ns_run_opts o = { .env_add = e.env, .stdin_fd = null, .stdout_fd = out_fd,
 					 .stderr_fd = out_fd, .keep_cwd = in_dir, .cwd = e.cwd,
-					 .creds = e.creds };
+					 .creds = e.creds, .cwd_errno = &cwd_errno };
 		r = ns_run(pidfd, ns_node_setns_flags(c->specs[node].flags), argv, &o);
+		if (cwd_errno)
+			lab_node_cwd_error(&e, c->t->nodes[node].name, cwd_errno);
 		_exit(r < 0 ? 125 : r);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -163,7 +167,8 @@ static int ready_check(const struct lab_up_ctx *c, const struct topo_cmd *cmd, c
 		return log_contains(log, cmd->ready_arg);
 	case TOPO_READY_CMD: {
 		_cleanup_close_ int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		r = lab_node_sh(c, cmd->node, cmd->ready_arg, null);
+		/* As the daemon's user: its sockets and files are that user's (issue 13). */
+		r = lab_node_sh(c, cmd->node, cmd->ready_arg, cmd->user, null);
 		return r < 0 ? r : r == 0;
 	}
 	default:

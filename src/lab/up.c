@@ -605,7 +605,7 @@ static int early_sysctls(struct lab_up_ctx *u)
 static int run_exec(const struct lab_up_ctx *u, const struct topo_cmd *c)
 {
 	const struct topo *t = u->t;
-	int code = lab_node_sh(u, c->node, c->command, -1);
+	int code = lab_node_sh(u, c->node, c->command, c->user, -1);
 
 	if (code < 0)
 		return log_error_errno(code, "%s:%u: Cannot run exec in node '%s': %m", t->file,

@@ -318,12 +318,14 @@ static void last_line(int fd, char *buf, size_t size)
 
 /* As `netlab exec` runs a command (the same environment), output into `out`. */
 static int run_in_node(int pidfd, unsigned flags, char *const argv[], const struct lab_node_env *e,
-		       int out, int err, int *exec_errno)
+		       int out, int err, int *exec_errno, int *cwd_errno)
 {
 	_cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	struct ns_run_opts o = {
 		.env_add = e->env,
 		.creds = e->creds,
+		.cwd = e->cwd,
+		.cwd_errno = cwd_errno,
 		.stdin_fd = null,
 		.stdout_fd = out,
 		.stderr_fd = err,
@@ -472,11 +474,17 @@ static int waiter_open(struct waiter *w)
  * Returns its status, or -errno (logged). */
 static int run_cmd(struct waiter *w, char *const argv[], bool split)
 {
-	int ee = 0, r;
+	int ee = 0, ce = 0, r;
 
 	if (split && (ftruncate(w->err, 0) < 0 || lseek(w->err, 0, SEEK_SET) < 0))
 		return negative_errno();
-	r = run_in_node(w->pidfd, w->flags, argv, &w->env, w->out, split ? w->err : w->out, &ee);
+	r = run_in_node(w->pidfd, w->flags, argv, &w->env, w->out, split ? w->err : w->out, &ee,
+			&ce);
+	/* A WorkingDir the user may not enter stays so: said now, not at the timeout. */
+	if (r >= 0 && ce) {
+		w->logged = true;
+		return lab_node_cwd_error(&w->env, w->node, ce);
+	}
 	if (r >= 0 && ee) {
 		if (w->cond->kind == LAB_WAIT_REACH && ee == ENOENT)
 			log_error("ping is not installed in node '%s'", w->node);
@@ -767,6 +775,8 @@ int lab_wait_full(const char *lab, const char *node, const struct lab_wait_cond 
 			w.logged = true;
 			goto out;
 		}
+	} else {
+		w.env.cwd = NULL; /* ping starts in "/" */
 	}
 	r = waiter_open(&w);
 	if (r < 0)

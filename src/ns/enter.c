@@ -228,6 +228,29 @@ static int spawn(char *const argv[], const struct ns_run_opts *o, pid_t *ret_pid
 	return e;
 }
 
+/* The command's working directory, entered after become(), as the command's user: runc does the
+ * same, so a directory that user may not enter fails the command as it does in Docker.
+ * required (an image's WorkingDir): that failure is returned (errno); a directory that is not
+ * there, and any failure of a best-effort one (the caller's own), lead to "/" instead. */
+static int enter_dir(const char *dir, bool required)
+{
+	if (dir && chdir(dir) == 0)
+		return 0;
+	if (dir && required && errno != ENOENT)
+		return errno;
+	(void)chdir("/");
+	return 0;
+}
+
+/* What a working directory that could not be entered means for ns_run: the command could not
+ * be invoked (126, as Docker's), with the errno in o->cwd_errno. r: a later error. */
+static int cwd_result(int e, const struct ns_run_opts *o, int r)
+{
+	if (o && o->cwd_errno)
+		*o->cwd_errno = e;
+	return r < 0 ? r : 126;
+}
+
 /* In a child that has entered a node: become the command's user. setgroups() is refused in a
  * user namespace whose setgroups is "deny" (a rootless lab mapped without newgidmap): the
  * groups then stay as they are. -1 with errno. */
@@ -265,6 +288,7 @@ static int join_extras(int pidfd, const struct ns_run_opts *o, struct ns_node_ex
 
 struct run_report {
 	int error;     /* errno of entering (setns) */
+	int cwd_err;   /* errno of entering the required working directory */
 	int spawn_err; /* posix_spawn's error */
 	pid_t pid;     /* the command, in our PID namespace */
 };
@@ -295,16 +319,12 @@ static int run_in_child(int pidfd, unsigned setns_flags, char *const argv[],
 			m.error = -k;
 		else if (enter_userns(pidfd) < 0 || setns(pidfd, (int)setns_flags) < 0)
 			m.error = errno;
-		else {
-			if (!cwd || chdir(cwd) < 0)
-				(void)chdir("/");
-			if (become(o ? o->creds : NULL) < 0)
-				m.error = errno;
-			else
-				m.spawn_err = spawn(argv, o, &m.pid);
-		}
+		else if (become(o ? o->creds : NULL) < 0)
+			m.error = errno;
+		else if ((m.cwd_err = enter_dir(cwd, o && o->cwd)) == 0)
+			m.spawn_err = spawn(argv, o, &m.pid);
 		(void)!write(p[1], &m, sizeof(m));
-		if (m.error || m.spawn_err)
+		if (m.error || m.cwd_err || m.spawn_err)
 			_exit(0);
 		while (waitpid(m.pid, &status, 0) < 0)
 			if (errno != EINTR)
@@ -316,7 +336,7 @@ static int run_in_child(int pidfd, unsigned setns_flags, char *const argv[],
 	while ((n = read(p[0], rep, sizeof(*rep))) < 0 && errno == EINTR)
 		;
 	close(p[0]);
-	if (n != (ssize_t)sizeof(*rep) || rep->error || rep->spawn_err) {
+	if (n != (ssize_t)sizeof(*rep) || rep->error || rep->cwd_err || rep->spawn_err) {
 		while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
 			;
 		if (n != (ssize_t)sizeof(*rep))
@@ -353,11 +373,11 @@ static int run_here(int pidfd, unsigned setns_flags, char *const argv[],
 		return r;
 	}
 	/* Joining the mount namespace moved us to its root; come back to the same path if it
-	 * exists there, like `ip netns exec` does by keeping it. */
-	if (!cwd || chdir(cwd) < 0)
-		(void)chdir("/");
+	 * exists there, like `ip netns exec` does by keeping it. No user to take on here: we
+	 * are the command's user. */
+	int cwd_err = enter_dir(cwd, o && o->cwd);
 
-	e = spawn(argv, o, ret_pid);
+	e = cwd_err ? 0 : spawn(argv, o, ret_pid);
 
 	/* The child is inside; we go home. Whatever this process does next — the sanitizers'
 	 * leak check clones a tracer and reads /proc/self — must happen in our own PID and mount
@@ -370,6 +390,8 @@ static int run_here(int pidfd, unsigned setns_flags, char *const argv[],
 	}
 	if (here >= 0)
 		(void)fchdir(here);
+	if (cwd_err)
+		return cwd_result(cwd_err, o, r);
 	if (e != 0)
 		return exec_result(e, o, r);
 	if (r < 0) {
@@ -406,6 +428,8 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 
 	if (o && o->exec_errno)
 		*o->exec_errno = 0;
+	if (o && o->cwd_errno)
+		*o->cwd_errno = 0;
 	if (o && o->keep_cwd)
 		have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
 	/* Where the command starts: the directory asked for (an image's WorkingDir), else ours
@@ -433,6 +457,8 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 		r = run_in_child(pidfd, setns_flags, argv, o, dir, &rep, &waited);
 		if (r == 0 && rep.error)
 			r = -rep.error;
+		else if (r == 0 && rep.cwd_err)
+			r = cwd_result(rep.cwd_err, o, 0);
 		else if (r == 0)
 			r = exec_result(rep.spawn_err, o, 0);
 		pid = rep.pid;
@@ -479,14 +505,16 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 int ns_spawn_daemon_pid(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
 			const char *const *env_add, pid_t *ret_pid, uint64_t *ret_starttime)
 {
-	return ns_spawn_daemon_at(pidfd, setns_flags, argv, log_fd, env_add, NULL, NULL, ret_pid,
+	struct ns_daemon_where w = { 0 };
+
+	return ns_spawn_daemon_at(pidfd, setns_flags, argv, log_fd, env_add, &w, ret_pid,
 				  ret_starttime);
 }
 
 /* In the daemon, once forked: our signals and fds are not its; stdin from /dev/null, stdout and
- * stderr to log_fd. Never returns. */
+ * stderr to log_fd; its user, then its directory (enter_dir). Never returns. */
 static _noreturn_ void daemon_exec(char *const argv[], int log_fd, const char *const *env_add,
-				   const struct ns_creds *creds)
+				   const struct ns_creds *creds, const char *dir, bool required)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -502,6 +530,15 @@ static _noreturn_ void daemon_exec(char *const argv[], int log_fd, const char *c
 			(unsigned)creds->uid, (unsigned)creds->gid, strerror(errno));
 		_exit(126);
 	}
+	int e = enter_dir(dir, required);
+	if (e && creds)
+		dprintf(STDERR_FILENO, "netlab: cannot enter the working directory '%s' as uid %u "
+			"gid %u: %s\n", dir, (unsigned)creds->uid, (unsigned)creds->gid, strerror(e));
+	else if (e)
+		dprintf(STDERR_FILENO, "netlab: cannot enter the working directory '%s': %s\n", dir,
+			strerror(e));
+	if (e)
+		_exit(126);
 	execvp(argv[0], argv);
 	dprintf(STDERR_FILENO, "netlab: cannot run '%s': %s\n", argv[0], strerror(errno));
 	_exit(127);
@@ -510,8 +547,9 @@ static _noreturn_ void daemon_exec(char *const argv[], int log_fd, const char *c
 /* The intermediate child of ns_spawn_daemon_at: enters the node, forks the daemon, reports
  * its pid on report_w and waits on hold_r for the caller to have read it. Never returns. */
 static _noreturn_ void daemon_intermediate(int pidfd, unsigned setns_flags, char *const argv[],
-					   int log_fd, const char *const *env_add, const char *cwd,
-					   const struct ns_creds *creds, int report_w, int hold_r)
+					   int log_fd, const char *const *env_add,
+					   const struct ns_daemon_where *where, int report_w,
+					   int hold_r)
 {
 	struct ns_node_extras extras;
 	pid_t daemon;
@@ -520,14 +558,13 @@ static _noreturn_ void daemon_intermediate(int pidfd, unsigned setns_flags, char
 	int k = ns_node_extras_join(pidfd, &extras);
 	if (k < 0)
 		_exit(-k);
-	/* Joining a mount namespace moves us to its root: the daemon gets cwd (an image's
-	 * WorkingDir) or else the caller's working directory back when the node sees it (`up`
-	 * runs in the topology's). */
-	const char *dir = cwd ? cwd : getcwd(NULL, 0);
+	/* Joining a mount namespace moves us to its root: the daemon gets the WorkingDir, else
+	 * the directory asked for or the caller's back when the node sees it (`up` gives the
+	 * topology's), entered by the daemon once it is its user. */
+	const char *dir = where->workdir ? where->workdir
+				      : where->cwd ? where->cwd : getcwd(NULL, 0);
 	if (enter_userns(pidfd) < 0 || setns(pidfd, (int)setns_flags) < 0)
 		_exit(errno);
-	if (!dir || chdir(dir) < 0)
-		(void)chdir("/");
 	/* The daemon closes every inherited fd before it execs; `settled` reaches EOF when it
 	 * has, and only then do we report. Until then it still holds copies of the caller's fds
 	 * (a lab's lock, `up`'s control socket), which a busy machine can leave open long
@@ -541,7 +578,7 @@ static _noreturn_ void daemon_intermediate(int pidfd, unsigned setns_flags, char
 	if (daemon < 0)
 		_exit(errno);
 	if (daemon == 0)
-		daemon_exec(argv, log_fd, env_add, creds);
+		daemon_exec(argv, log_fd, env_add, where->creds, dir, where->workdir != NULL);
 	close(settled[1]);
 	while (read(settled[0], &c, 1) < 0 && errno == EINTR)
 		;
@@ -569,7 +606,7 @@ static pid_t read_daemon_pid(int report_r)
 }
 
 int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
-		       const char *const *env_add, const char *cwd, const struct ns_creds *creds,
+		       const char *const *env_add, const struct ns_daemon_where *where,
 		       pid_t *ret_pid, uint64_t *ret_starttime)
 {
 	/* report: intermediate -> us, the daemon's pid. hold: us -> intermediate; it exits when
@@ -593,8 +630,8 @@ int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int 
 	if (pid == 0) {
 		close(report[0]);
 		close(hold[1]);
-		daemon_intermediate(pidfd, setns_flags, argv, log_fd, env_add, cwd, creds,
-				    report[1], hold[0]);
+		daemon_intermediate(pidfd, setns_flags, argv, log_fd, env_add, where, report[1],
+				    hold[0]);
 	}
 	report[1] = safe_close(report[1]);
 	hold[0] = safe_close(hold[0]);

@@ -136,8 +136,11 @@ struct ns_run_opts {
 	bool keep_cwd;              /* chdir to our cwd after entering (best effort) */
 	int *exec_errno;            /* if not NULL: set to errno when argv could not be executed,
 				       else 0 */
-	const char *cwd;            /* chdir here after entering ("/" if it fails); wins over
-				       keep_cwd (an image's WorkingDir, issue 13) */
+	const char *cwd;            /* an image's WorkingDir (issue 13), which wins over
+				       keep_cwd: entered after taking on creds, as runc does; "/"
+				       when it is not there, and a directory the user may not enter
+				       (or not a directory) fails the command: ns_run returns 126 */
+	int *cwd_errno;             /* if not NULL: set to that failure's errno, else 0 */
 	bool no_extras;             /* the node has no cgroups or time namespace to join
 				       (NS_NODE_NO_EXTRAS): saves reading /proc/PID/cgroup and
 				       /proc/self/cgroup and comparing time namespaces on every
@@ -161,11 +164,21 @@ void ns_raise_nofile(void);
 int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_run_opts *o);
 
 
-/* ns_spawn_daemon_pid, with the daemon's working directory (NULL: the caller's, if the node
- * has it, else "/") and user (NULL: root in the node). A user the node cannot take on (an id
- * its user namespace does not map) ends the daemon at once, with the reason in its log. */
+/* Where and as whom a daemon runs in its node. */
+struct ns_daemon_where {
+	const char *workdir; /* an image's WorkingDir: entered as the daemon's user; one that
+				user may not enter ends the daemon (status 126, the reason in its
+				log), one that is not there gives "/" (as ns_run_opts.cwd) */
+	const char *cwd;     /* else this directory when the node has it (NULL: the caller's),
+				else "/" */
+	const struct ns_creds *creds; /* NULL: root in the node */
+};
+
+/* ns_spawn_daemon_pid, with the daemon's working directory and user (where). A user the node
+ * cannot take on (an id its user namespace does not map) ends the daemon at once, with the
+ * reason in its log. */
 int ns_spawn_daemon_at(int pidfd, unsigned setns_flags, char *const argv[], int log_fd,
-		       const char *const *env_add, const char *cwd, const struct ns_creds *creds,
+		       const char *const *env_add, const struct ns_daemon_where *where,
 		       pid_t *ret_pid, uint64_t *ret_starttime);
 
 /* ---- /proc helpers (proc.c) ------------------------------------------------------------- */

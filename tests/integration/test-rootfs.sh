@@ -13,7 +13,7 @@ grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
 	skip_all "no overlayfs in this kernel"
 images_ready || skip_all "busybox-static (/bin/busybox, statically linked) is not installed"
 command -v python3 >/dev/null || skip_all "python3 not installed"
-plan 68
+plan 86
 snapshot before
 
 export NETLAB_IMAGE_DIR=$TMP/store
@@ -107,22 +107,46 @@ is "none of it reaches the host" "host" "$(cat "$host_file"; ls /etc/h13-cow-$$ 
 is "a plain node in the same lab shares the host's files" "host" "$("$NETLAB" exec -l "$L" p cat "$host_file")"
 ok "down" "$NETLAB" down "$L"
 
-# 4. A lab-wide default root, a node that opts out, the image's User, status showing the roots,
-# an image without a shell.
+# 4. A lab-wide default root and cmd=none, nodes that opt out, the image's User and a
+# statement's user=, status showing the roots, an image without a shell, a WorkingDir the user
+# may not enter.
 mkdir -p "$TMP/nosh/bin" && cp /bin/busybox "$TMP/nosh/bin/" && tar -C "$TMP/nosh" -cf "$TMP/nosh.tar" .
 cat >"$TMP/def.conf" <<CONF
-defaults image=oci:$IMG/oci-user
+defaults image=oci:$IMG/oci-user cmd=none
 node u
-node w cmd=none
+node w
+node k cmd=image
 node p rootfs=host
-node n image=$TMP/nosh.tar cmd=none
+node n image=$TMP/nosh.tar
 link u -- w
 link w -- p
 link p -- n
 exec u id -u > /tmp/exec.id
+exec u user=0 sh -c 'echo \$(id -u) \$(id -g) \$HOME' > /tmp/exec0.id
+exec u user=root:wheel sh -c 'echo \$(id -u) \$(id -g) \$(id -G)' > /tmp/execrg.id
+exec p user=nobody sh -c 'echo "p runs as \$(id -u)"'
 start u sh -c 'id -u > /tmp/start.id; exec sleep 100000'
+start u user=0 ready=cmd:"test \$(id -u) = 0" timeout=3s sh -c 'id -u > /tmp/start0.id; exec sleep 100000'
+start p user=nobody sleep 100000
 CONF
-ok "up with a defaults image= and a node with rootfs=host" "$NETLAB" up -l "$L" "$TMP/def.conf"
+"$NETLAB" check --json "$TMP/def.conf" >"$TMP/def.json"
+is "check --json has each command's user= and each node's cmd=none" "None 0 root:wheel nobody|True True False False True" \
+	"$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join(str(c["user"]) for c in d["commands"][:4]) + "|" + " ".join(str(n["cmd_none"]) for n in d["nodes"][:5]))' <"$TMP/def.json")"
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	ok "and validates" python3 "$SRCDIR/tests/integration/validate-json.py" \
+		"$SRCDIR/docs/schema/check.schema.json" "$TMP/def.json"
+else
+	_n=$((_n + 1)); echo "ok $_n - and validates # SKIP python3-jsonschema not installed"
+fi
+ok "up with a defaults image= and cmd=none, user= and a node with rootfs=host" sh -c \
+	"'$NETLAB' up -l '$L' '$TMP/def.conf' >'$TMP/def.out'"
+is "defaults cmd=none: an image node runs no main" "none" "$("$NETLAB" exec -l "$L" w sh -c 'test -e /tmp/main.out || echo none')"
+is "a node's cmd=image wins: its main runs" "main hello from the image" "$("$NETLAB" exec -l "$L" k cat /tmp/main.out)"
+is "exec user=0 runs as root, with root's gid and HOME" "0 0 /root" "$("$NETLAB" exec -l "$L" u cat /tmp/exec0.id)"
+is "exec user=root:wheel: that group and no others" "0 10 10" "$("$NETLAB" exec -l "$L" u cat /tmp/execrg.id)"
+is "start user=0 runs the daemon and its ready=cmd: as root" "0" "$("$NETLAB" exec -l "$L" u cat /tmp/start0.id)"
+is "in a node without an image, exec user= is a host user" "p runs as $(id -u nobody)" "$(grep '^p runs as' "$TMP/def.out")"
+is "and start user= too" "$(id -u nobody)" "$(stat -c %u "/proc/$(cut -d' ' -f1 "$RUN_DIR/$L/p/sleep.pid")")"
 is "nodes without a root of their own have the default image" "layer2 layer2" \
 	"$("$NETLAB" exec -l "$L" u cat /etc/motd) $("$NETLAB" exec -l "$L" w cat /etc/motd)"
 is "rootfs=host keeps the host's files" "host" "$("$NETLAB" exec -l "$L" p cat "$host_file")"
@@ -140,7 +164,7 @@ ok "naming the node, the image and the user" grep -q \
 	"node 'u': image 'oci:$IMG/oci-user': user 'nosuch': no user 'nosuch' in /etc/passwd" "$TMP/user.err"
 ok "status shows a node's image under it" sh -c "'$NETLAB' status '$L' | grep -qx ' *image oci:$IMG/oci-user'"
 "$NETLAB" status --json "$L" >"$TMP/status.json"
-is "status --json has each node's image and rootfs" "oci:$IMG/oci-user None|None None|$TMP/nosh.tar None" \
+is "status --json has each node's image and rootfs" "oci:$IMG/oci-user None|oci:$IMG/oci-user None|None None|$TMP/nosh.tar None" \
 	"$(python3 -c 'import json,sys; n=json.load(sys.stdin)["labs"][0]["nodes"]; print("|".join("%s %s" % (x["image"], x["rootfs"]) for x in n if x["name"] != "w"))' <"$TMP/status.json")"
 if python3 -c 'import jsonschema' 2>/dev/null; then
 	ok "and validates" python3 "$SRCDIR/tests/integration/validate-json.py" \
@@ -154,6 +178,19 @@ ok "says which node and image lack it" grep -qx \
 	"netlab: n: image '$TMP/nosh.tar': no /bin/sh in the image (exec needs a command)" "$TMP/nosh.err"
 rc=0; SHELL=/bin/nosuch-shell "$NETLAB" exec -l "$L" w </dev/null || rc=$?
 is "an image that has /bin/sh but not \$SHELL gets /bin/sh" "0" "$rc"
+# The WorkingDir is entered as the command's user, after the switch (as runc does).
+ok "a WorkingDir the image's User may not enter (made so by root)" "$NETLAB" exec -l "$L" -u 0 w chmod 700 /srv
+rc=0; "$NETLAB" exec -l "$L" w pwd >/dev/null 2>"$TMP/cwd.err" || rc=$?
+is "fails exec, as in Docker: 126" "126" "$rc"
+ok "naming the node, the image, the user and the directory" grep -qx \
+	"netlab: node 'w': image 'oci:$IMG/oci-user': user 'bird' (uid 101): cannot enter the working directory '/srv': Permission denied" "$TMP/cwd.err"
+is "root still enters it" "/srv" "$("$NETLAB" exec -l "$L" -u 0 w pwd)"
+rc=0; start=$SECONDS
+"$NETLAB" wait -l "$L" -t 30s w cmd -- true 2>"$TMP/cwd-wait.err" || rc=$?
+ok "wait cmd fails at once with the same message (exit $rc, $((SECONDS - start)) s)" sh -c \
+	"[ $rc = 1 ] && [ $((SECONDS - start)) -lt 20 ] && grep -q \"user 'bird' (uid 101): cannot enter the working directory '/srv'\" '$TMP/cwd-wait.err'"
+is "wait cmd starts in the WorkingDir" "ok" \
+	"$("$NETLAB" wait -l "$L" -t 5s u cmd -- sh -c 'test "$(pwd)" = /srv' && echo ok)"
 ok "down" "$NETLAB" down "$L"
 
 # 5. Bad input: a clear message, exit status 1 (2 for a file that does not validate), nothing made.
@@ -176,6 +213,15 @@ bad "an unknown image name" 1 "node 'a': image 'nosuch': no such image" "node a 
 bad "a User the node's /etc/passwd lacks fails up's exec statement" 1 \
 	"node 'a': image 'oci:$IMG/oci-user': user 'bird': no user 'bird' in /etc/passwd" \
 	"$(printf 'node a image=oci:%s cmd=none\nfile a /etc/passwd <<E\nroot:x:0:0::/root:/bin/sh\nE\nexec a true' "$IMG/oci-user")"
+bad "user= naming a user the node lacks fails up" 1 \
+	"node 'a': image 'oci:$IMG/oci-user': user 'nosuch': no user 'nosuch' in /etc/passwd" \
+	"$(printf 'node a image=oci:%s cmd=none\nexec a user=nosuch true' "$IMG/oci-user")"
+bad "an exec statement whose user may not enter the WorkingDir fails up" 1 \
+	"node 'a': image 'oci:$IMG/oci-user': user 'bird' (uid 101): cannot enter the working directory '/srv': Permission denied" \
+	"$(printf 'node a image=oci:%s cmd=none\nexec a user=0 chmod 700 /srv\nexec a true' "$IMG/oci-user")"
+bad "and a start statement's daemon, which says why in its log" 1 \
+	"netlab: cannot enter the working directory '/srv' as uid 101 gid 102: Permission denied" \
+	"$(printf 'node a image=oci:%s cmd=none\nexec a user=0 chmod 700 /srv\nstart a sleep 100000' "$IMG/oci-user")"
 bad "a manifest for another architecture" 1 "node 'a': image 'oci:$IMG/oci-other': the image is for s390x" "node a image=oci:$IMG/oci-other"
 is "image rm, then prune removes the unused layers" "removed 0 unused layers|removed 1 unused layer" \
 	"$("$NETLAB" image prune)|$("$NETLAB" image rm bbd && "$NETLAB" image prune)"

@@ -32,7 +32,7 @@ user_gone() {
 	done
 }
 trap 'user_gone; _cleanup' EXIT
-plan 30
+plan 34
 snapshot before
 root_store_before=$(ls -A /var/cache/netlab 2>/dev/null | md5sum)
 
@@ -71,7 +71,13 @@ node c
 link a -- b
 link a2 -- c
 CONF
-chmod 644 "$TMP/lab.conf"
+# Section 1's lab also runs statements as users of the mapped range (section 3 maps only one).
+cat "$TMP/lab.conf" - >"$TMP/lab1.conf" <<CONF
+exec a user=100:100 sh -c 'cat /srv/priv/owned > /tmp/by100'
+exec b user=0 chmod 700 /srv
+start a2 user=bird sh -c 'id -u > /tmp/start.id; exec sleep 100000'
+CONF
+chmod 644 "$TMP/lab.conf" "$TMP/lab1.conf"
 x() { as netlab exec -l "$LAB" "$@"; }
 
 # 1. The user's store, with the user's range.
@@ -80,12 +86,17 @@ owned=$(find "$TMP/cache/netlab/layers" -path '*/srv/priv/owned')
 is "on the host, the image's uid 100 is the 100th id of the user's range" \
 	"$((SUB + 99)):$((SUB + 99))" "$(stat -c %u:%g "$owned" 2>/dev/null)"
 ok "up of a rootless lab with image nodes (a tarball, an OCI layout) and a plain one" \
-	as netlab up -l "$LAB" "$TMP/lab.conf"
+	as netlab up -l "$LAB" "$TMP/lab1.conf"
 is "exec works: root in the node is the user" "0|0 $(id -u "$U") 1" \
 	"$(x a id -u)|$(x a cat /proc/self/uid_map | awk '{print $1, $2, $3}' | head -1)"
 is "the image's uid-100 files are uid 100 in the node" "100:100 700|100:100 mine" \
 	"$(x a stat -c '%u:%g %a' /srv/priv)|$(x a stat -c '%u:%g' /srv/priv/owned) $(x a cat /srv/priv/owned)"
 is "the node sees its image, not the host" "ID=netlab-busybox" "$(x a cat /etc/os-release)"
+is "exec user=100:100 runs as the image's uid 100: it reads its 0700 directory" "mine" "$(x a cat /tmp/by100)"
+is "start user=bird runs the daemon as uid 101" "101" "$(x a2 cat /tmp/start.id)"
+rc=0; x -u bird b pwd >/dev/null 2>"$TMP/cwd.err" || rc=$?
+is "a WorkingDir the user may not enter fails exec: 126" "126" "$rc"
+ok "and says so" grep -q "node 'b': image 'oci:$IMG/oci': user 'bird' (uid 101): cannot enter the working directory '/srv': Permission denied" "$TMP/cwd.err"
 is "layers stack in the user namespace: a whiteout hides a file" "gone|layer2" \
 	"$(x b sh -c 'test -e /etc/os-release && echo there || echo gone')|$(x b cat /etc/motd)"
 is "and an opaque directory hides the lower one's (user.overlay.opaque)" "b" "$(x b ls /opt | xargs)"

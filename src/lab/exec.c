@@ -9,6 +9,20 @@
 #include "macro.h"
 #include "ns.h"
 
+/* Set by libnetlab, never by the CLI: the one fact ns_run needs about the process, known to
+ * whoever linked us rather than read from /proc on every command. */
+static bool threaded;
+
+void lab_set_threaded(void)
+{
+	__atomic_store_n(&threaded, true, __ATOMIC_RELAXED);
+}
+
+bool lab_threaded(void)
+{
+	return __atomic_load_n(&threaded, __ATOMIC_RELAXED);
+}
+
 int lab_exec(const char *name, const char *node, char *const argv[], int *exec_errno)
 {
 	return lab_exec_io(name, node, argv, NULL, exec_errno);
@@ -50,6 +64,7 @@ static struct ns_run_opts run_opts(const struct lab_node_env *e, const struct la
 		.exec_errno = exec_errno,
 		.cwd = e->cwd,
 		.creds = e->creds,
+		.threaded = lab_threaded(),
 	};
 }
 

@@ -104,6 +104,8 @@ struct lab_node_env {
 	const struct ns_creds *creds;
 };
 void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node);
+/* Whether lab_set_threaded() was called: ns_run_opts.threaded for the commands we run. */
+bool lab_threaded(void);
 /* After lab_node_env_init: the image's User (or spec, when not NULL) resolved in the node
  * behind pidfd into e->creds, and its HOME added to e->env. Logs; -errno. */
 int lab_node_env_user(struct lab_node_env *e, int pidfd, const char *node, const char *spec);

@@ -81,6 +81,7 @@ int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, in
 		/* Commands run in the topology file's directory, so relative paths in them are the
 		 * topology's (as docker-compose and containerlab do). */
 		bool in_dir = c->t->dir && chdir(c->t->dir) == 0;
+		/* Not threaded, even under libnetlab: a child of fork() has one thread. */
 		struct ns_run_opts o = { .env_add = e.env, .stdin_fd = null, .stdout_fd = out_fd,
 					 .stderr_fd = out_fd, .keep_cwd = in_dir, .cwd = e.cwd,
 					 .creds = e.creds };

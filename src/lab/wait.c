@@ -328,6 +328,7 @@ static int run_in_node(int pidfd, unsigned flags, char *const argv[], const stru
 		.stdout_fd = out,
 		.stderr_fd = err,
 		.exec_errno = exec_errno,
+		.threaded = lab_threaded(),
 	};
 
 	int r;

@@ -62,7 +62,7 @@ int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, in
 	pid_t pid;
 
 	/* The same environment (and, in an image node, working directory) as `netlab exec`. */
-	lab_node_env_init(&e, c->lab, c->t->nodes[node].name);
+	lab_node_env_init(&e, c->lab, c->t->nodes[node].name, c->specs[node].flags);
 	int r = lab_node_env_user(&e, c->nodes[node].pidfd, c->t->nodes[node].name, NULL);
 	if (r < 0)
 		return r;

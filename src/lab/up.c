@@ -233,6 +233,8 @@ static int prepare_specs(struct lab_up_ctx *u)
 			u->specs[i].rootfs_tmp = u->rootfs_tmp;
 			if (t->nodes[i].rootfs && streq(t->nodes[i].rootfs, TOPO_ROOTFS_HOST_COW))
 				u->specs[i].flags |= NS_NODE_HOST_COW;
+		} else {
+			u->specs[i].flags |= NS_NODE_HOST_TREE;
 		}
 	}
 	/* Mounts are in file order; give each node a contiguous slice of them. */

@@ -235,7 +235,8 @@ struct netlab_node {
 struct netlab_status {
 	char name[64];
 	enum netlab_lab_state state;
-	char *file;        /* the topology file it was brought up from, NULL if unknown */
+	char *file;        /* the topology file it was brought up from; NULL if unknown, or given
+			      as text (netlab_topo_parse) */
 	pid_t init_pid;
 	uint64_t created;  /* seconds since the epoch */
 	struct netlab_node *nodes; /* empty unless the lab has committed state */

@@ -39,9 +39,11 @@ int verb_exec(int argc, char **argv)
 	char **cmd;
 	int c, r, exec_errno = 0;
 
-	/* '+': options end at NODE; everything after it is the command's. */
-	struct lab_exec_io io = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
+	struct lab_node_root_info root = { 0 };
+	struct lab_exec_io io = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
+				  .root = &root };
 
+	/* '+': options end at NODE; everything after it is the command's. */
 	while ((c = getopt_long(argc, argv, "+l:u:h", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'u':
@@ -73,11 +75,8 @@ int verb_exec(int argc, char **argv)
 
 	r = lab_exec_io(chosen, node, cmd, &io, &exec_errno);
 	if (r >= 0 && exec_errno == ENOENT) {
-		const char *kind = NULL;
-		char root[LAB_PATH_MAX];
+		const char *kind = root.kind;
 
-		if (lab_node_root(chosen, node, &kind, root, sizeof(root)) < 0)
-			kind = NULL;
 		/* The host's $SHELL need not be in a node's own root: its /bin/sh then (the first
 		 * try ran nothing). */
 		if (kind && cmd == shell_argv && !streq(cmd[0], "/bin/sh")) {
@@ -85,7 +84,7 @@ int verb_exec(int argc, char **argv)
 			r = lab_exec_io(chosen, node, cmd, &io, &exec_errno);
 		}
 		if (r >= 0 && exec_errno == ENOENT)
-			not_found(node, cmd[0], cmd == shell_argv, kind, root);
+			not_found(node, cmd[0], cmd == shell_argv, kind, root.root);
 	}
 	if (r < 0)
 		return EXIT_EXEC_FAIL;

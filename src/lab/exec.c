@@ -9,12 +9,26 @@
 #include "macro.h"
 #include "ns.h"
 
+/* Set by libnetlab, never by the CLI: the one fact ns_run needs about the process, known to
+ * whoever linked us rather than read from /proc on every command. */
+static bool threaded;
+
+void lab_set_threaded(void)
+{
+	__atomic_store_n(&threaded, true, __ATOMIC_RELAXED);
+}
+
+bool lab_threaded(void)
+{
+	return __atomic_load_n(&threaded, __ATOMIC_RELAXED);
+}
+
 int lab_exec(const char *name, const char *node, char *const argv[], int *exec_errno)
 {
 	return lab_exec_io(name, node, argv, NULL, exec_errno);
 }
 
-void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node)
+void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node, unsigned flags)
 {
 	/* Not NETLAB_LAB: inside a node it would choose this lab for a netlab run there, which
 	 * sees only its own (nested) labs. The lab is the last part of NETLAB_DIR. */
@@ -24,7 +38,10 @@ void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node
 	/* The lab is up, so its directory's path fitted when `up` made it. */
 	memcpy(e->dir, "NETLAB_DIR=", strlen("NETLAB_DIR="));
 	(void)lab_path(e->dir + strlen("NETLAB_DIR="), lab, NULL);
-	lab_image_defaults_read(e->dir + strlen("NETLAB_DIR="), node, &e->img);
+	if (flags & NS_NODE_HOST_TREE)
+		lab_image_defaults_none(&e->img);
+	else
+		lab_image_defaults_read(e->dir + strlen("NETLAB_DIR="), node, &e->img);
 	for (const char *const *i = e->img.env; *i; i++)
 		e->env[k++] = *i;
 	e->cwd = e->img.cwd;
@@ -51,6 +68,7 @@ static struct ns_run_opts run_opts(const struct lab_node_env *e, const struct la
 		.cwd = e->cwd,
 		.cwd_errno = cwd_errno,
 		.creds = e->creds,
+		.threaded = lab_threaded(),
 	};
 }
 
@@ -86,7 +104,9 @@ static int exec_in_labroot(const char *name, const char *sw, char *const argv[],
 		r = lab_state_check_alive(st, &pidfd);
 	if (r < 0)
 		return log_error_errno(-ESRCH, "lab '%s' is not running", name);
-	lab_node_env_init(&e, name, sw);
+	lab_node_env_init(&e, name, sw, NS_NODE_HOST_TREE); /* a switch has no root */
+	if (io && io->root)
+		io->root->kind = NULL;
 	r = lab_node_env_user(&e, pidfd, sw, io ? io->user : NULL);
 	if (r < 0)
 		return r;
@@ -112,7 +132,11 @@ int lab_exec_io(const char *name, const char *node, char *const argv[],
 	r = lab_node_open(name, node, &st, &i, &pidfd);
 	if (r < 0)
 		return r;
-	lab_node_env_init(&e, name, node);
+	lab_node_env_init(&e, name, node, st->nodes[i].flags);
+	if (io && io->root &&
+	    lab_image_defaults_root(&e.img, &io->root->kind, io->root->root,
+				    sizeof(io->root->root)) < 0)
+		io->root->kind = NULL;
 	r = lab_node_env_user(&e, pidfd, node, io ? io->user : NULL);
 	if (r < 0)
 		return r;

@@ -71,6 +71,12 @@ struct lab_image_defaults {
 	const char *rootfs; /* the node's rootfs=DIR or host-cow */
 };
 void lab_image_defaults_read(const char *labdir, const char *node, struct lab_image_defaults *d);
+/* d as lab_image_defaults_read() leaves it for a node with the host's tree: empty. */
+void lab_image_defaults_none(struct lab_image_defaults *d);
+/* The node's own root in d: 0 with *ret_kind "image" or "rootfs" and ret as lab_node_root()
+ * gives them, or -ENOENT when d has none. */
+int lab_image_defaults_root(const struct lab_image_defaults *d, const char **ret_kind, char *ret,
+			    size_t size);
 
 /* The user a command runs as in a node (nodeuser.c): the image's User, or one the caller names,
  * resolved in the node's own root. */
@@ -104,7 +110,10 @@ struct lab_node_env {
 	struct lab_node_user user; /* creds: NULL, or the user's (lab_node_env_user) */
 	const struct ns_creds *creds;
 };
-void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node);
+/* flags: the node's in the state; with NS_NODE_HOST_TREE there are no image defaults to read. */
+void lab_node_env_init(struct lab_node_env *e, const char *lab, const char *node, unsigned flags);
+/* Whether lab_set_threaded() was called: ns_run_opts.threaded for the commands we run. */
+bool lab_threaded(void);
 /* After lab_node_env_init: the image's User (or spec, when not NULL) resolved in the node
  * behind pidfd into e->creds, and its HOME added to e->env. Logs; -errno. */
 int lab_node_env_user(struct lab_node_env *e, int pidfd, const char *node, const char *spec);

@@ -212,13 +212,27 @@ int lab_down(const char *name);
 int lab_exec(const char *name, const char *node, char *const argv[], int *exec_errno);
 /* The same, with the command's stdin/stdout/stderr on these fds (-1: inherit); libnetlab uses
  * it to capture output. */
+struct lab_node_root_info {
+	const char *kind; /* "image" or "rootfs"; NULL: the node has the host's tree */
+	char root[LAB_PATH_MAX];
+};
 struct lab_exec_io {
 	int stdin_fd, stdout_fd, stderr_fd;
 	const char *user; /* "USER[:GROUP]" looked up in the node's root (netlab exec -u); NULL:
 			     the image's User, else root */
+	/* Out, when not NULL: the node's own root as lab_node_root() says it, from the same read
+	 * of its image defaults as the command's (a caller explaining a missing command need not
+	 * read them again). */
+	struct lab_node_root_info *root;
 };
 int lab_exec_io(const char *name, const char *node, char *const argv[],
 		const struct lab_exec_io *io, int *exec_errno);
+
+/* Says that the process may have several threads (libnetlab does, at each call): from then
+ * on every command the lab layer runs in a node (exec, wait's cmd, artifacts) is entered from
+ * a child (ns_run_opts.threaded). Without it the process is taken to be single-threaded, as
+ * the CLI is. Never undone. */
+void lab_set_threaded(void);
 
 /* A node's own root as `up` recorded it (issue 13): *ret_kind "image" (ret: the reference as
  * written) or "rootfs" (ret: the directory, or host-cow). 0, or -ENOENT for a node with the

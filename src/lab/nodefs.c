@@ -159,6 +159,12 @@ int lab_nodefs_write_defaults(const struct lab_nodefs *fs, const struct topo *t,
 	return 0;
 }
 
+void lab_image_defaults_none(struct lab_image_defaults *d)
+{
+	d->env[0] = NULL;
+	d->cwd = d->user = d->image = d->rootfs = NULL;
+}
+
 void lab_image_defaults_read(const char *labdir, const char *node, struct lab_image_defaults *d)
 {
 	static const struct {
@@ -175,8 +181,7 @@ void lab_image_defaults_read(const char *labdir, const char *node, struct lab_im
 	ssize_t n;
 	int fd;
 
-	d->env[0] = NULL;
-	d->cwd = d->user = d->image = d->rootfs = NULL;
+	lab_image_defaults_none(d);
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s/image", labdir, node) >= sizeof(path))
 		return;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -212,6 +217,12 @@ int lab_node_root(const char *lab, const char *node, const char **ret_kind, char
 	if (lab_path(dir, lab, NULL) < 0)
 		return -ENAMETOOLONG;
 	lab_image_defaults_read(dir, node, d);
+	return lab_image_defaults_root(d, ret_kind, ret, size);
+}
+
+int lab_image_defaults_root(const struct lab_image_defaults *d, const char **ret_kind, char *ret,
+			    size_t size)
+{
 	if (!d->image && !d->rootfs)
 		return -ENOENT;
 	*ret_kind = d->image ? "image" : "rootfs";

@@ -63,7 +63,7 @@ int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, co
 	pid_t pid;
 
 	/* The same environment (and, in an image node, working directory) as `netlab exec`. */
-	lab_node_env_init(&e, c->lab, c->t->nodes[node].name);
+	lab_node_env_init(&e, c->lab, c->t->nodes[node].name, c->specs[node].flags);
 	int r = lab_node_env_user(&e, c->nodes[node].pidfd, c->t->nodes[node].name, user);
 	if (r < 0)
 		return r;
@@ -83,6 +83,7 @@ int lab_node_sh(const struct lab_up_ctx *c, size_t node, const char *command, co
 		 * topology's (as docker-compose and containerlab do). */
 		bool in_dir = c->t->dir && chdir(c->t->dir) == 0;
 		int cwd_errno = 0;
+		/* Not threaded, even under libnetlab: a child of fork() has one thread. */
 		struct ns_run_opts o = { .env_add = e.env, .stdin_fd = null, .stdout_fd = out_fd,
 					 .stderr_fd = out_fd, .keep_cwd = in_dir, .cwd = e.cwd,
 					 .creds = e.creds, .cwd_errno = &cwd_errno };

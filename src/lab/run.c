@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "fd-util.h"
+#include "lab-internal.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -208,7 +209,8 @@ static int node_ip(int pidfd, unsigned flags, char *const argv[], int out)
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0)
 		return negative_errno();
-	struct ns_run_opts o = { .stdin_fd = null, .stdout_fd = out, .stderr_fd = null };
+	struct ns_run_opts o = { .stdin_fd = null, .stdout_fd = out, .stderr_fd = null,
+				 .threaded = lab_threaded() };
 	int r = ns_run(pidfd, flags, argv, &o);
 	return r < 0 ? r : r == 0 ? 0 : -EIO;
 }

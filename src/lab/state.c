@@ -394,9 +394,10 @@ static bool parse_state_line(struct lab_state *st, char *line, size_t *ncap)
 			return false;
 		snprintf(st->name, sizeof(st->name), "%s", a);
 	} else if (streq(key, "file")) {
+		/* The rest of the line: a path may hold spaces. Empty: a topology given as text. */
 		free(st->file);
-		st->file = strdup(p); /* the rest of the line: a path may hold spaces */
-		return st->file != NULL;
+		st->file = NULL;
+		return !*p || (st->file = strdup(p)) != NULL;
 	} else if (streq(key, "created")) {
 		return parse_uint64(next_field(&p), &st->created) == 0;
 	} else if (streq(key, "init")) {

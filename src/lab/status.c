@@ -14,6 +14,7 @@
 #include "log.h"
 #include "macro.h"
 #include "nl.h"
+#include "ns.h"
 
 /* ---- a node's interfaces ----------------------------------------------------------------- */
 
@@ -151,7 +152,10 @@ static int status_fill(struct status_ctx *c, const char *name, struct lab_status
 		s->n_nodes++;
 		if (!(c->what & LAB_STATUS_ROOTS))
 			continue;
-		if (lab_node_root(name, n->name, &n->root_kind, root, sizeof(root)) < 0)
+		/* `up` said which nodes have no root of their own: no file to look for. */
+		if (st->nodes[i].flags & NS_NODE_HOST_TREE)
+			n->root_kind = NULL;
+		else if (lab_node_root(name, n->name, &n->root_kind, root, sizeof(root)) < 0)
 			n->root_kind = NULL;
 		else if (!(n->root = strdup(root)))
 			return -ENOMEM;

@@ -233,6 +233,8 @@ static int prepare_specs(struct lab_up_ctx *u)
 			u->specs[i].rootfs_tmp = u->rootfs_tmp;
 			if (t->nodes[i].rootfs && streq(t->nodes[i].rootfs, TOPO_ROOTFS_HOST_COW))
 				u->specs[i].flags |= NS_NODE_HOST_COW;
+		} else {
+			u->specs[i].flags |= NS_NODE_HOST_TREE;
 		}
 	}
 	/* Mounts are in file order; give each node a contiguous slice of them. */
@@ -656,7 +658,10 @@ static int write_state(struct lab_up_ctx *u)
 	r = init_ident(u, &st);
 	if (r < 0)
 		return r;
-	st.file = realpath(t->file, abs) ? abs : t->file;
+	/* A topology given as text (libnetlab's netlab_topo_parse) has a name, not a file (no
+	 * directory either): resolving that name against our working directory would record a
+	 * file that has nothing to do with the lab, or a bare name that looks like one. */
+	st.file = !t->dir ? NULL : realpath(t->file, abs) ? abs : t->file;
 	st.created = (uint64_t)time(NULL);
 	st.n_nodes = t->n_nodes;
 	st.nodes = calloc(t->n_nodes ? t->n_nodes : 1, sizeof(*st.nodes));

@@ -330,6 +330,7 @@ static int run_in_node(int pidfd, unsigned flags, char *const argv[], const stru
 		.stdout_fd = out,
 		.stderr_fd = err,
 		.exec_errno = exec_errno,
+		.threaded = lab_threaded(),
 	};
 
 	int r;
@@ -766,7 +767,7 @@ int lab_wait_full(const char *lab, const char *node, const struct lab_wait_cond 
 	if (r < 0)
 		goto out;
 	w.flags = ns_node_setns_flags(st->nodes[idx].flags);
-	lab_node_env_init(&w.env, lab, node);
+	lab_node_env_init(&w.env, lab, node, st->nodes[idx].flags);
 	/* The user's command runs as the image's User, like exec; reach's ping is netlab's probe
 	 * and runs as root. */
 	if (cond->kind == LAB_WAIT_CMD || cond->kind == LAB_WAIT_JSON) {

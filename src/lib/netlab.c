@@ -105,6 +105,8 @@ static void call_begin(struct call *c)
 							 : LOG_LEVEL_ERROR,
 	};
 	c->prev = log_set_thread_target(&c->target);
+	/* Our caller may have threads, and another call may be in one now. */
+	lab_set_threaded();
 }
 
 /* Ends the call: r < 0 fills *errmsg with the messages logged, else strerror. Returns r. */

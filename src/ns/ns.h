@@ -33,6 +33,11 @@ enum ns_node_flags {
 	 * way in joins nothing besides setns(pidfd) (ns_run_opts.no_extras). A state written
 	 * before this bit existed lacks it, and gets the full join: the safe side. */
 	NS_NODE_NO_EXTRAS = 1u << 4,
+	/* Known at `up`, for the lab layer alone: the node has the host's tree (no rootfs= or
+	 * image=), so no NETLAB_DIR/NODE/image holds its image defaults and `exec` reads none.
+	 * A state written before this bit existed lacks it, and the file is looked for: the safe
+	 * side. */
+	NS_NODE_HOST_TREE = 1u << 5,
 };
 
 enum ns_mount_kind { NS_MOUNT_TMPFS, NS_MOUNT_BIND, NS_MOUNT_PRIVATE };
@@ -147,6 +152,11 @@ struct ns_run_opts {
 				       `exec` (60-120 us) */
 	const struct ns_creds *creds; /* NULL: as the caller (root in the node); else the command
 				       is started from a child that takes them on */
+	bool threaded;              /* the process may have other threads (libnetlab's callers):
+				       the node is entered from a child, as setns refuses a mount or
+				       time namespace to a thread that is not alone, and the signal
+				       dispositions (every thread's) are left alone. false: the caller
+				       knows it is single-threaded (the CLI, a child of fork()) */
 };
 
 /* Raise RLIMIT_NOFILE to the hard limit (a lab holds a few fds per node); commands started

@@ -188,3 +188,21 @@ ping_mesh() {
 	done
 	return $bad
 }
+
+# topologies/ospf-bird.conf, up as lab $1, has converged for IPv$2 (4 or 6): every router has a
+# route to every other router's loopback and to both hosts' subnets (each waited for, 60 s).
+ospf_bird_converged() {
+	local lab=$1 fam=$2 r n dst
+	for r in 1 2 3 4 5; do
+		for n in 1 2 3 4 5; do
+			[ "$r" = "$n" ] && continue
+			if [ "$fam" = 4 ]; then dst=10.255.0.$n/32; else dst=fd00:255::$n/128; fi
+			"$NETLAB" wait -l "$lab" --timeout 60 "r$r" route "$dst" || return 1
+		done
+		if [ "$fam" = 4 ]; then dst="10.0.0.20/30 10.0.0.24/30"
+		else dst="fd00:10:0:5::/64 fd00:10:0:6::/64"; fi
+		for n in $dst; do
+			"$NETLAB" wait -l "$lab" --timeout 60 "r$r" route "$n" || return 1
+		done
+	done
+}

@@ -27,18 +27,9 @@ w() { "$NETLAB" wait -l "$LAB" "$@"; }
 
 ok "the lab's file gives r1, r3, r5 the image" grep -q "^node r1 r3 r5 router image=" "$TMP/lab.conf"
 ok "up (the image imported, three BIRDs from it, two from the host)" "$NETLAB" up -l "$LAB" "$TMP/lab.conf"
-converged() {
-	local fam=$1 r n lo
-	for r in 1 2 3 4 5; do
-		for n in 1 2 3 4 5; do
-			[ "$r" = "$n" ] && continue
-			if [ "$fam" = 4 ]; then lo=10.255.0.$n/32; else lo=fd00:255::$n/128; fi
-			w --timeout 60 "r$r" route "$lo" || return 1
-		done
-	done
-}
-ok "OSPFv2 converges: every router has a route to every loopback" converged 4
-ok "OSPFv3 too" converged 6
+ok "OSPFv2 converges: every router has a route to every loopback and host subnet" \
+	ospf_bird_converged "$LAB" 4
+ok "OSPFv3 too" ospf_bird_converged "$LAB" 6
 ok "h1 reaches h2 across image and host routers" w --timeout 30 h1 reach 10.0.0.25
 
 # Which binary each running bird is: the file behind /proc/PID/exe, found from the host, and

@@ -28,28 +28,10 @@ started() {
 ok "bird runs in each router, logging to NETLAB_DIR/NODE/bird.log" started
 ok "netlab logs shows it" sh -c "'$NETLAB' logs -l '$LAB' r3 bird | grep -q Started"
 
-converged() {
-	local fam=$1 r n lo
-	for r in 1 2 3 4 5; do
-		for n in 1 2 3 4 5; do
-			[ "$r" = "$n" ] && continue
-			if [ "$fam" = 4 ]; then lo=10.255.0.$n/32; else lo=fd00:255::$n/128; fi
-			w --timeout 60 "r$r" route "$lo" || return 1
-		done
-	done
-	# The hosts' subnets, everywhere.
-	for r in 1 2 3 4 5; do
-		if [ "$fam" = 4 ]; then
-			w --timeout 60 "r$r" route 10.0.0.20/30 && w --timeout 60 "r$r" route 10.0.0.24/30
-		else
-			w --timeout 60 "r$r" route fd00:10:0:5::/64 && w --timeout 60 "r$r" route fd00:10:0:6::/64
-		fi || return 1
-	done
-}
 start=$(date +%s.%N)
-ok "OSPFv2: every router has a route to every loopback and host subnet" converged 4
+ok "OSPFv2: every router has a route to every loopback and host subnet" ospf_bird_converged "$LAB" 4
 echo "# OSPFv2 converged in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b - a}') s"
-ok "OSPFv3: the same for IPv6" converged 6
+ok "OSPFv3: the same for IPv6" ospf_bird_converged "$LAB" 6
 ok "h1 reaches h2 (IPv4)" w --timeout 30 h1 reach 10.0.0.25
 ok "h1 reaches h2 (IPv6)" w --timeout 30 h1 reach fd00:10:0:6::1
 ttl() { x h1 ping -4 -c1 -W2 h2 | sed -n 's/.*ttl=\([0-9]*\).*/\1/p'; }

@@ -13,7 +13,7 @@ grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
 	skip_all "no overlayfs in this kernel"
 images_ready || skip_all "busybox-static (/bin/busybox, statically linked) is not installed"
 command -v python3 >/dev/null || skip_all "python3 not installed"
-plan 86
+plan 87
 snapshot before
 
 export NETLAB_IMAGE_DIR=$TMP/store
@@ -176,6 +176,15 @@ rc=0; SHELL=/bin/bash "$NETLAB" exec -l "$L" n </dev/null 2>"$TMP/nosh.err" || r
 is "exec without a command in an image without a shell: 127" "127" "$rc"
 ok "says which node and image lack it" grep -qx \
 	"netlab: n: image '$TMP/nosh.tar': no /bin/sh in the image (exec needs a command)" "$TMP/nosh.err"
+# Its message names the root from the same read of the node's defaults as the command's.
+if command -v strace >/dev/null; then
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=openat \
+		-o "$TMP/nocmd.strace" "$NETLAB" exec -l "$L" n /nosuch 2>/dev/null
+	is "a command not found: the node's image defaults are read once" "1" \
+		"$(grep -c "/$L/n/image\"" "$TMP/nocmd.strace")"
+else
+	_n=$((_n + 1)); echo "ok $_n # SKIP strace is not installed"
+fi
 rc=0; SHELL=/bin/nosuch-shell "$NETLAB" exec -l "$L" w </dev/null || rc=$?
 is "an image that has /bin/sh but not \$SHELL gets /bin/sh" "0" "$rc"
 # The WorkingDir is entered as the command's user, after the switch (as runc does).

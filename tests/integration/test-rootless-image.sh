@@ -7,52 +7,25 @@
 # owners are squashed, with a warning. Root with --rootless uses its own store the same way.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-image.sh"
+. "$(dirname "$0")/lib-rootless.sh"
 require_root
-for c in useradd userdel runuser unshare newuidmap newgidmap; do
-	command -v $c >/dev/null || skip_all "$c not installed"
-done
-[ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ] ||
-	skip_all "user namespaces disabled (user.max_user_namespaces = 0)"
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
 	skip_all "no overlayfs in this kernel"
 images_ready || skip_all "busybox-static (/bin/busybox, statically linked) is not installed"
-
-# The host's account files, restored byte for byte by the exit trap.
-ACCOUNT_FILES="/etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/subuid /etc/subgid"
-mkdir "$TMP/etc"
-for f in $ACCOUNT_FILES; do
-	[ -e "$f" ] && cp -p "$f" "$TMP/etc/"
-done
+rootless_begin
 U=nlri-$$
-user_gone() {
-	pkill -KILL -U "$U" 2>/dev/null
-	id "$U" >/dev/null 2>&1 && userdel "$U" >/dev/null 2>&1
-	for f in $ACCOUNT_FILES; do
-		[ -e "$TMP/etc/${f##*/}" ] && cp -p "$TMP/etc/${f##*/}" "$f"
-	done
-}
-trap 'user_gone; _cleanup' EXIT
 plan 34
 snapshot before
 root_store_before=$(ls -A /var/cache/netlab 2>/dev/null | md5sum)
 
-useradd -M -d /nonexistent -s /bin/sh "$U" || skip_all "cannot add a test user"
-grep -q "^$U:" /etc/subuid || usermod --add-subuids 1100000000-1100065535 "$U"
-grep -q "^$U:" /etc/subgid || usermod --add-subgids 1100000000-1100065535 "$U"
+rootless_user_add "$U" 1100000000
 SUB=$(awk -F: -v u="$U" '$1 == u {print $2}' /etc/subuid)
-chmod 755 "$TMP"
+rootless_bin
 mkdir -m 700 "$TMP/rt" "$TMP/cache"
 chown "$U:" "$TMP/rt" "$TMP/cache"
-mkdir -m 755 "$TMP/bin"
-cp "$NETLAB" "$TMP/bin/netlab" && chmod 755 "$TMP/bin/netlab"
 as() {
 	runuser -u "$U" -- env -u NETLAB_RUN_DIR -u NETLAB_IMAGE_DIR XDG_RUNTIME_DIR="$TMP/rt" \
 		XDG_CACHE_HOME="$TMP/cache" PATH="$TMP/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
-}
-# Without newuidmap/newgidmap (hidden in a mount namespace of this test only).
-hidden() {
-	unshare -m sh -c 'mount --bind /dev/null "$(command -v newuidmap)" &&
-		mount --bind /dev/null "$(command -v newgidmap)" && exec "$@"' sh "$@"
 }
 
 # The busybox rootfs plus /srv/owned (uid/gid 100) in /srv/priv (uid 100, mode 0700).
@@ -147,6 +120,6 @@ is "no file of the user or its range outside this test's directory" "" \
 is "root's store untouched" "$root_store_before" "$(ls -A /var/cache/netlab 2>/dev/null | md5sum)"
 rm -rf "$TMP/cache" "$TMP/cache2" "$TMP/rootstore"
 is "the caches made here are gone" "" "$(ls -d "$TMP"/cache* "$TMP/rootstore" 2>/dev/null)"
-user_gone
+rootless_users_gone
 host_unchanged
 done_testing

@@ -8,53 +8,22 @@
 # Without newuidmap (hidden in a mount namespace) one id is mapped, a lab still comes up, and a
 # lab whose daemons need another uid says so. Root with --rootless takes the same path.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-rootless.sh"
 require_root
-for c in useradd userdel runuser unshare newuidmap newgidmap; do
-	command -v $c >/dev/null || skip_all "$c not installed"
-done
-[ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ] ||
-	skip_all "user namespaces disabled (user.max_user_namespaces = 0)"
-
-# The host's account files, restored byte for byte by the exit trap.
-ACCOUNT_FILES="/etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/subuid /etc/subgid"
-mkdir "$TMP/etc"
-for f in $ACCOUNT_FILES; do
-	[ -e "$f" ] && cp -p "$f" "$TMP/etc/"
-done
-sum_accounts() { for f in $ACCOUNT_FILES; do ls -ld "$f"; cat "$f"; done 2>/dev/null | md5sum; ls -A /run/user 2>/dev/null; }
-ACCOUNTS_BEFORE=$(sum_accounts)
+rootless_begin
+ACCOUNTS_BEFORE=$(rootless_accounts_sum)
 U1=nlrl1-$$
 U2=nlrl2-$$
-users_gone() {
-	local u
-	for u in $U1 $U2; do
-		pkill -KILL -U "$u" 2>/dev/null
-		# section 6's runtime directory under /run/user
-		id "$u" >/dev/null 2>&1 && rm -rf "/run/user/$(id -u "$u")"
-		id "$u" >/dev/null 2>&1 && userdel "$u" >/dev/null 2>&1
-	done
-	for f in $ACCOUNT_FILES; do
-		[ -e "$TMP/etc/${f##*/}" ] && cp -p "$TMP/etc/${f##*/}" "$f"
-	done
-}
-trap 'users_gone; _cleanup' EXIT
 
 plan 67
 snapshot before
 
-# Users with a subordinate range each (useradd gives one per login.defs; make sure).
 for u in $U1 $U2; do
-	useradd -M -d /nonexistent -s /bin/sh "$u" || skip_all "cannot add a test user"
-	grep -q "^$u:" /etc/subuid || usermod --add-subuids 1000000000-1000065535 "$u"
-	grep -q "^$u:" /etc/subgid || usermod --add-subgids 1000000000-1000065535 "$u"
+	rootless_user_add "$u" 1000000000
 	mkdir -m 700 "$TMP/rt-$u"
 	chown "$u:" "$TMP/rt-$u"
 done
-# The binary where the users reach it (a build tree under a private directory may not be).
-chmod 755 "$TMP"
-mkdir -m 755 "$TMP/bin"
-cp "$NETLAB" "$TMP/bin/netlab"
-chmod 755 "$TMP/bin/netlab"
+rootless_bin
 # as USER CMD...: CMD as USER, with its runtime directory and netlab on PATH.
 as() {
 	local u=$1
@@ -215,10 +184,6 @@ is "bgpd runs as frr" "frr" "$(as "$U1" netlab exec -l "$LAB" r1 ps -o user= -C 
 ok "down" as "$U1" netlab down "$LAB"
 
 # 4. Without newuidmap/newgidmap (hidden in a mount namespace of this test only).
-hidden() {
-	unshare -m sh -c 'mount --bind /dev/null "$(command -v newuidmap)" &&
-		mount --bind /dev/null "$(command -v newgidmap)" && exec "$@"' sh "$@"
-}
 hidden "$TMP/bin/nl-$U1" doctor >"$TMP/doc2"
 ok "doctor without newuidmap says what it costs and the fix" \
 	grep -q '^idmap  *NO .*one id only.*apt-get install uidmap' "$TMP/doc2"
@@ -271,7 +236,8 @@ ok "with NETLAB_RUN_DIR, root's status lists only that run dir" \
 ok "down as $U2" as2 down "$LAB"
 rm -rf "$RU"
 
-users_gone
+rootless_users_gone
 host_unchanged
-is "accounts, /etc/subuid, /etc/subgid and /run/user as they were" "$ACCOUNTS_BEFORE" "$(sum_accounts)"
+is "accounts, /etc/subuid, /etc/subgid and /run/user as they were" "$ACCOUNTS_BEFORE" \
+	"$(rootless_accounts_sum)"
 done_testing

@@ -202,6 +202,8 @@ static void test_status(void **state)
 	assert_int_equal(st->state, NETLAB_LAB_RUNNING);
 	assert_int_equal(st->n_nodes, 3);
 	assert_true(st->init_pid > 0);
+	/* Brought up from text: no file, whatever "api.conf" names in our directory. */
+	assert_null(st->file);
 	for (size_t i = 0; i < st->n_nodes; i++) {
 		assert_true(st->nodes[i].running);
 		if (strcmp(st->nodes[i].name, "h1") != 0)

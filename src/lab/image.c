@@ -489,8 +489,10 @@ static int drop_overlay_xattrs(struct archive_entry *e)
 			dropped++;
 			continue;
 		}
-		if (n == ELEMENTSOF(keep))
-			return -E2BIG;
+		if (n == ELEMENTSOF(keep)) {
+			r = -E2BIG;
+			break;
+		}
 		keep[n].name = strdup(name);
 		keep[n].value = malloc(size ? size : 1);
 		keep[n].size = size;
@@ -1417,7 +1419,10 @@ static int import_docker_dir(struct import *imp, const char *dir)
 		if (fd < 0)
 			return log_error_errno(fd, "%s: layer %.200s: %s", imp->what, s,
 					       open_strerror(fd));
-		r = add_layer(imp, fd, NULL);
+		/* Docker 25 and later name a layer blobs/sha256/HEX (of the tar as it is):
+		 * checked; older ones ID/layer.tar, by an id that is no digest. */
+		r = add_layer(imp, fd, strncmp(s, "blobs/sha256/", 13) == 0 &&
+					       image_hex_valid(s + 13) ? s + 13 : NULL);
 		if (r < 0)
 			return r;
 	}

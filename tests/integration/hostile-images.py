@@ -285,5 +285,7 @@ docker("d-two-images", M() * 2)
 docker("d-not-array", b'{"Config":"x"}')
 docker("d-config-digest", M(), files={cfg_hex + ".json": json.dumps(config(cfg={"User": "0"})).encode(),
                                       "l1/layer.tar": layer_tar})
+docker("d-blob-layer-digest", M(Layers=["blobs/sha256/" + "b" * 64]),
+       files={cfg_hex + ".json": cfg_bytes, "blobs/sha256/" + "b" * 64: layer_tar})
 docker("d-config-hostile", M(Config="c.json"),
        files={"c.json": json.dumps(config(cfg={"Env": [1]})).encode(), "l1/layer.tar": layer_tar})

@@ -90,7 +90,7 @@ layer_of() {
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][-1])' \
 		"$NETLAB_IMAGE_DIR/images/$1.json" | sed "s|^|$NETLAB_IMAGE_DIR/layers/|"
 }
-plan 116
+plan 117
 "$NETLAB" image ls >/dev/null # makes the store
 
 # 1. Tar layers (root file system tarballs: one layer each).
@@ -212,6 +212,7 @@ d two-images "holds 2 images, not one"
 d not-array "manifest\.json.*not a JSON array"
 d config-digest "config.*sha256 is [0-9a-f]{64}, not"
 d config-hostile "Env\[0\] is not a string"
+d blob-layer-digest "sha256 is [0-9a-f]{64}, the manifest says b{64}"
 
 # 4. Image names.
 for n in a/b .. "" .hidden "$(printf 'x%.0s' $(seq 1 300))" "a b" "$(printf 'a\nb')"; do

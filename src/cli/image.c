@@ -61,11 +61,15 @@ int verb_image(int argc, char **argv)
 	} else if (streq(sub, "rm")) {
 		if (optind >= argc)
 			return cli_usage_error(USAGE, "rm needs an image name");
+		bool bad_name = false;
 		for (; optind < argc; optind++) {
 			int k = lab_image_remove(argv[optind]);
+			bad_name = bad_name || k == -EINVAL;
 			if (k < 0 && r == 0)
 				r = k;
 		}
+		if (bad_name)
+			return EXIT_USAGE;
 	} else if (streq(sub, "prune")) {
 		size_t n = 0;
 		if (optind < argc)

@@ -19,7 +19,8 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <jansson.h>
 #include <nettle/sha2.h>
 #include <sched.h>
@@ -28,6 +29,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -35,7 +37,9 @@
 #include <unistd.h>
 
 #include "fd-util.h"
+#include "image-check.h"
 #include "lab-image.h"
+#include "lab-internal.h"
 #include "lab.h"
 #include "log.h"
 #include "macro.h"
@@ -67,6 +71,10 @@ static struct {
 	typeof(archive_entry_size) *entry_size;
 	typeof(archive_entry_pathname) *entry_pathname;
 	typeof(archive_entry_filetype) *entry_filetype;
+	typeof(archive_entry_xattr_reset) *entry_xattr_reset;
+	typeof(archive_entry_xattr_next) *entry_xattr_next;
+	typeof(archive_entry_xattr_clear) *entry_xattr_clear;
+	typeof(archive_entry_xattr_add_entry) *entry_xattr_add_entry;
 } la;
 
 static int la_load(char *err, size_t errlen)
@@ -102,6 +110,10 @@ static int la_load(char *err, size_t errlen)
 	la.entry_size = dlsym(h, "archive_entry_size");
 	la.entry_pathname = dlsym(h, "archive_entry_pathname");
 	la.entry_filetype = dlsym(h, "archive_entry_filetype");
+	la.entry_xattr_reset = dlsym(h, "archive_entry_xattr_reset");
+	la.entry_xattr_next = dlsym(h, "archive_entry_xattr_next");
+	la.entry_xattr_clear = dlsym(h, "archive_entry_xattr_clear");
+	la.entry_xattr_add_entry = dlsym(h, "archive_entry_xattr_add_entry");
 	for (size_t i = 0; i < sizeof(la) / sizeof(void *); i++)
 		if (!((void **)&la)[i]) {
 			snprintf(err, errlen, "libarchive lacks a function netlab uses");
@@ -130,8 +142,15 @@ static int la_load(char *err, size_t errlen)
 #define archive_entry_size la.entry_size
 #define archive_entry_pathname la.entry_pathname
 #define archive_entry_filetype la.entry_filetype
+#define archive_entry_xattr_reset la.entry_xattr_reset
+#define archive_entry_xattr_next la.entry_xattr_next
+#define archive_entry_xattr_clear la.entry_xattr_clear
+#define archive_entry_xattr_add_entry la.entry_xattr_add_entry
 
-#define HEXLEN (SHA256_DIGEST_SIZE * 2)
+_Static_assert(IMAGE_ENV_MAX == LAB_IMAGE_ENV_MAX, "the Env a node's defaults file keeps");
+
+#define HEXLEN IMAGE_HEXLEN
+_Static_assert(HEXLEN == SHA256_DIGEST_SIZE * 2, "sha256 in hex");
 
 void lab_image_free(struct lab_image *img)
 {
@@ -197,6 +216,25 @@ const char *lab_image_dir(void)
  * the compiler cannot see fit are checked anyway). */
 #define STORE_NAME_MAX 512
 
+/*
+ * The store's layers/ is its owner's alone (0700), as Docker's /var/lib/docker is: a layer keeps
+ * the setuid bits and file capabilities of its image (an image's su and ping work in its
+ * nodes), and a user of the host must not reach a setuid-root file an image brought. A node is
+ * not slowed by it: overlayfs checks the layers' permissions with its mounter's credentials.
+ * A store made before this is narrowed here, when it is ours.
+ */
+static int layers_private(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return negative_errno();
+	if (st.st_uid == geteuid() && (st.st_mode & 077) && fchmod(fd, 0700) < 0)
+		return negative_errno();
+	return 0;
+}
+
 /* The store, made if missing, locked: shared while importing or reading, exclusive to remove.
  * Every use of the store starts here. */
 static int store_lock(bool exclusive, int *ret_fd)
@@ -208,7 +246,9 @@ static int store_lock(bool exclusive, int *ret_fd)
 		return log_error_errno(-ENAMETOOLONG, "Cannot use the image store %s: %m",
 				       lab_image_dir());
 	snprintf(path, sizeof(path), "%s/layers", lab_image_dir());
-	r = mkdir_p(path, 0755);
+	r = mkdir_p(path, 0700);
+	if (r >= 0)
+		r = layers_private(path);
 	if (r >= 0) {
 		snprintf(path, sizeof(path), "%s/images", lab_image_dir());
 		r = mkdir_p(path, 0755);
@@ -224,22 +264,6 @@ static int store_lock(bool exclusive, int *ret_fd)
 		return log_error_errno(r, "Cannot lock the image store %s: %m", lab_image_dir());
 	}
 	*ret_fd = fd;
-	return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		return rmdir(path) < 0 ? -1 : 0;
-	return unlink(path) < 0 ? -1 : 0;
-}
-
-static int rm_rf(const char *path)
-{
-	if (nftw(path, rm_entry, 32, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
-		return negative_errno();
 	return 0;
 }
 
@@ -319,44 +343,240 @@ static int hash_rest(struct hashed_read *h, char hex[HEXLEN + 1])
  * namespace there, with the user's range mapped (squash_owners false) or only the user. */
 static bool in_userns, squash_owners;
 
-/* An OCI whiteout, turned into overlayfs's: .wh.NAME hides NAME of the layers below (a 0/0
- * character device), .wh..wh..opq hides everything below in its directory (an xattr). */
-static int whiteout(const char *path)
+/* Removes name under dfd, a directory with everything in it, following no symbolic link. */
+static int rm_at(int dfd, const char *name, unsigned depth)
 {
-	char dir[LAB_PATH_MAX], *slash;
-	const char *base;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, r = 0;
 
-	if ((size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir))
-		return -ENAMETOOLONG;
-	slash = strrchr(dir, '/');
-	base = slash ? slash + 1 : dir;
-	if (strncmp(base, ".wh.", 4) != 0)
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dfd, name, 0) < 0 ? negative_errno() : 0;
+	if (depth > IMAGE_DEPTH_MAX + 16) /* an fd a level: keep within RLIMIT_NOFILE */
+		return -ELOOP;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		r = negative_errno();
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	while (r >= 0 && (de = readdir(d)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			r = rm_at(dirfd(d), de->d_name, depth + 1);
+	closedir(d);
+	if (r >= 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0)
+		r = negative_errno();
+	return r;
+}
+
+/* Removes path and all below it, following no symbolic link and needing no full path of any
+ * length (an image's deep tree is removed as surely as it was made). */
+static int rm_rf(const char *path)
+{
+	return rm_at(AT_FDCWD, path, 0);
+}
+
+/* The layer's directory dir (components without ".."; "" is the top), made where missing, one
+ * component at a time from the working directory (the layer), following no symbolic link: a
+ * link or a file in the way is -ELOOP or -ENOTDIR, never a path out of the layer. */
+static int layer_dir_open(const char *dir)
+{
+	_cleanup_close_ int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	const char *p = dir;
+
+	if (fd < 0)
+		return negative_errno();
+	while (*p) {
+		char comp[NAME_MAX + 1];
+		size_t n = strcspn(p, "/");
+		int next;
+
+		/* image_whiteout_parse() has checked it: no component is longer. */
+		snprintf(comp, sizeof(comp), "%.*s", (int)n, p);
+		p += n + (p[n] == '/');
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT) {
+			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
+				return negative_errno();
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0)
+			return negative_errno();
+		close(fd);
+		fd = next;
+	}
+	return TAKE_FD(fd);
+}
+
+/*
+ * An OCI whiteout, turned into overlayfs's: .wh.NAME hides NAME of the layers below (a 0/0
+ * character device), .wh..wh..opq hides everything below in its directory (an xattr). Applied
+ * by hand, so checked by hand as libarchive checks the entries it writes: nothing absolute, no
+ * "..", no symbolic link on the way (image_whiteout_parse(), layer_dir_open()). 1: done; 0:
+ * not a whiteout; -errno with err set.
+ */
+static int whiteout(const char *path, char *err, size_t errlen)
+{
+	char dir[LAB_PATH_MAX];
+	const char *name = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	int kind = image_whiteout_parse(path, dir, sizeof(dir), &name), r;
+
+	if (kind == IMAGE_WH_NONE)
 		return 0;
-	if (slash)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	if (mkdir_p(dir, 0755) < 0)
-		return -errno;
-	if (streq(base, ".wh..wh..opq")) {
+	if (kind < 0) {
+		snprintf(err, errlen, "whiteout '%.200s': %s", path,
+			 kind == -EXDEV	 ? "a path out of the layer (absolute, or with '..')"
+			 : kind == -EINVAL ? "it names no file ('', '.' or '..')"
+					   : "name too long");
+		return -EBADMSG;
+	}
+	fd = layer_dir_open(dir);
+	if (fd == -ELOOP || fd == -ENOTDIR) {
+		snprintf(err, errlen, "whiteout '%.200s': its directory is a symbolic link or a file "
+			 "in this layer", path);
+		return -EBADMSG;
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "whiteout '%.200s': %s", path, strerror(-fd));
+		return fd;
+	}
+	if (kind == IMAGE_WH_OPAQUE) {
 		/* trusted.* for an overlay mounted by root, user.* for one mounted in a rootless
 		 * lab's user namespace (userxattr, rootfs.c); a user's store can only set user.*. */
-		if (!in_userns && setxattr(dir, "trusted.overlay.opaque", "y", 1, 0) < 0)
-			return negative_errno();
-		if (setxattr(dir, "user.overlay.opaque", "y", 1, 0) < 0)
-			return negative_errno();
+		if ((!in_userns && fsetxattr(fd, "trusted.overlay.opaque", "y", 1, 0) < 0) ||
+		    fsetxattr(fd, "user.overlay.opaque", "y", 1, 0) < 0) {
+			r = negative_errno();
+			snprintf(err, errlen, "whiteout '%.200s': %s", path, strerror(-r));
+			return r;
+		}
 		return 1;
 	}
-	char target[LAB_PATH_MAX];
-	if ((size_t)snprintf(target, sizeof(target), "%s/%s", dir, base + 4) >= sizeof(target))
-		return -ENAMETOOLONG;
-	(void)rm_rf(target);
-	if (mknod(target, S_IFCHR | 0000, makedev(0, 0)) < 0)
-		return negative_errno();
+	r = rm_at(fd, name, 0);
+	if (r >= 0 && mknodat(fd, name, S_IFCHR | 0000, makedev(0, 0)) < 0)
+		r = negative_errno();
+	if (r < 0) {
+		snprintf(err, errlen, "whiteout '%.200s': %s", path, strerror(-r));
+		return r;
+	}
 	return 1;
 }
 
-static int extract_entries(struct archive *in, char *err, size_t errlen)
+/* overlayfs reads its own xattrs in lower layers (redirect, metacopy, opaque, origin): an image
+ * must not steer it, so only those netlab sets for whiteouts exist in the store. */
+static int drop_overlay_xattrs(struct archive_entry *e)
+{
+	struct {
+		char *name;
+		void *value;
+		size_t size;
+	} keep[64];
+	size_t n = 0, dropped = 0;
+	const char *name;
+	const void *value;
+	size_t size;
+	int r = 0;
+
+	if (archive_entry_xattr_reset(e) == 0)
+		return 0;
+	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+		if (strncmp(name, "trusted.overlay.", 16) == 0 ||
+		    strncmp(name, "user.overlay.", 13) == 0) {
+			dropped++;
+			continue;
+		}
+		if (n == ELEMENTSOF(keep)) {
+			r = -E2BIG;
+			break;
+		}
+		keep[n].name = strdup(name);
+		keep[n].value = malloc(size ? size : 1);
+		keep[n].size = size;
+		if (!keep[n].name || !keep[n].value) {
+			free(keep[n].name);
+			free(keep[n].value);
+			r = -ENOMEM;
+			break;
+		}
+		memcpy(keep[n++].value, value, size);
+	}
+	if (r >= 0 && dropped) {
+		archive_entry_xattr_clear(e);
+		for (size_t i = 0; i < n; i++)
+			archive_entry_xattr_add_entry(e, keep[i].name, keep[i].value, keep[i].size);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(keep[i].name);
+		free(keep[i].value);
+	}
+	return r;
+}
+
+/* What an entry is before it reaches libarchive's writer: a whiteout (applied here), a device
+ * (skipped in a layer: a node never sees an image's devices, its /dev is a tmpfs of its own,
+ * rootfs.c; refused in an image archive, which holds files), or one to write (0). */
+static int entry_filter(struct archive_entry *e, const char *path, bool layer, char *err,
+			size_t errlen)
+{
+	unsigned type = archive_entry_filetype(e);
+	int r;
+
+	if (image_entry_path_check(path) < 0) {
+		snprintf(err, errlen, "'%.200s...': name too long (a path has at most %d bytes, "
+			 "%d directories, names of %d)", path, IMAGE_PATH_MAX - 1, IMAGE_DEPTH_MAX,
+			 NAME_MAX);
+		return -EBADMSG;
+	}
+	if (layer) {
+		r = whiteout(path, err, errlen);
+		if (r != 0)
+			return r;
+	}
+	if (type == AE_IFCHR || type == AE_IFBLK) {
+		if (layer)
+			return 1;
+		snprintf(err, errlen, "'%.200s': a device in an image archive", path);
+		return -EBADMSG;
+	}
+	if (layer && (r = drop_overlay_xattrs(e)) < 0) {
+		snprintf(err, errlen, "'%.200s': %s", path,
+			 r == -E2BIG ? "too many extended attributes" : strerror(-r));
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int copy_data(struct archive *in, struct archive *out, const char *path, char *err,
+		     size_t errlen)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int r;
+
+	while ((r = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
+		if (archive_write_data_block(out, buf, size, off) < ARCHIVE_WARN) {
+			snprintf(err, errlen, "'%.200s': %.200s", path, archive_error_string(out));
+			return -EIO;
+		}
+	if (r != ARCHIVE_EOF) {
+		snprintf(err, errlen, "%s", archive_error_string(in));
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/*
+ * libarchive refuses, with SECURE_*, an absolute path, a '..' and a path through a symbolic link
+ * (also as a hard link's target, so no link to a host file is made). A layer (layer true) keeps
+ * owners, modes (setuid too: the store's layers/ is its owner's alone, store_lock()) and xattrs;
+ * an image archive (oci-archive, docker-archive) is only files to read, so it keeps none.
+ */
+static int extract_entries(struct archive *in, bool layer, char *err, size_t errlen)
 {
 	_cleanup_(archive_write_freep) struct archive *out = archive_write_disk_new();
 	struct archive_entry *e;
@@ -364,51 +584,33 @@ static int extract_entries(struct archive *in, char *err, size_t errlen)
 
 	if (!out)
 		return -ENOMEM;
-	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-						    (squash_owners ? 0 : ARCHIVE_EXTRACT_OWNER) |
-						    ARCHIVE_EXTRACT_XATTR |
+	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_TIME |
+						    (layer ? ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_XATTR : 0) |
+						    (layer && !squash_owners ? ARCHIVE_EXTRACT_OWNER : 0) |
 						    ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 						    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 						    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
 	archive_write_disk_set_standard_lookup(out);
 	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		const char *path = archive_entry_pathname(e);
-		int w = path ? whiteout(path) : 0;
 
-		if (w < 0) {
-			snprintf(err, errlen, "whiteout '%s': %s", path, strerror(-w));
-			return w;
+		if (!path) {
+			snprintf(err, errlen, "an entry without a name netlab can read");
+			return -EBADMSG;
 		}
-		if (w > 0)
+		r = entry_filter(e, path, layer, err, errlen);
+		if (r < 0)
+			return r;
+		if (r > 0)
 			continue;
-		/* A user namespace cannot mknod a device (only a whiteout): skipped. A node never
-		 * sees an image's devices anyway, its /dev is a tmpfs of its own (rootfs.c). */
-		if (in_userns && (archive_entry_filetype(e) == AE_IFCHR ||
-				  archive_entry_filetype(e) == AE_IFBLK))
-			continue;
-		r = archive_write_header(out, e);
-		if (r < ARCHIVE_WARN) {
-			snprintf(err, errlen, "'%s': %s", path ? path : "?",
-				 archive_error_string(out));
-			return -EIO;
+		if (archive_write_header(out, e) < ARCHIVE_WARN) {
+			snprintf(err, errlen, "'%.200s': %.200s", path, archive_error_string(out));
+			return -EBADMSG;
 		}
-		if (archive_entry_size(e) > 0) {
-			const void *buf;
-			size_t size;
-			la_int64_t off;
-			while ((r = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
-				if (archive_write_data_block(out, buf, size, off) < ARCHIVE_WARN) {
-					snprintf(err, errlen, "'%s': %s", path,
-						 archive_error_string(out));
-					return -EIO;
-				}
-			if (r != ARCHIVE_EOF) {
-				snprintf(err, errlen, "%s", archive_error_string(in));
-				return -EBADMSG;
-			}
-		}
+		if (archive_entry_size(e) > 0 && (r = copy_data(in, out, path, err, errlen)) < 0)
+			return r;
 		if (archive_write_finish_entry(out) < ARCHIVE_WARN) {
-			snprintf(err, errlen, "'%s': %s", path, archive_error_string(out));
+			snprintf(err, errlen, "'%.200s': %.200s", path, archive_error_string(out));
 			return -EIO;
 		}
 	}
@@ -420,11 +622,12 @@ static int extract_entries(struct archive *in, char *err, size_t errlen)
 }
 
 /*
- * Unpacks the tar file at path into dir (which must exist and be empty) and returns the sha256
- * of the file in hex. libarchive writes relative to the working directory, so we go there and
- * back: the process is single-threaded (DESIGN §Conventions).
+ * Unpacks the tar file open at fd (the caller's, read from where it is) into dir (which must
+ * exist and be empty), as a layer or as an image archive (extract_entries()), and returns the
+ * sha256 of the file in hex. libarchive writes relative to the working directory, so we go
+ * there and back: the process is single-threaded (DESIGN §Conventions).
  */
-static int unpack(const char *path, const char *dir, char hex[HEXLEN + 1], char *err,
+static int unpack(int fd, bool layer, const char *dir, char hex[HEXLEN + 1], char *err,
 		  size_t errlen)
 {
 	_cleanup_(archive_read_freep) struct archive *in = NULL;
@@ -438,32 +641,22 @@ static int unpack(const char *path, const char *dir, char hex[HEXLEN + 1], char 
 	in = archive_read_new();
 	if (!in || !h)
 		return -ENOMEM;
-	h->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (h->fd < 0) {
-		r = negative_errno();
-		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(-r));
-		return r;
-	}
+	h->fd = fd;
 	sha256_init(&h->sha);
 	archive_read_support_filter_all(in);
 	archive_read_support_format_tar(in);
 	archive_read_support_format_gnutar(in);
 	if (archive_read_open(in, h, NULL, hashed_read_cb, NULL) != ARCHIVE_OK) {
 		snprintf(err, errlen, "%s", archive_error_string(in));
-		close(h->fd);
 		return -EBADMSG;
 	}
-	if (cwd < 0 || chdir(dir) < 0) {
-		r = negative_errno();
-		close(h->fd);
-		return r;
-	}
-	r = extract_entries(in, err, errlen);
+	if (cwd < 0 || chdir(dir) < 0)
+		return negative_errno();
+	r = extract_entries(in, layer, err, errlen);
 	if (fchdir(cwd) < 0 && r >= 0)
 		r = negative_errno();
 	if (r >= 0)
 		r = hash_rest(h, hex);
-	close(h->fd);
 	return r;
 }
 
@@ -556,7 +749,8 @@ static int tmp_dir(char *buf, size_t size)
 }
 
 struct layer_job {
-	const char *path, *want, *tmp;
+	int fd; /* the layer's tar, read from where it is */
+	const char *want, *tmp;
 	const char *layers; /* the store's layers/, named by the parent: in the child, as root of
 			     * its user namespace, lab_image_dir() would name root's store */
 };
@@ -567,7 +761,7 @@ static void layer_unpack(const void *arg, struct store_out *out)
 	const struct layer_job *j = arg;
 	char final[LAB_PATH_MAX];
 
-	out->r = unpack(j->path, j->tmp, out->hex, out->err, sizeof(out->err));
+	out->r = unpack(j->fd, true, j->tmp, out->hex, out->err, sizeof(out->err));
 	if (out->r >= 0 && j->want && !streq(out->hex, j->want)) {
 		snprintf(out->err, sizeof(out->err), "its sha256 is %s, the manifest says %s",
 			 out->hex, j->want);
@@ -590,21 +784,21 @@ static void layer_unpack(const void *arg, struct store_out *out)
 }
 
 /*
- * Makes layers/HEX from the tar at path, unless it is there already. want is the digest the
+ * Makes layers/HEX from the tar open at fd, unless it is there already. want is the digest the
  * manifest gives (hex), or NULL for "whatever it is" (a plain tarball, a docker-archive layer);
  * ret_hex gets the layer's name.
  */
-static int layer_add(const char *path, const char *want, const char *what, char ret_hex[HEXLEN + 1])
+static int layer_add(int fd, const char *want, const char *what, char ret_hex[HEXLEN + 1])
 {
 	char tmp[LAB_PATH_MAX], final[LAB_PATH_MAX], layers[LAB_PATH_MAX];
-	struct layer_job job = { .path = path, .want = want, .tmp = tmp, .layers = layers };
+	struct layer_job job = { .fd = fd, .want = want, .tmp = tmp, .layers = layers };
 	struct store_out out;
 	struct stat st;
 	int r;
 
 	if (want) {
 		snprintf(final, sizeof(final), "%s/layers/%s", lab_image_dir(), want);
-		if (stat(final, &st) == 0) {
+		if (lstat(final, &st) == 0 && S_ISDIR(st.st_mode)) {
 			snprintf(ret_hex, HEXLEN + 1, "%s", want);
 			return 0;
 		}
@@ -625,21 +819,133 @@ static int layer_add(const char *path, const char *want, const char *what, char 
 	return 0;
 }
 
+/* ---- reading what an image says ---------------------------------------------------------- */
+
+/* rel beneath the directory dirfd, opened to read: no absolute path, no '..' and no symbolic
+ * link that leads out of it, no magic link (an image archive is unpacked with its symbolic
+ * links: `docker save` links a layer shared by two images). O_NONBLOCK: a FIFO does not hang. */
+static int open_beneath(int dirfd, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+
+	return fd < 0 ? negative_errno() : fd;
+}
+
+static const char *open_strerror(int r)
+{
+	if (r == -ENOENT)
+		return "missing";
+	if (r == -EXDEV || r == -ELOOP)
+		return "it leads out of the image (an absolute path, '..' or a symbolic link)";
+	return strerror(-r);
+}
+
+static void sha256_hex(const void *buf, size_t n, char hex[HEXLEN + 1])
+{
+	struct sha256_ctx sha;
+	uint8_t d[SHA256_DIGEST_SIZE];
+
+	sha256_init(&sha);
+	sha256_update(&sha, n, buf);
+	sha256_digest(&sha, sizeof(d), d);
+	for (size_t i = 0; i < sizeof(d); i++)
+		sprintf(hex + 2 * i, "%02x", d[i]);
+}
+
+/* A regular file of at most IMAGE_JSON_MAX bytes, read whole; want_hex (or NULL) the sha256 its
+ * bytes must have. -EBADMSG with err set, or -errno. */
+static int read_small(int fd, const char *want_hex, char **ret, size_t *ret_n, char *err,
+		      size_t errlen)
+{
+	_cleanup_free_ char *buf = NULL;
+	char hex[HEXLEN + 1];
+	struct stat st;
+	size_t n = 0;
+	ssize_t k;
+
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file");
+		return -EBADMSG;
+	}
+	if (st.st_size > IMAGE_JSON_MAX) {
+		snprintf(err, errlen, "larger than %d MiB", IMAGE_JSON_MAX >> 20);
+		return -EBADMSG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	/* One byte more than it said: a file that grows meanwhile is refused, not cut short. */
+	while (n <= (size_t)st.st_size &&
+	       (k = read(fd, buf + n, (size_t)st.st_size + 1 - n)) != 0) {
+		if (k < 0 && errno != EINTR)
+			return negative_errno();
+		n += k > 0 ? (size_t)k : 0;
+	}
+	if (n != (size_t)st.st_size) {
+		snprintf(err, errlen, "changed while it was read");
+		return -EBADMSG;
+	}
+	if (want_hex) {
+		sha256_hex(buf, n, hex);
+		if (!streq(hex, want_hex)) {
+			snprintf(err, errlen, "its sha256 is %s, not %s", hex, want_hex);
+			return -EBADMSG;
+		}
+	}
+	*ret = TAKE_PTR(buf);
+	*ret_n = n;
+	return 0;
+}
+
+/* JSON of type `type` (an object or an array) from fd, as read_small() reads it. Duplicate keys
+ * are refused: two readers of one manifest must not see two images. */
+static int json_read_fd(int fd, const char *want_hex, json_type type, json_t **ret, char *err,
+			size_t errlen)
+{
+	_cleanup_free_ char *buf = NULL;
+	json_error_t e;
+	json_t *j;
+	size_t n;
+	int r = read_small(fd, want_hex, &buf, &n, err, errlen);
+
+	if (r < 0)
+		return r;
+	j = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &e);
+	if (!j) {
+		snprintf(err, errlen, "%s (line %d)", e.text, e.line);
+		return -EBADMSG;
+	}
+	if (json_typeof(j) != type) {
+		json_decref(j);
+		snprintf(err, errlen, "not a JSON %s", type == JSON_OBJECT ? "object" : "array");
+		return -EBADMSG;
+	}
+	*ret = j;
+	return 0;
+}
+
 /* ---- image records ----------------------------------------------------------------------- */
 
+/* Called on checked values (image_runtime_check()): arrays of strings. */
 static char **strv_from_json(json_t *a)
 {
-	size_t n = json_is_array(a) ? json_array_size(a) : 0, k = 0;
+	size_t n = json_is_array(a) ? json_array_size(a) : 0;
 	char **v;
 
-	if (!json_is_array(a) || n == 0)
+	if (n == 0)
 		return NULL;
 	v = calloc(n + 1, sizeof(*v));
 	if (!v)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		const char *s = json_string_value(json_array_get(a, i));
-		if (s && !(v[k++] = strdup(s)))
+		if (s && !(v[i] = strdup(s)))
 			break;
 	}
 	return v;
@@ -659,16 +965,26 @@ static char *dup_json_str(json_t *o, const char *key)
 	return s && *s ? strdup(s) : NULL;
 }
 
-/* The runtime part of an OCI/docker image config ("config": {Env, WorkingDir, ...}). */
-static void image_set_config(struct lab_image *img, json_t *cfg)
+/* Env, WorkingDir, User, Entrypoint, Cmd: under the config's "config" (capitalised) or in a
+ * store record (lower case). */
+static void runtime_get(json_t *o, bool record, struct image_runtime *rt)
 {
-	json_t *c = json_object_get(cfg, "config");
+	rt->env = json_object_get(o, record ? "env" : "Env");
+	rt->workdir = json_object_get(o, record ? "workdir" : "WorkingDir");
+	rt->user = json_object_get(o, record ? "user" : "User");
+	rt->entrypoint = json_object_get(o, record ? "entrypoint" : "Entrypoint");
+	rt->cmd = json_object_get(o, record ? "cmd" : "Cmd");
+}
 
-	img->env = strv_from_json(json_object_get(c, "Env"));
-	img->workdir = dup_json_str(c, "WorkingDir");
-	img->user = dup_json_str(c, "User");
-	img->entrypoint = strv_from_json(json_object_get(c, "Entrypoint"));
-	img->cmd = strv_from_json(json_object_get(c, "Cmd"));
+static void image_set_runtime(struct lab_image *img, const struct image_runtime *rt)
+{
+	const char *w = json_string_value(rt->workdir), *u = json_string_value(rt->user);
+
+	img->env = strv_from_json(rt->env);
+	img->workdir = w && *w ? strdup(w) : NULL;
+	img->user = u && *u ? strdup(u) : NULL;
+	img->entrypoint = strv_from_json(rt->entrypoint);
+	img->cmd = strv_from_json(rt->cmd);
 }
 
 static int image_save(const struct lab_image *img, char **hexes, const struct stat *src)
@@ -699,8 +1015,10 @@ static int image_save(const struct lab_image *img, char **hexes, const struct st
 	snprintf(path, sizeof(path), "%s/images/%s.json", lab_image_dir(), img->name);
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= sizeof(tmp))
 		return log_error_errno(-ENAMETOOLONG, "Cannot write %s: %m", path);
-	if (json_dump_file(o, tmp, JSON_INDENT(1)) < 0)
+	if (json_dump_file(o, tmp, JSON_INDENT(1)) < 0) {
+		unlink(tmp);
 		return log_error_errno(-EIO, "Cannot write %s", tmp);
+	}
 	if (rename(tmp, path) < 0) {
 		int r = negative_errno();
 		unlink(tmp);
@@ -709,43 +1027,70 @@ static int image_save(const struct lab_image *img, char **hexes, const struct st
 	return 0;
 }
 
-/* Reads images/NAME.json. -ENOENT when there is none; *ret_source (may be NULL) gets its stamp. */
-static int image_load(const char *name, struct lab_image **ret, json_t **ret_source)
+/* A record's layers: names of the store (checked), as absolute paths. */
+static int record_layers(struct lab_image *img, json_t *layers, char *err, size_t errlen)
+{
+	img->n_layers = json_array_size(layers);
+	if (img->n_layers == 0 || img->n_layers > IMAGE_LAYERS_MAX) {
+		snprintf(err, errlen, "%zu layers", img->n_layers);
+		return -EBADMSG;
+	}
+	img->layers = calloc(img->n_layers, sizeof(*img->layers));
+	if (!img->layers)
+		return -ENOMEM;
+	for (size_t i = 0; i < img->n_layers; i++) {
+		const char *h = json_string_value(json_array_get(layers, i));
+		if (!h || !image_hex_valid(h)) {
+			snprintf(err, errlen, "layer %zu is not a layer name", i);
+			return -EBADMSG;
+		}
+		if (asprintf(&img->layers[i], "%s/layers/%s", lab_image_dir(), h) < 0) {
+			img->layers[i] = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Reads images/NAME.json, as hostile as an image (someone may have edited the store): the same
+ * checks. -ENOENT when there is none (not logged); else logged, prefixed with where (or NULL).
+ * *ret_source (may be NULL) gets its stamp. */
+static int image_load(const char *name, const char *where, struct lab_image **ret,
+		      json_t **ret_source)
 {
 	_cleanup_(image_freep) struct lab_image *img = calloc(1, sizeof(*img));
 	_cleanup_json_ json_t *o = NULL;
-	char path[LAB_PATH_MAX];
-	json_t *layers;
+	_cleanup_close_ int fd = -EBADF;
+	struct image_runtime rt;
+	char path[LAB_PATH_MAX], err[512] = "";
+	int r;
 
 	if (!img)
 		return -ENOMEM;
 	snprintf(path, sizeof(path), "%s/images/%s.json", lab_image_dir(), name);
-	if (access(path, F_OK) < 0)
-		return negative_errno();
-	o = json_load_file(path, 0, NULL);
-	layers = json_object_get(o, "layers");
-	if (!o || !json_is_array(layers))
-		return log_error_errno(-EBADMSG, "%s: not an image record", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	r = fd < 0 ? (errno == ELOOP ? (snprintf(err, sizeof(err), "not a regular file"), -EBADMSG)
+				    : negative_errno())
+		   : json_read_fd(fd, NULL, JSON_OBJECT, &o, err, sizeof(err));
+	if (r >= 0) {
+		runtime_get(o, true, &rt);
+		r = image_runtime_check(&rt, err, sizeof(err));
+	}
 	img->name = strdup(name);
+	if (r >= 0 && !img->name)
+		r = -ENOMEM;
+	if (r >= 0)
+		r = record_layers(img, json_object_get(o, "layers"), err, sizeof(err));
+	if (r < 0)
+		return log_error_errno(r, "%s%simage '%s': damaged record %s: %s%s%m (import it "
+				       "again)", where ? where : "", where ? ": " : "", name, path,
+				       err, err[0] ? ": " : "");
 	img->ref = dup_json_str(o, "ref");
 	img->digest = dup_json_str(o, "digest");
 	img->arch = dup_json_str(o, "architecture");
-	img->n_layers = json_array_size(layers);
-	img->layers = calloc(img->n_layers ? img->n_layers : 1, sizeof(*img->layers));
-	if (!img->name || !img->layers)
-		return -ENOMEM;
-	for (size_t i = 0; i < img->n_layers; i++) {
-		const char *h = json_string_value(json_array_get(layers, i));
-		if (!h || asprintf(&img->layers[i], "%s/layers/%s", lab_image_dir(), h) < 0) {
-			img->layers[i] = NULL;
-			return -EBADMSG;
-		}
-	}
-	img->env = strv_from_json(json_object_get(o, "env"));
-	img->workdir = dup_json_str(o, "workdir");
-	img->user = dup_json_str(o, "user");
-	img->entrypoint = strv_from_json(json_object_get(o, "entrypoint"));
-	img->cmd = strv_from_json(json_object_get(o, "cmd"));
+	image_set_runtime(img, &rt);
 	if (ret_source)
 		*ret_source = json_incref(json_object_get(o, "source"));
 	*ret = TAKE_PTR(img);
@@ -774,12 +1119,20 @@ static void import_done(struct import *imp)
 	lab_image_free(imp->img);
 }
 
-static int add_layer(struct import *imp, const char *path, const char *want)
+/* Adds the layer whose tar is open at fd (closed here). */
+static int add_layer(struct import *imp, int fd, const char *want)
 {
 	char hex[HEXLEN + 1];
 	char **h, **l;
-	int r = layer_add(path, want, imp->what, hex);
+	int r;
 
+	if (imp->img->n_layers >= IMAGE_LAYERS_MAX) {
+		close(fd);
+		return log_error_errno(-E2BIG, "%s: more than %d layers", imp->what,
+				       IMAGE_LAYERS_MAX);
+	}
+	r = layer_add(fd, want, imp->what, hex);
+	close(fd);
 	if (r < 0)
 		return r;
 	h = realloc(imp->hexes, (imp->img->n_layers + 1) * sizeof(*h));
@@ -798,37 +1151,51 @@ static int add_layer(struct import *imp, const char *path, const char *want)
 	return h[imp->img->n_layers - 1] && l[imp->img->n_layers - 1] ? 0 : -ENOMEM;
 }
 
-static json_t *load_json(struct import *imp, const char *path, const char *what)
+/* The JSON file rel of the image's directory dirfd (what: "manifest", ...), checked against
+ * want_hex (or NULL). NULL when it cannot be had, logged. */
+static json_t *load_json(struct import *imp, int dirfd, const char *rel, const char *what,
+			 const char *want_hex, json_type type)
 {
-	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
+	_cleanup_close_ int fd = open_beneath(dirfd, rel);
+	char err[512] = "";
+	json_t *j = NULL;
+	int r = fd;
 
-	if (!j)
-		log_error_errno(access(path, F_OK) < 0 ? -ENOENT : -EBADMSG,
-				"%s: %s %s: %s", imp->what, what, path, e.text);
+	if (fd >= 0)
+		r = json_read_fd(fd, want_hex, type, &j, err, sizeof(err));
+	if (r < 0)
+		log_error_errno(r, "%s: %s %s: %s", imp->what, what, rel,
+				err[0] ? err : open_strerror(r));
 	return j;
 }
 
-/* DIR/blobs/sha256/HEX of "sha256:HEX", checked to be just that. */
-static int blob_path(struct import *imp, const char *dir, const char *digest, char *buf,
-		     size_t size, const char **ret_hex)
+/* The blob of descriptor d (blobs/sha256/HEX of its "sha256:HEX", checked to be just that),
+ * open; *ret_hex points into d. kind: the mediaType it must have (or none). -errno, logged. */
+static int open_blob(struct import *imp, int dirfd, json_t *d, const char *what,
+		     enum image_media kind, int *ret_fd, const char **ret_hex)
 {
-	if (!digest || strncmp(digest, "sha256:", 7) != 0 || strlen(digest + 7) != HEXLEN ||
-	    digest[7 + strspn(digest + 7, "0123456789abcdef")] != '\0')
-		return log_error_errno(-EBADMSG, "%s: unsupported or malformed digest '%s'",
-				       imp->what, digest ? digest : "(none)");
-	if ((size_t)snprintf(buf, size, "%s/blobs/sha256/%s", dir, digest + 7) >= size)
-		return log_error_errno(-ENAMETOOLONG, "%s: %m", imp->what);
-	if (ret_hex)
-		*ret_hex = digest + 7;
-	return 0;
-}
+	const char *digest = json_string_value(json_object_get(d, "digest")), *hex, *mt;
+	char rel[16 + HEXLEN];
+	int fd;
 
-static bool is_index(json_t *m)
-{
-	const char *mt = json_string_value(json_object_get(m, "mediaType"));
-	return (mt && (strstr(mt, "image.index") || strstr(mt, "manifest.list"))) ||
-	       (!mt && json_object_get(m, "manifests"));
+	if (!json_is_object(d))
+		return log_error_errno(-EBADMSG, "%s: the %s's descriptor is not a JSON object",
+				       imp->what, what);
+	mt = json_string_value(json_object_get(d, "mediaType"));
+	if (image_media_type(mt) != IMAGE_MT_NONE && image_media_type(mt) != kind)
+		return log_error_errno(-EBADMSG, "%s: the %s has mediaType '%.200s', not %s",
+				       imp->what, what, mt,
+				       kind == IMAGE_MT_LAYER ? "a tar layer's" : "an image config's");
+	if (!image_digest_hex(digest, &hex))
+		return log_error_errno(-EBADMSG, "%s: unsupported or malformed digest '%.200s' "
+				       "for the %s", imp->what, digest ? digest : "(none)", what);
+	snprintf(rel, sizeof(rel), "blobs/sha256/%s", hex);
+	fd = open_beneath(dirfd, rel);
+	if (fd < 0)
+		return log_error_errno(fd, "%s: %s %s: %s", imp->what, what, rel, open_strerror(fd));
+	*ret_fd = fd;
+	*ret_hex = hex;
+	return 0;
 }
 
 /* From an image index, the manifest for linux/<our architecture>. */
@@ -847,21 +1214,93 @@ static int pick_platform(struct import *imp, json_t *index, json_t **ret_desc)
 			return 0;
 		}
 		size_t n = strlen(have);
-		snprintf(have + n, sizeof(have) - n, "%s%s/%s", n ? ", " : "", os ? os : "?",
+		snprintf(have + n, sizeof(have) - n, "%s%.32s/%.32s", n ? ", " : "", os ? os : "?",
 			 arch ? arch : "?");
 	}
 	return log_error_errno(-ENOEXEC, "%s: no manifest for linux/%s (the image has: %s)",
 			       imp->what, oci_arch(), have[0] ? have : "none");
 }
 
-static int check_arch(struct import *imp, json_t *cfg)
+/* The config's platform and runtime part, checked, into the image. */
+static int use_config(struct import *imp, json_t *cfg)
 {
 	const char *arch = json_string_value(json_object_get(cfg, "architecture"));
+	const char *os = json_string_value(json_object_get(cfg, "os"));
+	json_t *c = json_object_get(cfg, "config");
+	struct image_runtime rt;
+	char err[512];
 
+	if (os && !streq(os, "linux"))
+		return log_error_errno(-ENOEXEC, "%s: the image is for %.64s/%.64s, this machine "
+				       "runs linux/%s", imp->what, os, arch ? arch : "?", oci_arch());
 	if (arch && !streq(arch, oci_arch()))
-		return log_error_errno(-ENOEXEC, "%s: the image is for %s, this machine runs %s",
+		return log_error_errno(-ENOEXEC, "%s: the image is for %.64s, this machine runs %s",
 				       imp->what, arch, oci_arch());
+	if (c && !json_is_object(c) && !json_is_null(c))
+		return log_error_errno(-EBADMSG, "%s: config: its \"config\" is not a JSON object",
+				       imp->what);
+	runtime_get(c, false, &rt);
+	if (image_runtime_check(&rt, err, sizeof(err)) < 0)
+		return log_error_errno(-EBADMSG, "%s: config: %s", imp->what, err);
 	imp->img->arch = strdup(arch ? arch : oci_arch());
+	image_set_runtime(imp->img, &rt);
+	return 0;
+}
+
+/* What a manifest is: its own mediaType and its descriptor's (when they say) must agree; an
+ * index that says nothing is known by its "manifests". *ret_mt: the type to name. */
+static enum image_media manifest_kind(json_t *desc, json_t *manifest, const char **ret_mt)
+{
+	const char *d = json_string_value(json_object_get(desc, "mediaType"));
+	const char *own = json_string_value(json_object_get(manifest, "mediaType"));
+	enum image_media kd = image_media_type(d), ko = image_media_type(own);
+
+	*ret_mt = own ? own : d;
+	if (kd != IMAGE_MT_NONE && ko != IMAGE_MT_NONE && kd != ko)
+		return IMAGE_MT_OTHER;
+	if (ko == IMAGE_MT_NONE)
+		ko = kd;
+	if (ko == IMAGE_MT_NONE)
+		ko = json_object_get(manifest, "manifests") ? IMAGE_MT_INDEX : IMAGE_MT_MANIFEST;
+	return ko;
+}
+
+/* Follows index.json's descriptor (through at most a few indexes) to the image manifest. */
+static int oci_manifest(struct import *imp, int dirfd, json_t *desc, json_t **ret)
+{
+	_cleanup_json_ json_t *manifest = NULL, *hold = NULL;
+
+	for (int depth = 0;; depth++) {
+		const char *digest = json_string_value(json_object_get(desc, "digest")), *hex, *mt;
+		enum image_media kind;
+		char rel[16 + HEXLEN];
+
+		if (!image_digest_hex(digest, &hex))
+			return log_error_errno(-EBADMSG, "%s: unsupported or malformed digest "
+					       "'%.200s'", imp->what, digest ? digest : "(none)");
+		snprintf(rel, sizeof(rel), "blobs/sha256/%s", hex);
+		json_decref(manifest);
+		manifest = load_json(imp, dirfd, rel, "manifest", hex, JSON_OBJECT);
+		if (!manifest)
+			return -EBADMSG;
+		free(imp->img->digest);
+		imp->img->digest = strdup(digest);
+		kind = manifest_kind(desc, manifest, &mt);
+		if (kind == IMAGE_MT_MANIFEST)
+			break;
+		if (kind != IMAGE_MT_INDEX)
+			return log_error_errno(-EBADMSG, "%s: %s has mediaType '%.200s': not an image "
+					       "manifest or index (or not what index.json says)",
+					       imp->what, rel, mt);
+		if (depth > 4)
+			return log_error_errno(-ELOOP, "%s: indexes nested too deep", imp->what);
+		if (pick_platform(imp, manifest, &desc) < 0)
+			return -ENOEXEC;
+		/* keeps the descriptor alive after the manifest it came from */
+		json_decref(hold);
+		hold = json_incref(desc);
+	}
+	*ret = TAKE_PTR(manifest);
 	return 0;
 }
 
@@ -869,14 +1308,16 @@ static int check_arch(struct import *imp, json_t *cfg)
 static int import_oci_layout(struct import *imp, const char *dir, const char *tag)
 {
 	_cleanup_json_ json_t *index = NULL, *manifest = NULL, *cfg = NULL;
-	char path[LAB_PATH_MAX];
+	_cleanup_close_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	json_t *desc = NULL, *d, *layers;
+	char err[512] = "";
+	const char *hex;
 	size_t i;
-	int r;
+	int fd, r;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/index.json", dir) >= sizeof(path))
-		return log_error_errno(-ENAMETOOLONG, "%s: %m", imp->what);
-	index = load_json(imp, path, "OCI layout index");
+	if (dirfd < 0)
+		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, dir);
+	index = load_json(imp, dirfd, "index.json", "OCI layout index", NULL, JSON_OBJECT);
 	if (!index)
 		return -EBADMSG;
 	json_array_foreach(json_object_get(index, "manifests"), i, d) {
@@ -886,72 +1327,68 @@ static int import_oci_layout(struct import *imp, const char *dir, const char *ta
 			desc = d;
 	}
 	if (!desc)
-		return log_error_errno(-ENOENT, "%s: %s in %s", imp->what,
-				       tag ? "no image with that tag" : "several images: give a :TAG",
-				       path);
-	for (int depth = 0;; depth++) {
-		const char *digest = json_string_value(json_object_get(desc, "digest"));
-		r = blob_path(imp, dir, digest, path, sizeof(path), NULL);
-		if (r < 0)
-			return r;
-		json_decref(manifest);
-		manifest = load_json(imp, path, "manifest");
-		if (!manifest)
-			return -EBADMSG;
-		free(imp->img->digest);
-		imp->img->digest = strdup(digest);
-		if (!is_index(manifest))
-			break;
-		if (depth > 4)
-			return log_error_errno(-ELOOP, "%s: indexes nested too deep", imp->what);
-		r = pick_platform(imp, manifest, &desc);
-		if (r < 0)
-			return r;
-		desc = json_incref(desc);
-		json_decref(index);
-		index = desc; /* keeps the descriptor alive after the manifest it came from */
-	}
-	r = blob_path(imp, dir, json_string_value(json_object_get(json_object_get(manifest, "config"),
-								   "digest")),
-		      path, sizeof(path), NULL);
+		return log_error_errno(-ENOENT, "%s: %s in %s/index.json", imp->what,
+				       tag ? "no image with that tag" : "not one image: give a :TAG",
+				       dir);
+	r = oci_manifest(imp, dirfd, desc, &manifest);
 	if (r < 0)
 		return r;
-	cfg = load_json(imp, path, "config");
-	if (!cfg)
-		return -EBADMSG;
-	r = check_arch(imp, cfg);
+	r = open_blob(imp, dirfd, json_object_get(manifest, "config"), "config", IMAGE_MT_CONFIG,
+		      &fd, &hex);
 	if (r < 0)
 		return r;
-	image_set_config(imp->img, cfg);
+	r = json_read_fd(fd, hex, JSON_OBJECT, &cfg, err, sizeof(err));
+	close(fd);
+	if (r < 0)
+		return log_error_errno(r, "%s: config blobs/sha256/%s: %s", imp->what, hex,
+				       err);
+	r = use_config(imp, cfg);
+	if (r < 0)
+		return r;
 	layers = json_object_get(manifest, "layers");
 	if (!json_is_array(layers) || json_array_size(layers) == 0)
 		return log_error_errno(-EBADMSG, "%s: the manifest has no layers", imp->what);
+	if (json_array_size(layers) > IMAGE_LAYERS_MAX)
+		return log_error_errno(-E2BIG, "%s: the manifest lists %zu layers, at most %d are "
+				       "taken", imp->what, json_array_size(layers), IMAGE_LAYERS_MAX);
 	json_array_foreach(layers, i, d) {
-		const char *hex;
-		r = blob_path(imp, dir, json_string_value(json_object_get(d, "digest")), path,
-			      sizeof(path), &hex);
+		r = open_blob(imp, dirfd, d, "layer", IMAGE_MT_LAYER, &fd, &hex);
 		if (r < 0)
 			return r;
-		r = add_layer(imp, path, hex);
+		r = add_layer(imp, fd, hex);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
+/* A docker-archive's config: named by its sha256 ("HEX.json", or "blobs/sha256/HEX" in one
+ * written by Docker 25 and later), which is then checked. */
+static const char *docker_config_hex(const char *c, char hex[HEXLEN + 1])
+{
+	const char *base = strrchr(c, '/') ? strrchr(c, '/') + 1 : c;
+	size_t n = strlen(base);
+
+	if (n != HEXLEN && !(n == HEXLEN + 5 && streq(base + HEXLEN, ".json")))
+		return NULL;
+	snprintf(hex, HEXLEN + 1, "%.*s", HEXLEN, base);
+	return image_hex_valid(hex) ? hex : NULL;
+}
+
 /* `docker save` output, unpacked: manifest.json names the config and the layer tars. */
 static int import_docker_dir(struct import *imp, const char *dir)
 {
 	_cleanup_json_ json_t *m = NULL, *cfg = NULL;
-	char path[LAB_PATH_MAX];
-	json_t *img, *l;
+	_cleanup_close_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char hex[HEXLEN + 1];
+	json_t *img, *l, *layers;
 	const char *c;
 	size_t i;
 	int r;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/manifest.json", dir) >= sizeof(path))
-		return log_error_errno(-ENAMETOOLONG, "%s: %m", imp->what);
-	m = load_json(imp, path, "docker archive manifest");
+	if (dirfd < 0)
+		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, dir);
+	m = load_json(imp, dirfd, "manifest.json", "docker archive", NULL, JSON_ARRAY);
 	if (!m)
 		return -EBADMSG;
 	if (json_array_size(m) != 1)
@@ -959,45 +1396,73 @@ static int import_docker_dir(struct import *imp, const char *dir)
 				       imp->what, json_array_size(m));
 	img = json_array_get(m, 0);
 	c = json_string_value(json_object_get(img, "Config"));
-	if (!c || strstr(c, ".."))
+	if (!c)
 		return log_error_errno(-EBADMSG, "%s: manifest.json has no Config", imp->what);
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, c) >= sizeof(path))
-		return log_error_errno(-ENAMETOOLONG, "%s: %m", imp->what);
-	cfg = load_json(imp, path, "config");
+	cfg = load_json(imp, dirfd, c, "config", docker_config_hex(c, hex), JSON_OBJECT);
 	if (!cfg)
 		return -EBADMSG;
-	r = check_arch(imp, cfg);
+	r = use_config(imp, cfg);
 	if (r < 0)
 		return r;
-	image_set_config(imp->img, cfg);
 	imp->img->digest = strdup(c);
-	if (json_array_size(json_object_get(img, "Layers")) == 0)
+	layers = json_object_get(img, "Layers");
+	if (!json_is_array(layers) || json_array_size(layers) == 0)
 		return log_error_errno(-EBADMSG, "%s: manifest.json lists no layers", imp->what);
-	json_array_foreach(json_object_get(img, "Layers"), i, l) {
+	json_array_foreach(layers, i, l) {
 		const char *s = json_string_value(l);
-		if (!s || strstr(s, ".."))
-			return log_error_errno(-EBADMSG, "%s: bad layer path in manifest.json",
-					       imp->what);
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, s) >= sizeof(path))
-			return log_error_errno(-ENAMETOOLONG, "%s: %m", imp->what);
-		r = add_layer(imp, path, NULL);
+		int fd;
+
+		if (!s)
+			return log_error_errno(-EBADMSG, "%s: manifest.json's Layers[%zu] is not a "
+					       "string", imp->what, i);
+		fd = open_beneath(dirfd, s);
+		if (fd < 0)
+			return log_error_errno(fd, "%s: layer %.200s: %s", imp->what, s,
+					       open_strerror(fd));
+		/* Docker 25 and later name a layer blobs/sha256/HEX (of the tar as it is):
+		 * checked; older ones ID/layer.tar, by an id that is no digest. */
+		r = add_layer(imp, fd, strncmp(s, "blobs/sha256/", 13) == 0 &&
+					       image_hex_valid(s + 13) ? s + 13 : NULL);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
+/* A file the user names: followed as given, but a regular file (a FIFO or a device would
+ * never end). -errno, logged. */
+static int open_source(struct import *imp, const char *file)
+{
+	struct stat st;
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, file);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return log_error_errno(S_ISDIR(st.st_mode) ? -EISDIR : -EBADMSG,
+				       "%s: %s is not a regular file%s", imp->what, file,
+				       S_ISDIR(st.st_mode) ? " (use rootfs=DIR, or oci:DIR for an "
+							     "OCI layout)" : "");
+	}
+	return fd;
+}
+
 /* An archive (oci-archive, docker-archive) unpacked into a temporary directory. */
 static int unpack_archive(struct import *imp, const char *file)
 {
 	char hex[HEXLEN + 1], err[512] = "";
-	int r = tmp_dir(imp->tmp, sizeof(imp->tmp));
+	_cleanup_close_ int fd = open_source(imp, file);
+	int r;
 
+	if (fd < 0)
+		return fd;
+	r = tmp_dir(imp->tmp, sizeof(imp->tmp));
 	if (r < 0) {
 		imp->tmp[0] = '\0';
 		return log_error_errno(r, "Cannot make a directory in %s: %m", lab_image_dir());
 	}
-	r = unpack(file, imp->tmp, hex, err, sizeof(err));
+	r = unpack(fd, false, imp->tmp, hex, err, sizeof(err));
 	if (r == -EBADMSG)
 		return log_error_errno(r, "%s: corrupt archive: %s", imp->what, err);
 	if (r < 0)
@@ -1120,14 +1585,11 @@ static int import_from(struct import *imp)
 	}
 	if (strchr(imp->ref, '/') && !strstr(imp->ref, "://")) {
 		/* A plain root file system tarball: one layer, no config. */
-		struct stat st;
-		if (stat(imp->ref, &st) < 0)
-			return log_error_errno(negative_errno(), "%s: %m", imp->what);
-		if (S_ISDIR(st.st_mode))
-			return log_error_errno(-EISDIR, "%s: a directory (use rootfs=DIR, or oci:DIR "
-					       "for an OCI layout)", imp->what);
+		int fd = open_source(imp, imp->ref);
+		if (fd < 0)
+			return fd;
 		imp->img->arch = strdup(oci_arch());
-		r = add_layer(imp, imp->ref, NULL);
+		r = add_layer(imp, fd, NULL);
 		if (r >= 0 && asprintf(&imp->img->digest, "sha256:%s", imp->hexes[0]) < 0)
 			imp->img->digest = NULL;
 		return r;
@@ -1135,19 +1597,9 @@ static int import_from(struct import *imp)
 	return import_skopeo(imp);
 }
 
-static bool name_valid(const char *s)
-{
-	if (!*s || *s == '.' || strlen(s) > 200)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_' || *s == '-' || *s == '.'))
-			return false;
-	return true;
-}
-
 /* The store name for a reference imported by `up`: the reference, with anything that is not a
- * name character replaced (deterministic, so the next `up` finds it). */
+ * name character replaced (deterministic, so the next `up` finds it), cut at IMAGE_NAME_MAX
+ * bytes (two long references alike that far share a name: each `up` re-imports its own). */
 static void auto_name(const char *ref, char *buf, size_t size)
 {
 	size_t k = 0;
@@ -1196,14 +1648,18 @@ out:
 int lab_image_import(const char *ref, const char *name, char **ret_name)
 {
 	_cleanup_close_ int lock = -EBADF;
-	char buf[256];
+	char buf[IMAGE_NAME_MAX + 1];
 	int r;
 
-	if (name && !name_valid(name))
+	if (name && !image_name_valid(name))
 		return log_error_errno(-EINVAL, "'%s' is not a valid image name (letters, digits, "
-				       "'_', '-', '.')", name);
+				       "'_', '-', '.', at most %d, not starting with '.')", name,
+				       IMAGE_NAME_MAX);
 	if (!name) {
 		auto_name(ref, buf, sizeof(buf));
+		if (!image_name_valid(buf))
+			return log_error_errno(-EINVAL, "image '%s': cannot make a name of it: give "
+					       "one (netlab image import REF NAME)", ref);
 		name = buf;
 	}
 	r = store_lock(false, &lock);
@@ -1228,13 +1684,20 @@ static bool source_unchanged(json_t *stamp, const char *ref)
 		       (json_int_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 }
 
-/* Every layer of the image is still there (a prune or a hand may have removed one). */
-static bool layers_present(const struct lab_image *img)
+/* Every layer of the image is still there, a directory (a prune or a hand may have removed
+ * one, or put something else there): 0, -ENOENT, or -ENOTDIR with *ret_i the layer. */
+static int layers_check(const struct lab_image *img, size_t *ret_i)
 {
-	for (size_t i = 0; i < img->n_layers; i++)
-		if (access(img->layers[i], F_OK) < 0)
-			return false;
-	return img->n_layers > 0;
+	struct stat st;
+
+	for (size_t i = 0; i < img->n_layers; i++) {
+		*ret_i = i;
+		if (lstat(img->layers[i], &st) < 0)
+			return -ENOENT;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+	}
+	return img->n_layers > 0 ? 0 : -ENOENT;
 }
 
 int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
@@ -1242,14 +1705,15 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_json_ json_t *stamp = NULL;
 	struct lab_image *img = NULL;
-	char name[256];
+	char name[IMAGE_NAME_MAX + 1];
+	size_t bad;
 	int r;
 
 	r = store_lock(false, &lock);
 	if (r < 0)
 		return r;
-	if (name_valid(ref)) {
-		r = image_load(ref, &img, NULL);
+	if (image_name_valid(ref)) {
+		r = image_load(ref, where, &img, NULL);
 		if (r == -ENOENT)
 			return log_error_errno(r, "%s: image '%s': no such image in the store %s "
 					       "(see netlab image ls; a file or directory is written "
@@ -1257,10 +1721,14 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 					       "with a '/')", where, ref, lab_image_dir());
 		if (r < 0)
 			return r;
-		if (!layers_present(img)) {
+		r = layers_check(img, &bad);
+		if (r < 0) {
+			log_error_errno(r, "%s: image '%s': layer %s %s: import it again", where, ref,
+					img->layers[bad], r == -ENOENT ? "is missing from the store"
+								       : "is not a directory of the "
+									 "store (a symbolic link?)");
 			lab_image_free(img);
-			return log_error_errno(-ENOENT, "%s: image '%s': a layer is missing from "
-					       "the store: import it again", where, ref);
+			return r;
 		}
 		*ret = img;
 		return 0;
@@ -1268,9 +1736,12 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 	/* A reference: imported by the first `up` that uses it, reused while its source has
 	 * not changed. */
 	auto_name(ref, name, sizeof(name));
-	r = image_load(name, &img, &stamp);
+	if (!image_name_valid(name))
+		return log_error_errno(-EINVAL, "%s: image '%s': not a reference netlab can name",
+				       where, ref);
+	r = image_load(name, where, &img, &stamp);
 	if (r >= 0 && img->ref && streq(img->ref, ref) && source_unchanged(stamp, ref) &&
-	    layers_present(img)) {
+	    layers_check(img, &bad) >= 0) {
 		*ret = img;
 		return 0;
 	}
@@ -1313,7 +1784,7 @@ int lab_image_list(struct lab_image ***ret, size_t *ret_n)
 		    !streq(de->d_name + len - 5, ".json"))
 			continue;
 		snprintf(name, sizeof(name), "%.*s", (int)(len - 5), de->d_name);
-		if (image_load(name, &img, NULL) < 0)
+		if (image_load(name, NULL, &img, NULL) < 0)
 			continue;
 		nv = realloc(v, (n + 1) * sizeof(*v));
 		if (!nv) {
@@ -1337,8 +1808,10 @@ int lab_image_remove(const char *name)
 	char path[LAB_PATH_MAX];
 	int r;
 
-	if (!name_valid(name))
-		return log_error_errno(-EINVAL, "'%s' is not a valid image name", name);
+	if (!image_name_valid(name))
+		return log_error_errno(-EINVAL, "'%s' is not a valid image name (letters, digits, "
+				       "'_', '-', '.', at most %d, not starting with '.')", name,
+				       IMAGE_NAME_MAX);
 	r = store_lock(true, &lock);
 	if (r < 0)
 		return r;

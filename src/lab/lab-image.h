@@ -3,7 +3,8 @@
  * Node root file systems (nodefs.c) and netlab's image store (image.c), issue 13.
  *
  * The store (lab_image_dir(): /var/cache/netlab as root, else $XDG_CACHE_HOME/netlab):
- *   layers/HEX/         one unpacked layer, named by the sha256 of its (compressed) blob;
+ *   layers/HEX/         one unpacked layer, named by the sha256 of its (compressed) blob
+ *                       (layers/ is 0700: layers keep their images' setuid files);
  *                       whiteouts turned into overlayfs's (a 0/0 character device, the
  *                       trusted.overlay.opaque and user.overlay.opaque xattrs), so layers
  *                       stack as overlay lowerdirs (user.*: in a rootless lab's userxattr one)

@@ -242,7 +242,7 @@ is "FRR without the range: up fails (1)" 1 $?
 # what up said.
 ok "it says what fails (the node's own error, not a later one) and how to fix it" has_all "$out" \
 	'only your uid .* is mapped' 'apt-get install uidmap' \
-	"^netlab: Cannot set up node 'r[1-3]': mounting tmpfs on '/etc/frr': Invalid argument\$"
+	"^netlab: Cannot set up node 'r[1-3]': [^:]*'/[a-z/]*': Invalid argument\$"
 ok "and leaves nothing: no process of the user, nothing in its runtime directory" \
 	sh -c "! pgrep -u '$U1' >/dev/null && [ -z \"\$(ls -A '$TMP/rt-$U1')\" ]"
 

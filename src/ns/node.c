@@ -177,10 +177,12 @@ _noreturn_ void ns_node_main(int ctl, const struct ns_node_spec *spec, uint32_t 
 	m.error = node_setup(spec, m.text, sizeof(m.text));
 	(void)ns_send_msg(ctl, &m, NULL, 0);
 	close(ctl);
-	if (m.error < 0)
-		_exit(1);
 
-	/* Block everything: a node must not die of a stray SIGTERM from inside the lab (only the
+	/* A node whose set-up failed does not exit either: it stays, as it is, until `up` kills
+	 * the lab (which a failed READY makes it do). Exiting here raced with the cloner opening
+	 * /proc/PID/ns/net (ENOENT once the node is gone) and with `up` reading the node's pid
+	 * and start time (ESRCH), and either error reached the user instead of this node's own.
+	 * Block everything: a node must not die of a stray SIGTERM from inside the lab (only the
 	 * lab's end kills it). SIGCHLD is taken synchronously to reap. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);

@@ -15,7 +15,7 @@ ACCOUNTS_BEFORE=$(rootless_accounts_sum)
 U1=nlrl1-$$
 U2=nlrl2-$$
 
-plan 67
+plan 69
 snapshot before
 
 for u in $U1 $U2; do
@@ -191,10 +191,25 @@ ok "without newuidmap: a lab still comes up" hidden "$TMP/bin/nl-$U1" up -l "$LA
 is "with one id mapped" "0 $(id -u "$U1") 1" \
 	"$(as "$U1" netlab exec -l "$LAB" a cat /proc/self/uid_map | awk '{print $1, $2, $3}' | paste -sd'|')"
 ok "down" as "$U1" netlab down "$LAB"
+# has_all TEXT RE...: every RE matches a line of TEXT, which no shell parses (a message may hold
+# quotes); TEXT is shown when one does not.
+has_all() {
+	local text=$1 re
+	shift
+	for re; do
+		printf '%s\n' "$text" | grep -q -- "$re" || { printf '%s\n' "$text"; return 1; }
+	done
+}
 out=$(hidden "$TMP/bin/nl-$U1" up -l "$LAB" "$TMP/bgp-frr.conf" 2>&1)
-rc=$?
-ok "FRR without the range: up fails (exit $rc) and says what fails and how to fix it" \
-	sh -c "[ $rc != 0 ] && printf '%s' '$out' | grep -q 'only your uid .* is mapped' && printf '%s' '$out' | grep -q 'apt-get install uidmap'"
+is "FRR without the range: up fails (1)" 1 $?
+# The node's own error. A node whose set-up failed used to exit at once, and the cloner's open
+# of its netns (ENOENT) or up's reading of its pid (ESRCH) then failed, now and then, and was
+# what up said.
+ok "it says what fails (the node's own error, not a later one) and how to fix it" has_all "$out" \
+	'only your uid .* is mapped' 'apt-get install uidmap' \
+	"^netlab: Cannot set up node 'r[1-3]': [^:]*'/[a-z/]*': Invalid argument\$"
+ok "and leaves nothing: no process of the user, nothing in its runtime directory" \
+	sh -c "! pgrep -u '$U1' >/dev/null && [ -z \"\$(ls -A '$TMP/rt-$U1')\" ]"
 
 # 5. Root with --rootless: the same path.
 track_lab "$LAB"

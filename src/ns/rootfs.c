@@ -117,13 +117,19 @@ static int make_in_root(int rootfd, const char *path, bool is_file, int *ret_fd)
  */
 static const char *userxattr(void)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/uid_map", "re");
+	_cleanup_close_ int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
 	unsigned inside, outside, count;
+	char buf[128];
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 
-	/* The initial namespace maps everything: "0 0 4294967295". */
-	if (f && fscanf(f, "%u %u %u", &inside, &outside, &count) == 3 && inside == 0 &&
-	    outside == 0 && count == 4294967295u)
-		return "";
+	/* Not stdio: the node's set-up allocates nothing (node.c, node_setup_apart). The initial
+	 * namespace maps everything: "0 0 4294967295". */
+	if (n > 0) {
+		buf[n] = '\0';
+		if (sscanf(buf, "%u %u %u", &inside, &outside, &count) == 3 && inside == 0 &&
+		    outside == 0 && count == 4294967295u)
+			return "";
+	}
 	return ",userxattr";
 }
 
@@ -301,6 +307,44 @@ static bool under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+/* Reads a file line by line without stdio, which would malloc in the node's memory (node.c,
+ * node_setup_apart). A line longer than the buffer is skipped whole. */
+struct line_reader {
+	int fd;
+	bool skipping;
+	size_t start, end;
+	char buf[8192];
+};
+
+/* The next line, without its '\n'; NULL at the end of the file or on an error. */
+static char *next_line(struct line_reader *lr)
+{
+	for (;;) {
+		char *line = lr->buf + lr->start, *nl = memchr(line, '\n', lr->end - lr->start);
+		ssize_t n;
+
+		if (nl) {
+			*nl = '\0';
+			lr->start = (size_t)(nl - lr->buf) + 1;
+			if (!lr->skipping)
+				return line;
+			lr->skipping = false;
+			continue;
+		}
+		if (lr->start == 0 && lr->end == sizeof(lr->buf)) {
+			lr->skipping = true;
+			lr->end = 0;
+		}
+		memmove(lr->buf, line, lr->end - lr->start);
+		lr->end -= lr->start;
+		lr->start = 0;
+		n = read(lr->fd, lr->buf + lr->end, sizeof(lr->buf) - lr->end);
+		if (n <= 0)
+			return NULL;
+		lr->end += (size_t)n;
+	}
+}
+
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static void unescape(char *s)
 {
@@ -328,8 +372,9 @@ static int host_cow_mounts(const struct ns_node_spec *spec, const char *root, in
 {
 	static const char *const cow[] = { "/run", "/tmp" };
 	static const char *const own[] = { "/proc", "/sys", "/dev", "/run", "/tmp" };
-	_cleanup_fclose_ FILE *f = NULL;
-	char line[8192];
+	_cleanup_close_ int fd = -EBADF;
+	struct line_reader lr = { 0 };
+	char *line;
 	int r, root_id = -1;
 
 	r = attach(rootfd, bind_clone("/dev", true, false), "/dev", false);
@@ -348,10 +393,11 @@ static int host_cow_mounts(const struct ns_node_spec *spec, const char *root, in
 			return ns_fail(msg, size, negative_errno(), "making a copy-on-write %s", cow[i]);
 	}
 
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
+	fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return ns_fail(msg, size, negative_errno(), "reading /proc/self/mountinfo");
-	while (fgets(line, sizeof(line), f)) {
+	lr.fd = fd;
+	while ((line = next_line(&lr))) {
 		int id, parent;
 		char mp[4096];
 		bool skip = false;

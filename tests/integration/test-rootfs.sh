@@ -13,7 +13,7 @@ grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
 	skip_all "no overlayfs in this kernel"
 images_ready || skip_all "busybox-static (/bin/busybox, statically linked) is not installed"
 command -v python3 >/dev/null || skip_all "python3 not installed"
-plan 87
+plan 89
 snapshot before
 
 export NETLAB_IMAGE_DIR=$TMP/store
@@ -29,6 +29,7 @@ probe=/run/netlab-h13-probe-$$   # a path the host does not have
 cat >"$TMP/dir.conf" <<CONF
 node a rootfs=$IMG/rootfs
 node b rootfs=$IMG/rootfs pid
+node c
 link a -- b
 mount a tmpfs $probe/deep
 file b /etc/extra/b.conf <<END
@@ -47,6 +48,22 @@ is "a file statement's directory is made in the node" "node b" "$("$NETLAB" exec
 is "/proc of a pid node is its own" "1" "$("$NETLAB" exec -l "$L" b sh -c 'cat /proc/1/comm | grep -c nl-b')"
 ok "/dev has null, a private devpts and ptmx" "$NETLAB" exec -l "$L" a sh -c 'echo > /dev/null && test -c /dev/pts/ptmx && test -L /dev/ptmx && test -c /dev/urandom'
 ok "/sys shows the node's own interfaces" "$NETLAB" exec -l "$L" a test -e /sys/class/net/eth0
+# The root is built by a short-lived child of the node process (node.c): its pivot_root must
+# carry the node process along, and the pages the set-up dirtied must go with the child.
+node_pid() {
+	"$NETLAB" status "$L" --json | python3 -c 'import json, sys
+print(next(n["pid"] for n in json.load(sys.stdin)["labs"][0]["nodes"] if n["name"] == sys.argv[1]))' "$1"
+}
+private_dirty() { awk '/^Private_Dirty:/ { print $2 }' "/proc/$1/smaps_rollup"; }
+pa=$(node_pid a) pb=$(node_pid b) pc=$(node_pid c)
+for p in $pa $pb; do
+	echo "$(readlink /proc/$p/cwd) $(cat /proc/$p/root/etc/os-release)"
+done >"$TMP/holders"
+is "the node processes live in their roots, at /" "/ ID=netlab-busybox,/ ID=netlab-busybox" \
+	"$(paste -sd, "$TMP/holders")"
+da=$(private_dirty "$pa") dc=$(private_dirty "$pc")
+ok "a rootfs node's process keeps at most 16 KiB more private memory than a plain one's ($da vs $dc KiB)" \
+	test "$da" -le $((dc + 16))
 ok "down" "$NETLAB" down "$L"
 is "the rootfs directory is unchanged" "$rootfs_sum" "$(tree_sum "$IMG/rootfs")"
 ok "the host never saw the mount point" test ! -e "$probe"

@@ -37,11 +37,12 @@
  * `image=REF` not yet in the store, which netlab_up() imports with a chdir() into the layer it
  * unpacks (import it first: `netlab image import`).
  *
- * Signals. The library cannot know whether its caller has, or will start, another thread, so it
- * acts as in a process of several threads: while a command runs (netlab_exec, cmd and reach
- * waits, artifacts) the signal dispositions, which are every thread's, are left alone (`netlab
- * exec` instead ignores SIGINT and SIGQUIT and forwards SIGTERM and the like to the command), and
- * a child enters the node (setns() refuses a mount namespace to a thread sharing its cwd).
+ * Signals. In a single-threaded process, while a command runs (netlab_exec, cmd and reach
+ * waits), SIGINT and SIGQUIT are ignored and SIGTERM/SIGHUP/SIGUSR1/SIGUSR2/SIGALRM/SIGWINCH are
+ * forwarded to it; the caller's handlers are restored afterwards, as `netlab exec` does. A node
+ * is entered with setns() in the calling thread, which comes back before the call returns. In a
+ * process of several threads, dispositions are every thread's, so they are left alone, and a
+ * child enters the node (setns() refuses a mount namespace to a thread sharing its cwd).
  *
  * Lab names. Where a function takes `const char *lab`, NULL chooses the lab as the command
  * does: $NETLAB_LAB, then the only lab that is up.

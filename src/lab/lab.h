@@ -229,9 +229,10 @@ int lab_exec_io(const char *name, const char *node, char *const argv[],
 		const struct lab_exec_io *io, int *exec_errno);
 
 /* Says that the process may have several threads (libnetlab does, at each call): from then
- * on every command the lab layer runs in a node (exec, wait's cmd, artifacts) is entered from
- * a child (ns_run_opts.threaded). Without it the process is taken to be single-threaded, as
- * the CLI is. Never undone. */
+ * on ns_run counts them before every command the lab layer runs in a node (exec, wait's cmd,
+ * artifacts), and enters from a child when there are (ns_run_opts.threaded). Without it the
+ * process is taken to be single-threaded, as the CLI is, and nothing is counted. Never
+ * undone. */
 void lab_set_threaded(void);
 
 /* A node's own root as `up` recorded it (issue 13): *ret_kind "image" (ret: the reference as

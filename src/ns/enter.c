@@ -19,6 +19,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -401,6 +402,14 @@ static int run_here(int pidfd, unsigned setns_flags, char *const argv[],
 	return 0;
 }
 
+/* Whether we are the process's only thread: /proc/self/task links one entry per thread to
+ * "." and "..". Unknown counts as not alone (the safe answer). */
+static bool single_threaded(void)
+{
+	struct stat st;
+	return stat("/proc/self/task", &st) == 0 && st.st_nlink == 3;
+}
+
 int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_run_opts *o)
 {
 	static const int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH };
@@ -414,9 +423,9 @@ int ns_run(int pidfd, unsigned setns_flags, char *const argv[], const struct ns_
 	pid_t pid = 0, waited = 0;
 	/* A process of several threads (libnetlab's callers) can join neither a mount nor a time
 	 * namespace (setns(2): EINVAL, EUSERS), and its signal dispositions are every thread's:
-	 * a child enters, and the caller's handlers stay as they are. The caller says so: asking
-	 * /proc on every run cost each `netlab exec` a stat for what the CLI knows. */
-	bool alone = !(o && o->threaded);
+	 * a child enters, and the caller's handlers stay as they are. Only a caller that may have
+	 * threads has them counted: the CLI knows it is alone. */
+	bool alone = !(o && o->threaded) || single_threaded();
 
 	if (o && o->exec_errno)
 		*o->exec_errno = 0;

@@ -153,10 +153,11 @@ struct ns_run_opts {
 	const struct ns_creds *creds; /* NULL: as the caller (root in the node); else the command
 				       is started from a child that takes them on */
 	bool threaded;              /* the process may have other threads (libnetlab's callers):
-				       the node is entered from a child, as setns refuses a mount or
-				       time namespace to a thread that is not alone, and the signal
-				       dispositions (every thread's) are left alone. false: the caller
-				       knows it is single-threaded (the CLI, a child of fork()) */
+				       ns_run counts them (/proc/self/task) and, when not alone,
+				       enters from a child, as setns refuses a mount or time namespace
+				       to a thread that is not alone, and leaves the signal
+				       dispositions (every thread's) alone. false: the caller knows it
+				       is single-threaded (the CLI, a child of fork()): no count */
 };
 
 /* Raise RLIMIT_NOFILE to the hard limit (a lab holds a few fds per node); commands started

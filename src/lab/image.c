@@ -2180,7 +2180,8 @@ int lab_image_prune(size_t *ret_n)
 			log_error_errno(r, "Cannot remove %s: %m", full);
 			break;
 		}
-		removed++;
+		if (!cut)
+			removed++;
 	}
 	closedir(d);
 	if (ret_n)

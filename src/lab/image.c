@@ -62,6 +62,7 @@ static struct {
 	typeof(archive_set_error) *set_error;
 	typeof(archive_read_support_format_tar) *read_support_format_tar;
 	typeof(archive_read_support_format_gnutar) *read_support_format_gnutar;
+	typeof(archive_read_support_format_raw) *read_support_format_raw;
 	typeof(archive_read_support_filter_all) *read_support_filter_all;
 	typeof(archive_read_open) *read_open;
 	typeof(archive_read_next_header) *read_next_header;
@@ -101,6 +102,7 @@ static int la_load(char *err, size_t errlen)
 	la.set_error = dlsym(h, "archive_set_error");
 	la.read_support_format_tar = dlsym(h, "archive_read_support_format_tar");
 	la.read_support_format_gnutar = dlsym(h, "archive_read_support_format_gnutar");
+	la.read_support_format_raw = dlsym(h, "archive_read_support_format_raw");
 	la.read_support_filter_all = dlsym(h, "archive_read_support_filter_all");
 	la.read_open = dlsym(h, "archive_read_open");
 	la.read_next_header = dlsym(h, "archive_read_next_header");
@@ -133,6 +135,7 @@ static int la_load(char *err, size_t errlen)
 #define archive_set_error la.set_error
 #define archive_read_support_format_tar la.read_support_format_tar
 #define archive_read_support_format_gnutar la.read_support_format_gnutar
+#define archive_read_support_format_raw la.read_support_format_raw
 #define archive_read_support_filter_all la.read_support_filter_all
 #define archive_read_open la.read_open
 #define archive_read_next_header la.read_next_header
@@ -342,6 +345,19 @@ static int hash_rest(struct hashed_read *h, char hex[HEXLEN + 1])
 /* Set in the child that unpacks a user's layers (in_store_userns()): it is root of a user
  * namespace there, with the user's range mapped (squash_owners false) or only the user. */
 static bool in_userns, squash_owners;
+
+/*
+ * How a layer was unpacked, kept beside it as layers/HEX.idmap (not in it: the node would see
+ * it): the store's format and the id mapping its owners were written under, "2 host" in root's
+ * store (real owners), "2 uid U+S/N gid G+T/M" in a user's with a range, "2 uid U gid G" in one
+ * squashed to the user. A layer whose stamp is not the one the store would write now is stale:
+ * its files would have the wrong owners in a node (a squashed layer once the user has a range),
+ * or (a layer of root's store without a stamp, from before format 2) it may lack the
+ * user.overlay.opaque xattrs an overlay mounted with userxattr reads.
+ */
+#define STAMP_MAX 128
+#define STAMP_FORMAT "2"
+static char store_stamp[STAMP_MAX]; /* what the unpacking process writes: set with the mapping */
 
 /* Removes name under dfd, a directory with everything in it, following no symbolic link. */
 static int rm_at(int dfd, const char *name, unsigned depth)
@@ -679,15 +695,43 @@ struct store_out {
 
 typedef void (*store_fn)(const void *arg, struct store_out *out);
 
+/* The stamp of a user's store mapped as m (full: the ranges are mapped, else only the user). */
+static void stamp_of_map(const struct ns_idmap *m, bool full, char buf[STAMP_MAX])
+{
+	if (full)
+		snprintf(buf, STAMP_MAX, STAMP_FORMAT " uid %u+%u/%u gid %u+%u/%u", (unsigned)m->uid,
+			 (unsigned)m->sub_uid, (unsigned)m->n_sub_uid, (unsigned)m->gid,
+			 (unsigned)m->sub_gid, (unsigned)m->n_sub_gid);
+	else
+		snprintf(buf, STAMP_MAX, STAMP_FORMAT " uid %u gid %u", (unsigned)m->uid,
+			 (unsigned)m->gid);
+}
+
+/* The stamp a layer unpacked now would get (in_store_userns() maps as this predicts). */
+static void stamp_now(char buf[STAMP_MAX])
+{
+	struct ns_idmap m;
+	bool helpers;
+
+	if (geteuid() == 0) {
+		snprintf(buf, STAMP_MAX, STAMP_FORMAT " host");
+		return;
+	}
+	(void)lab_rootless_idmap(&m, &helpers);
+	stamp_of_map(&m, m.n_sub_uid && m.n_sub_gid, buf);
+}
+
 /* The child: a user namespace of its own, mapped by the parent (which says 'F'ull or
- * 'S'quashed), then fn; its result goes back whole through the pipe. */
+ * 'S'quashed, then the stamp), then fn; its result goes back whole through the pipe. */
 static _noreturn_ void store_child(int rd, int wr, store_fn fn, const void *arg)
 {
 	struct store_out out = { 0 };
 	char c = unshare(CLONE_NEWUSER) < 0 ? 'E' : 'U';
 
-	if (write(wr, &c, 1) != 1 || c == 'E' || read(rd, &c, 1) != 1 || c == 'E')
+	if (write(wr, &c, 1) != 1 || c == 'E' || read(rd, &c, 1) != 1 || c == 'E' ||
+	    read(rd, store_stamp, sizeof(store_stamp)) != (ssize_t)sizeof(store_stamp))
 		_exit(1);
+	store_stamp[STAMP_MAX - 1] = '\0';
 	in_userns = true;
 	squash_owners = c == 'S';
 	fn(arg, &out);
@@ -705,6 +749,7 @@ static int in_store_userns(store_fn fn, const void *arg, struct store_out *out)
 
 	memset(out, 0, sizeof(*out));
 	if (geteuid() == 0) {
+		stamp_now(store_stamp);
 		fn(arg, out);
 		return out->r;
 	}
@@ -724,10 +769,14 @@ static int in_store_userns(store_fn fn, const void *arg, struct store_out *out)
 		log_warning("only your uid %u is mapped for the image store %s (no range for you in "
 			    "/etc/subuid and /etc/subgid, or no newuidmap/newgidmap): every file "
 			    "of its layers is owned by you, i.e. by root in a lab, whoever owns it "
-			    "in the image. Remove the store to unpack it again once you have a range.",
+			    "in the image. Once you have a range, import the image again: netlab unpacks "
+			    "such layers anew (and refuses them at up until then).",
 			    (unsigned)map.uid, lab_image_dir());
 	}
+	/* As mapped: ns_userns_map() drops a range newuidmap refused. */
+	stamp_of_map(&map, c == 'F', store_stamp);
 	if (write(down[1], &c, 1) != 1 || c == 'E' ||
+	    write(down[1], store_stamp, sizeof(store_stamp)) != (ssize_t)sizeof(store_stamp) ||
 	    read(up[0], out, sizeof(*out)) != (ssize_t)sizeof(*out)) {
 		out->r = -EPERM;
 		snprintf(out->err, sizeof(out->err), "cannot enter a user namespace to unpack");
@@ -748,62 +797,273 @@ static int tmp_dir(char *buf, size_t size)
 	return mkdtemp(buf) ? 0 : negative_errno();
 }
 
+/* ---- a layer's stamp (store_stamp) ------------------------------------------------------- */
+
+/* layers/HEX.idmap's line, without its newline, into buf. -ENOENT: none. */
+static int stamp_read(const char *layers, const char *hex, char buf[STAMP_MAX])
+{
+	char path[LAB_PATH_MAX];
+	_cleanup_close_ int fd = -EBADF;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s.idmap", layers, hex);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	n = read(fd, buf, STAMP_MAX - 1);
+	if (n < 0)
+		return negative_errno();
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* Writes layers/HEX.idmap whole (a temporary renamed over it). */
+static int stamp_write(const char *layers, const char *hex, const char *stamp)
+{
+	char path[LAB_PATH_MAX], tmp[LAB_PATH_MAX];
+	_cleanup_close_ int fd = -EBADF;
+	size_t n = strlen(stamp);
+	int r = 0;
+
+	snprintf(path, sizeof(path), "%s/%s.idmap", layers, hex);
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-%s.idmap-%d", layers, hex, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return negative_errno();
+	if (write(fd, stamp, n) != (ssize_t)n || write(fd, "\n", 1) != 1 || rename(tmp, path) < 0)
+		r = errno ? negative_errno() : -EIO;
+	if (r < 0)
+		(void)unlink(tmp);
+	return r;
+}
+
+/* What a stamp says, for a message. */
+static void stamp_describe(const char *stamp, char *buf, size_t size)
+{
+	const char *m = strncmp(stamp, STAMP_FORMAT " ", 2) == 0 ? stamp + 2 : NULL;
+
+	if (!m)
+		snprintf(buf, size, "no record of its id mapping (by an older netlab)");
+	else if (streq(m, "host"))
+		snprintf(buf, size, "root's own ids");
+	else if (strchr(m, '+'))
+		snprintf(buf, size, "your subordinate ids mapped (%s)", m);
+	else
+		snprintf(buf, size, "only your own id mapped (%s: every owner squashed to it)", m);
+}
+
+/* Gives each opaque directory of root's layer under dfd that has trusted.overlay.opaque the
+ * user.overlay.opaque beside it, as import does since store format 2: an overlay mounted with
+ * userxattr (`up --rootless` as root) reads only that one. No symbolic link is followed. */
+static int mend_opaque_at(int dfd, const char *name, unsigned depth)
+{
+	struct dirent *de;
+	char v[2];
+	DIR *d;
+	int fd, r = 0;
+
+	if (depth > IMAGE_DEPTH_MAX + 16)
+		return -ELOOP;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOTDIR || errno == ELOOP ? 0 : negative_errno();
+	if (fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y' &&
+	    fsetxattr(fd, "user.overlay.opaque", "y", 1, 0) < 0)
+		r = negative_errno();
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return negative_errno();
+	}
+	while (r >= 0 && (de = readdir(d)))
+		if ((de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) && !streq(de->d_name, ".") &&
+		    !streq(de->d_name, ".."))
+			r = mend_opaque_at(dirfd(d), de->d_name, depth + 1);
+	closedir(d);
+	return r;
+}
+
+/*
+ * 0 when layers/HEX was unpacked as this store unpacks now (root's store mends a layer of
+ * format 1 in place: only its xattrs differ); -ESTALE, with *old its stamp ("" for none), when
+ * it must be unpacked anew; -errno.
+ */
+static int layer_current(const char *layers, const char *hex, char old[STAMP_MAX])
+{
+	char now[STAMP_MAX], path[LAB_PATH_MAX];
+	int r;
+
+	stamp_now(now);
+	r = stamp_read(layers, hex, old);
+	if (r == -ENOENT)
+		old[0] = '\0';
+	else if (r < 0)
+		return r;
+	if (streq(old, now))
+		return 0;
+	if (r == -ENOENT && geteuid() == 0) {
+		snprintf(path, sizeof(path), "%s/%s", layers, hex);
+		r = mend_opaque_at(AT_FDCWD, path, 0);
+		return r < 0 ? r : stamp_write(layers, hex, now);
+	}
+	return -ESTALE;
+}
+
 struct layer_job {
 	int fd; /* the layer's tar, read from where it is */
 	const char *want, *tmp;
+	const char *diff;   /* the sha256 (hex) of its tar uncompressed, or NULL */
 	const char *layers; /* the store's layers/, named by the parent: in the child, as root of
 			     * its user namespace, lab_image_dir() would name root's store */
 };
+
+/* The sha256 of the tar open at fd, decompressed (libarchive's filters, the raw format). */
+static int uncompressed_hex(int fd, char hex[HEXLEN + 1], char *err, size_t errlen)
+{
+	_cleanup_(archive_read_freep) struct archive *in = archive_read_new();
+	_cleanup_free_ struct hashed_read *h = calloc(1, sizeof(*h));
+	struct archive_entry *e;
+	struct sha256_ctx sha;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int r;
+
+	if (!in || !h)
+		return -ENOMEM;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return negative_errno();
+	h->fd = fd;
+	sha256_init(&h->sha);
+	sha256_init(&sha);
+	archive_read_support_filter_all(in);
+	archive_read_support_format_raw(in);
+	if (archive_read_open(in, h, NULL, hashed_read_cb, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(in, &e) != ARCHIVE_OK) {
+		snprintf(err, errlen, "%s", archive_error_string(in));
+		return -EBADMSG;
+	}
+	while ((r = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
+		sha256_update(&sha, size, buf);
+	if (r != ARCHIVE_EOF) {
+		snprintf(err, errlen, "%s", archive_error_string(in));
+		return -EBADMSG;
+	}
+	sha256_digest(&sha, sizeof(d), d);
+	for (size_t i = 0; i < sizeof(d); i++)
+		sprintf(hex + 2 * i, "%02x", d[i]);
+	return 0;
+}
+
+/* The unpacked layer against what the image says of it: its file's sha256, its tar's. */
+static int layer_verify(const struct layer_job *j, const char *hex, char *err, size_t errlen)
+{
+	char u[HEXLEN + 1];
+	int r;
+
+	if (j->want && !streq(hex, j->want)) {
+		snprintf(err, errlen, "its sha256 is %s, the manifest says %s", hex, j->want);
+		return -EBADMSG;
+	}
+	/* An uncompressed tar (docker save's) is its own diff_id: read once, not twice. */
+	if (!j->diff || streq(hex, j->diff))
+		return 0;
+	r = uncompressed_hex(j->fd, u, err, errlen);
+	if (r >= 0 && !streq(u, j->diff)) {
+		snprintf(err, errlen, "its uncompressed sha256 is %s, the config's rootfs.diff_ids "
+			 "says %s", u, j->diff);
+		r = -EBADMSG;
+	}
+	return r;
+}
+
+/*
+ * Moves the unpacked tmp to layers/HEX with its stamp. One already there as this store unpacks
+ * now was unpacked by someone else meanwhile: theirs is as good as ours. One stamped otherwise
+ * (stale, layer_current()) is set aside and replaced, then removed: a running lab keeps the
+ * directory it mounted.
+ */
+static int layer_place(const struct layer_job *j, const char *hex, char *err, size_t errlen)
+{
+	char final[LAB_PATH_MAX], aside[LAB_PATH_MAX] = "", have[STAMP_MAX];
+	struct stat st;
+	int r = 0;
+
+	snprintf(final, sizeof(final), "%s/%s", j->layers, hex);
+	if (lstat(final, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (stamp_read(j->layers, hex, have) >= 0 && streq(have, store_stamp)) {
+			(void)rm_rf(j->tmp);
+			return 0;
+		}
+		snprintf(aside, sizeof(aside), "%s.stale", j->tmp);
+		if (rename(final, aside) < 0 && errno != ENOENT)
+			r = negative_errno();
+	}
+	if (r >= 0)
+		r = stamp_write(j->layers, hex, store_stamp);
+	if (r >= 0 && rename(j->tmp, final) < 0) {
+		r = negative_errno();
+		if (r == -ENOTEMPTY || r == -EEXIST)
+			r = 0; /* another import placed it between the two renames */
+	}
+	if (r < 0) {
+		(void)rm_rf(j->tmp);
+		snprintf(err, errlen, "cannot move it into the store");
+	}
+	if (aside[0] && rm_rf(aside) < 0)
+		log_warning("Cannot remove %s, a copy of layer %s unpacked under another id mapping "
+			    "(its files are not yours here): remove it as root", aside, hex);
+	return r;
+}
 
 /* Unpacks into tmp and moves it to layers/HEX (in the store's user namespace). */
 static void layer_unpack(const void *arg, struct store_out *out)
 {
 	const struct layer_job *j = arg;
-	char final[LAB_PATH_MAX];
 
 	out->r = unpack(j->fd, true, j->tmp, out->hex, out->err, sizeof(out->err));
-	if (out->r >= 0 && j->want && !streq(out->hex, j->want)) {
-		snprintf(out->err, sizeof(out->err), "its sha256 is %s, the manifest says %s",
-			 out->hex, j->want);
-		out->r = -EBADMSG;
-	}
+	if (out->r >= 0)
+		out->r = layer_verify(j, out->hex, out->err, sizeof(out->err));
 	if (out->r < 0) {
 		(void)rm_rf(j->tmp);
 		return;
 	}
-	snprintf(final, sizeof(final), "%s/%s", j->layers, out->hex);
-	/* Someone else unpacked the same layer meanwhile: theirs is as good as ours. */
-	if (rename(j->tmp, final) < 0) {
-		out->r = negative_errno();
-		(void)rm_rf(j->tmp);
-		if (out->r == -ENOTEMPTY || out->r == -EEXIST)
-			out->r = 0;
-		else
-			snprintf(out->err, sizeof(out->err), "cannot move it into the store");
-	}
+	out->r = layer_place(j, out->hex, out->err, sizeof(out->err));
 }
 
 /*
- * Makes layers/HEX from the tar open at fd, unless it is there already. want is the digest the
- * manifest gives (hex), or NULL for "whatever it is" (a plain tarball, a docker-archive layer);
- * ret_hex gets the layer's name.
+ * Makes layers/HEX from the tar open at fd, unless it is there already, unpacked as the store
+ * unpacks now (a stale one is unpacked anew). want is the digest the manifest gives (hex), or
+ * NULL for "whatever it is" (a plain tarball, an old docker-archive layer); diff (or NULL) the
+ * sha256 of the tar uncompressed, the config's rootfs.diff_ids; ret_hex gets the layer's name.
  */
-static int layer_add(int fd, const char *want, const char *what, char ret_hex[HEXLEN + 1])
+static int layer_add(int fd, const char *want, const char *diff, const char *what,
+		     char ret_hex[HEXLEN + 1])
 {
-	char tmp[LAB_PATH_MAX], final[LAB_PATH_MAX], layers[LAB_PATH_MAX];
-	struct layer_job job = { .fd = fd, .want = want, .tmp = tmp, .layers = layers };
+	char tmp[LAB_PATH_MAX], final[LAB_PATH_MAX], layers[LAB_PATH_MAX], old[STAMP_MAX];
+	struct layer_job job = { .fd = fd, .want = want, .diff = diff, .tmp = tmp,
+				 .layers = layers };
 	struct store_out out;
 	struct stat st;
 	int r;
 
+	snprintf(layers, sizeof(layers), "%s/layers", lab_image_dir());
 	if (want) {
 		snprintf(final, sizeof(final), "%s/layers/%s", lab_image_dir(), want);
 		if (lstat(final, &st) == 0 && S_ISDIR(st.st_mode)) {
-			snprintf(ret_hex, HEXLEN + 1, "%s", want);
-			return 0;
+			r = layer_current(layers, want, old);
+			if (r >= 0) {
+				snprintf(ret_hex, HEXLEN + 1, "%s", want);
+				return 0;
+			}
+			if (r != -ESTALE)
+				return log_error_errno(r, "%s: layer %s: %m", what, want);
+			stamp_describe(old, tmp, sizeof(tmp));
+			log_notice("%s: layer %s was unpacked with %s: unpacking it anew", what,
+				   want, tmp);
 		}
 	}
-	snprintf(layers, sizeof(layers), "%s/layers", lab_image_dir());
 	r = tmp_dir(tmp, sizeof(tmp));
 	if (r < 0)
 		return log_error_errno(r, "Cannot make a directory in %s: %m", lab_image_dir());
@@ -1119,8 +1379,8 @@ static void import_done(struct import *imp)
 	lab_image_free(imp->img);
 }
 
-/* Adds the layer whose tar is open at fd (closed here). */
-static int add_layer(struct import *imp, int fd, const char *want)
+/* Adds the layer whose tar is open at fd (closed here); want and diff as layer_add() takes. */
+static int add_layer(struct import *imp, int fd, const char *want, const char *diff)
 {
 	char hex[HEXLEN + 1];
 	char **h, **l;
@@ -1131,7 +1391,7 @@ static int add_layer(struct import *imp, int fd, const char *want)
 		return log_error_errno(-E2BIG, "%s: more than %d layers", imp->what,
 				       IMAGE_LAYERS_MAX);
 	}
-	r = layer_add(fd, want, imp->what, hex);
+	r = layer_add(fd, want, diff, imp->what, hex);
 	close(fd);
 	if (r < 0)
 		return r;
@@ -1355,7 +1615,7 @@ static int import_oci_layout(struct import *imp, const char *dir, const char *ta
 		r = open_blob(imp, dirfd, d, "layer", IMAGE_MT_LAYER, &fd, &hex);
 		if (r < 0)
 			return r;
-		r = add_layer(imp, fd, hex);
+		r = add_layer(imp, fd, hex, NULL);
 		if (r < 0)
 			return r;
 	}
@@ -1381,7 +1641,7 @@ static int import_docker_dir(struct import *imp, const char *dir)
 	_cleanup_json_ json_t *m = NULL, *cfg = NULL;
 	_cleanup_close_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	char hex[HEXLEN + 1];
-	json_t *img, *l, *layers;
+	json_t *img, *l, *layers, *diffs;
 	const char *c;
 	size_t i;
 	int r;
@@ -1408,21 +1668,31 @@ static int import_docker_dir(struct import *imp, const char *dir)
 	layers = json_object_get(img, "Layers");
 	if (!json_is_array(layers) || json_array_size(layers) == 0)
 		return log_error_errno(-EBADMSG, "%s: manifest.json lists no layers", imp->what);
+	/* What `docker load` checks each layer against: its tar's sha256, uncompressed. */
+	diffs = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
+	if (json_array_size(diffs) != json_array_size(layers))
+		return log_error_errno(-EBADMSG, "%s: the config's rootfs.diff_ids lists %zu layers, "
+				       "manifest.json %zu", imp->what, json_array_size(diffs),
+				       json_array_size(layers));
 	json_array_foreach(layers, i, l) {
-		const char *s = json_string_value(l);
+		const char *s = json_string_value(l), *diff;
 		int fd;
 
 		if (!s)
 			return log_error_errno(-EBADMSG, "%s: manifest.json's Layers[%zu] is not a "
 					       "string", imp->what, i);
+		if (!image_digest_hex(json_string_value(json_array_get(diffs, i)), &diff))
+			return log_error_errno(-EBADMSG, "%s: the config's rootfs.diff_ids[%zu] is not "
+					       "a sha256 digest", imp->what, i);
 		fd = open_beneath(dirfd, s);
 		if (fd < 0)
 			return log_error_errno(fd, "%s: layer %.200s: %s", imp->what, s,
 					       open_strerror(fd));
 		/* Docker 25 and later name a layer blobs/sha256/HEX (of the tar as it is):
-		 * checked; older ones ID/layer.tar, by an id that is no digest. */
+		 * checked; older ones ID/layer.tar, by an id that is no digest. Both against
+		 * the diff_id. */
 		r = add_layer(imp, fd, strncmp(s, "blobs/sha256/", 13) == 0 &&
-					       image_hex_valid(s + 13) ? s + 13 : NULL);
+					       image_hex_valid(s + 13) ? s + 13 : NULL, diff);
 		if (r < 0)
 			return r;
 	}
@@ -1589,7 +1859,7 @@ static int import_from(struct import *imp)
 		if (fd < 0)
 			return fd;
 		imp->img->arch = strdup(oci_arch());
-		r = add_layer(imp, fd, NULL);
+		r = add_layer(imp, fd, NULL, NULL);
 		if (r >= 0 && asprintf(&imp->img->digest, "sha256:%s", imp->hexes[0]) < 0)
 			imp->img->digest = NULL;
 		return r;
@@ -1685,19 +1955,51 @@ static bool source_unchanged(json_t *stamp, const char *ref)
 }
 
 /* Every layer of the image is still there, a directory (a prune or a hand may have removed
- * one, or put something else there): 0, -ENOENT, or -ENOTDIR with *ret_i the layer. */
-static int layers_check(const struct lab_image *img, size_t *ret_i)
+ * one, or put something else there), unpacked as the store unpacks now (layer_current()): 0,
+ * -ENOENT, -ENOTDIR, or -ESTALE with *old its stamp, *ret_i the layer. */
+static int layers_check(const struct lab_image *img, size_t *ret_i, char old[STAMP_MAX])
 {
+	char layers[LAB_PATH_MAX];
 	struct stat st;
+	int r;
 
+	snprintf(layers, sizeof(layers), "%s/layers", lab_image_dir());
 	for (size_t i = 0; i < img->n_layers; i++) {
 		*ret_i = i;
 		if (lstat(img->layers[i], &st) < 0)
 			return -ENOENT;
 		if (!S_ISDIR(st.st_mode))
 			return -ENOTDIR;
+		/* record_layers() made it layers/HEX */
+		r = layer_current(layers, strrchr(img->layers[i], '/') + 1, old);
+		if (r < 0)
+			return r;
 	}
 	return img->n_layers > 0 ? 0 : -ENOENT;
+}
+
+/* Why layer i of image name cannot be used (layers_check()'s r), logged. */
+static int layers_refused(const struct lab_image *img, const char *where, int r, size_t i,
+			  const char *old)
+{
+	char was[STAMP_MAX + 64], now[STAMP_MAX], nowd[STAMP_MAX + 64];
+
+	if (r == -ENOENT || r == -ENOTDIR)
+		return log_error_errno(r, "%s: image '%s': layer %s %s: import it again", where,
+				       img->name, img->layers[i],
+				       r == -ENOENT ? "is missing from the store"
+						    : "is not a directory of the store (a symbolic link?)");
+	if (r != -ESTALE)
+		return log_error_errno(r, "%s: image '%s': layer %s: %m", where, img->name,
+				       img->layers[i]);
+	stamp_describe(old, was, sizeof(was));
+	stamp_now(now);
+	stamp_describe(now, nowd, sizeof(nowd));
+	return log_error_errno(r, "%s: image '%s': layer %s was unpacked with %s, and your labs now "
+			       "map %s: its files would have the wrong owners in a node. Import "
+			       "it again (netlab image import %s %s), which unpacks it anew",
+			       where, img->name, img->layers[i], was, nowd,
+			       img->ref ? img->ref : "REF", img->name);
 }
 
 int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
@@ -1705,7 +2007,7 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_json_ json_t *stamp = NULL;
 	struct lab_image *img = NULL;
-	char name[IMAGE_NAME_MAX + 1];
+	char name[IMAGE_NAME_MAX + 1], old[STAMP_MAX];
 	size_t bad;
 	int r;
 
@@ -1721,12 +2023,9 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 					       "with a '/')", where, ref, lab_image_dir());
 		if (r < 0)
 			return r;
-		r = layers_check(img, &bad);
+		r = layers_check(img, &bad, old);
 		if (r < 0) {
-			log_error_errno(r, "%s: image '%s': layer %s %s: import it again", where, ref,
-					img->layers[bad], r == -ENOENT ? "is missing from the store"
-								       : "is not a directory of the "
-									 "store (a symbolic link?)");
+			layers_refused(img, where, r, bad, old);
 			lab_image_free(img);
 			return r;
 		}
@@ -1740,8 +2039,9 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 		return log_error_errno(-EINVAL, "%s: image '%s': not a reference netlab can name",
 				       where, ref);
 	r = image_load(name, where, &img, &stamp);
+	/* A stale layer is unpacked anew by the import. */
 	if (r >= 0 && img->ref && streq(img->ref, ref) && source_unchanged(stamp, ref) &&
-	    layers_check(img, &bad) >= 0) {
+	    layers_check(img, &bad, old) >= 0) {
 		*ret = img;
 		return 0;
 	}
@@ -1856,16 +2156,23 @@ int lab_image_prune(size_t *ret_n)
 		goto out;
 	}
 	while ((de = readdir(d))) {
-		char full[LAB_PATH_MAX];
+		char full[LAB_PATH_MAX], *cut = NULL;
 		bool used = false;
+		size_t len;
 
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
 		if ((size_t)snprintf(full, sizeof(full), "%s/%s", path, de->d_name) >= sizeof(full))
 			continue; /* not a layer of ours */
+		/* A layer's stamp, HEX.idmap, goes with it. */
+		len = strlen(full);
+		if (len > 6 && streq(full + len - 6, ".idmap") && de->d_name[0] != '.')
+			*(cut = full + len - 6) = '\0';
 		for (size_t i = 0; i < n_imgs && !used; i++)
 			for (size_t l = 0; l < imgs[i]->n_layers && !used; l++)
 				used = streq(imgs[i]->layers[l], full);
+		if (cut)
+			*cut = '.';
 		if (used)
 			continue;
 		r = in_store_userns(layer_remove, full, &(struct store_out){ 0 });
@@ -1873,7 +2180,8 @@ int lab_image_prune(size_t *ret_n)
 			log_error_errno(r, "Cannot remove %s: %m", full);
 			break;
 		}
-		removed++;
+		if (!cut)
+			removed++;
 	}
 	closedir(d);
 	if (ret_n)

@@ -8,6 +8,8 @@
  *                       whiteouts turned into overlayfs's (a 0/0 character device, the
  *                       trusted.overlay.opaque and user.overlay.opaque xattrs), so layers
  *                       stack as overlay lowerdirs (user.*: in a rootless lab's userxattr one)
+ *   layers/HEX.idmap    the id mapping and store format it was unpacked under (image.c,
+ *                       layer_current(): a stale layer is unpacked anew or refused)
  * A user's store is unpacked in a user namespace mapped as that user's rootless labs are, so an
  * image's file of uid 100 is uid 100 in their nodes (image.c, in_store_userns()).
  *   images/NAME.json    an image: its reference, digest, layers (bottom first) and config

@@ -6,6 +6,7 @@ OUT gets one file or directory per attack (t-*.tar: root file system tarballs; o
 layouts; oa-*.tar: oci-archives; d-*.tar: docker-archives) and `good-layer.tar`. VICTIM is the
 directory the attacks aim at (its files must survive); the store is VICTIM/../store, so that a
 layer being unpacked in STORE/layers/.tmp-X reaches VICTIM as ../../../victim."""
+import gzip
 import hashlib
 import io
 import json
@@ -256,7 +257,8 @@ write("oa-dotdot.tar", tar_bytes([ti("../../../" + os.path.basename(VICTIM) + "/
 write("oa-device.tar", tar_of_dir(good, [ti("dev-sda", tarfile.BLKTYPE, devmajor=8, devminor=0)]))
 
 layer_tar = tar_bytes([ti("etc", tarfile.DIRTYPE), ti("etc/ok", data=b"ok\n")])
-cfg_bytes = json.dumps(config()).encode()
+layer_diff = "sha256:" + hashlib.sha256(layer_tar).hexdigest()
+cfg_bytes = json.dumps(config(rootfs={"type": "layers", "diff_ids": [layer_diff]})).encode()
 cfg_hex = hashlib.sha256(cfg_bytes).hexdigest()
 
 
@@ -289,3 +291,15 @@ docker("d-blob-layer-digest", M(Layers=["blobs/sha256/" + "b" * 64]),
        files={cfg_hex + ".json": cfg_bytes, "blobs/sha256/" + "b" * 64: layer_tar})
 docker("d-config-hostile", M(Config="c.json"),
        files={"c.json": json.dumps(config(cfg={"Env": [1]})).encode(), "l1/layer.tar": layer_tar})
+
+# Old-style layers (ID/layer.tar) are checked against the config's rootfs.diff_ids: the sha256
+# of the tar, uncompressed (docker load accepts a compressed one).
+evil_tar = tar_bytes([ti("etc", tarfile.DIRTYPE), ti("etc/ok", data=b"evil\n")])
+docker("d-diff-id", M(), files={cfg_hex + ".json": cfg_bytes, "l1/layer.tar": evil_tar})
+docker("d-diff-id-gz", M(), files={cfg_hex + ".json": cfg_bytes,
+                                   "l1/layer.tar": gzip.compress(evil_tar, mtime=0)})
+docker("d-good-gz", M(), files={cfg_hex + ".json": cfg_bytes,
+                                "l1/layer.tar": gzip.compress(layer_tar, mtime=0)})
+nodiff = json.dumps(config()).encode()
+docker("d-no-diff-ids", M(Config=hashlib.sha256(nodiff).hexdigest() + ".json"),
+       files={hashlib.sha256(nodiff).hexdigest() + ".json": nodiff, "l1/layer.tar": layer_tar})

@@ -6,9 +6,11 @@
 # mediaTypes, other architectures, hostile configs; bad image names; a store tampered with
 # after import. Root imports each into a private store; every refusal must name the image and
 # the fault, exit 1 (2 for a bad name), leave no record and no partial layer, and nothing
-# outside the store may be read, written or deleted. The archives are built by
+# outside the store may be read, written or deleted. Then an unprivileged user imports the
+# worst of them into its own store (unpacked in its user namespace). The archives are built by
 # hostile-images.py.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-rootless.sh"
 require_root
 command -v python3 >/dev/null || skip_all "python3 not installed"
 command -v timeout >/dev/null || skip_all "timeout (coreutils) not installed"
@@ -40,8 +42,18 @@ outside() {
 }
 outside >"$TMP/outside.before"
 snapshot before
+# Who imports (section 7 makes it a user), into which store.
+NL=("$NETLAB")
+STORE=$NETLAB_IMAGE_DIR
 # The store's shape: records, layers, temporaries (a refused import must not change it).
-store() { ls -A "$NETLAB_IMAGE_DIR/images" "$NETLAB_IMAGE_DIR/layers" 2>/dev/null; }
+store() { ls -A "$STORE/images" "$STORE/layers" 2>/dev/null; }
+# Section 7 needs what lib-rootless.sh needs; without it, it is skipped alone.
+rootless_ok=true
+for c in useradd userdel usermod runuser unshare newuidmap newgidmap; do
+	command -v $c >/dev/null || rootless_ok=false
+done
+[ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ] || rootless_ok=false
+! $rootless_ok || rootless_begin
 sanitizer='AddressSanitizer|LeakSanitizer|runtime error:|Segmentation|core dumped'
 
 # refused WHAT REF PATTERN [NAME [STATUS]]: import fails with STATUS (1), saying "image 'REF'"
@@ -50,7 +62,7 @@ refused() {
 	local what=$1 ref=$2 pat=$3 name=${4-x} want=${5:-1} out rc bad=
 	local before
 	before=$(store)
-	out=$(timeout 30 "$NETLAB" image import "$ref" "$name" 2>&1)
+	out=$(timeout 30 "${NL[@]}" image import "$ref" "$name" 2>&1)
 	rc=$?
 	[ "$rc" = "$want" ] || bad+=" exit $rc, not $want;"
 	[ "$want" = 2 ] || printf '%s' "$out" | grep -qF "image '$ref'" || bad+=" the image is not named;"
@@ -71,7 +83,7 @@ refused() {
 # accepted WHAT REF NAME: import succeeds; the outside unchanged.
 accepted() {
 	local out rc bad=
-	out=$(timeout 30 "$NETLAB" image import "$2" "$3" 2>&1)
+	out=$(timeout 30 "${NL[@]}" image import "$2" "$3" 2>&1)
 	rc=$?
 	[ "$rc" = 0 ] || bad+=" exit $rc;"
 	! printf '%s' "$out" | grep -qE "$sanitizer" || bad+=" a crash or sanitizer report;"
@@ -90,7 +102,7 @@ layer_of() {
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][-1])' \
 		"$NETLAB_IMAGE_DIR/images/$1.json" | sed "s|^|$NETLAB_IMAGE_DIR/layers/|"
 }
-plan 117
+plan 128
 "$NETLAB" image ls >/dev/null # makes the store
 
 # 1. Tar layers (root file system tarballs: one layer each).
@@ -213,6 +225,10 @@ d not-array "manifest\.json.*not a JSON array"
 d config-digest "config.*sha256 is [0-9a-f]{64}, not"
 d config-hostile "Env\[0\] is not a string"
 d blob-layer-digest "sha256 is [0-9a-f]{64}, the manifest says b{64}"
+d diff-id "layer: its uncompressed sha256 is [0-9a-f]{64}, the config's rootfs\.diff_ids says"
+d diff-id-gz "layer: its uncompressed sha256 is [0-9a-f]{64}, the config's rootfs\.diff_ids says"
+d no-diff-ids "rootfs\.diff_ids lists 0 layers, manifest\.json 1"
+accepted "docker-archive: a gzipped layer.tar, the diff_id its tar's" "docker-archive:$A/d-good-gz.tar" dgoodgz
 
 # 4. Image names.
 for n in a/b .. "" .hidden "$(printf 'x%.0s' $(seq 1 300))" "a b" "$(printf 'a\nb')"; do
@@ -256,5 +272,45 @@ ok "image ls lists the rest and says nothing of the outside" sh -c "'$NETLAB' im
 is "no temporary directory left in the store" "" "$(ls -A "$NETLAB_IMAGE_DIR/layers" | grep '^\.' | xargs)"
 ok "prune removes the layers no image uses" sh -c "'$NETLAB' image prune >/dev/null"
 is "nothing outside the store changed" "" "$(outside | diff "$TMP/outside.before" -)"
+
+# 7. A user's store: the worst archives again, unpacked in the user's own user namespace (its
+# range mapped), where the user's rights, not root's, stand behind libarchive's checks.
+if $rootless_ok; then
+	U=nlih-$$
+	rootless_user_add "$U" 1200000000
+	# Adding the user changed /etc/shadow and /etc/passwd: the victim is checked above.
+	outside >"$TMP/outside.before"
+	USUB=$(awk -F: -v u="$U" '$1 == u {print $2}' /etc/subuid)
+	rootless_bin
+	mkdir -m 700 "$TMP/ucache" && chown "$U:" "$TMP/ucache"
+	NL=(runuser -u "$U" -- env -u NETLAB_IMAGE_DIR -u NETLAB_RUN_DIR
+		XDG_CACHE_HOME="$TMP/ucache" "$TMP/bin/netlab")
+	STORE=$TMP/ucache/netlab
+	"${NL[@]}" image ls >/dev/null
+	refused "as a user: a whiteout through a symlink to the victim" "$A/t-wh-symlink.tar" \
+		"whiteout 'lnk/\.wh\.canary'.*symbolic link"
+	refused "as a user: a hard link to /etc/shadow" "$A/t-hardlink-shadow.tar" "'etc/shadow'.*absolute"
+	refused "as a user: an oci-archive blob that is a symlink to /etc/shadow" \
+		"oci-archive:$A/oa-blob-symlink.tar" "manifest.*(outside|symbolic link)"
+	accepted "as a user: whiteouts inside the layer" "$A/good-layer.tar" ugood
+	L=$STORE/layers/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][-1])' \
+		"$STORE/images/ugood.json")
+	is "its opaque directory has user.overlay.opaque, its layer a stamp of the user's mapping" \
+		"y|2 uid $(id -u "$U")+$USUB/" \
+		"$(python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "user.overlay.opaque").decode())' "$L/opt")|$(cut -d/ -f1 "$L.idmap")/"
+	is "no temporary left in the user's store" "" "$(ls -A "$STORE/layers" | grep '^\.' | xargs)"
+	is "no file of the user or its range outside its store" "" \
+		"$(find /tmp /var /run /home /root -xdev \( -uid "$(id -u "$U")" -o \( -uid +$((USUB - 1)) \
+			-uid -$((USUB + 65536)) \) \) -not -path "$TMP/ucache" -not -path "$TMP/ucache/*" \
+			2>/dev/null | head -3)"
+	NL=("$NETLAB")
+	STORE=$NETLAB_IMAGE_DIR
+	rootless_users_gone
+else
+	for i in $(seq 7); do
+		_n=$((_n + 1))
+		echo "ok $_n # SKIP no user namespaces or rootless tools (see lib-rootless.sh)"
+	done
+fi
 host_unchanged
 done_testing

@@ -72,7 +72,7 @@ ok "the host never saw the mount point" test ! -e "$probe"
 ok "image import of an OCI layout" "$NETLAB" image import "oci:$IMG/oci:latest" bb
 ok "image import of a docker-archive" "$NETLAB" image import "docker-archive:$IMG/docker-archive.tar" bbd
 is "image ls lists both" "bb bbd" "$("$NETLAB" image ls | awk 'NR>1{print $1}' | xargs)"
-is "their layers are stored once per blob" "3" "$(ls "$NETLAB_IMAGE_DIR/layers" | wc -l)"
+is "their layers are stored once per blob" "3" "$(ls "$NETLAB_IMAGE_DIR/layers" | grep -cv '\.idmap$')"
 store_sum=$(tree_sum "$NETLAB_IMAGE_DIR/layers")
 cat >"$TMP/img.conf" <<CONF
 node a image=bb router

@@ -4,7 +4,9 @@
 # uid 100 in the node; the overlay is mounted in the lab's user namespace (userxattr: whiteouts
 # and opaque directories work); writes stay in the node; nothing is left after down, and no file
 # of the store lands outside the user's cache. Without newuidmap only the user is mapped and the
-# owners are squashed, with a warning. Root with --rootless uses its own store the same way.
+# owners are squashed, with a warning; once the user has a range, such layers are refused at up
+# (a stored name) or unpacked anew (import, a reference). Root with --rootless uses its own store
+# the same way, and mends layers an older netlab stored without user.overlay.opaque.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-image.sh"
 . "$(dirname "$0")/lib-rootless.sh"
@@ -14,7 +16,7 @@ grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
 images_ready || skip_all "busybox-static (/bin/busybox, statically linked) is not installed"
 rootless_begin
 U=nlri-$$
-plan 34
+plan 45
 snapshot before
 root_store_before=$(ls -A /var/cache/netlab 2>/dev/null | md5sum)
 
@@ -104,13 +106,52 @@ ok "a lab with it comes up without newuidmap" hidden runuser -u "$U" -- env -u N
 is "and the image's files are root's in the node" "0:0" "$(x a stat -c %u:%g /srv/priv/owned)"
 ok "down" as netlab down "$LAB"
 
+# 3b. The user has a range again: the squashed layers are not reused as they are.
+as2() {
+	runuser -u "$U" -- env -u NETLAB_RUN_DIR -u NETLAB_IMAGE_DIR XDG_RUNTIME_DIR="$TMP/rt" \
+		XDG_CACHE_HOME="$TMP/cache2" PATH="$TMP/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
+}
+out=$(as2 netlab up -l "$LAB" "$TMP/lab.conf" 2>&1)
+is "up with a squashed layer of a stored image, now that there is a range: refused (1)" 1 $?
+ok "saying how it was unpacked, how labs map now, and to import it again" sh -c "printf '%s' \"\$1\" |
+	grep -q \"image 'owned': layer .* was unpacked with only your own id mapped .*your labs now map your subordinate ids mapped .*netlab image import $TMP/owned.tar owned\"" sh "$out"
+out=$(as2 netlab image import "$TMP/owned.tar" owned 2>&1)
+is "import again: done, without the squash warning" "0 no" \
+	"$? $(printf '%s' "$out" | grep -q 'only your uid' && echo yes || echo no)"
+is "the layer is unpacked anew: the image's uid 100 is the range's 100th id" "$((SUB + 99))" \
+	"$(stat -c %u "$(find "$TMP/cache2/netlab/layers" -path '*/srv/priv/owned')")"
+is "and no stale copy is left" "" "$(ls -A "$TMP/cache2/netlab/layers" | grep '^\.' | xargs)"
+ok "up: the reference (node b) is imported anew by itself" as2 netlab up -l "$LAB" "$TMP/lab.conf"
+is "the image's uid-100 files are uid 100 in the node" "100:100" "$(x a stat -c %u:%g /srv/priv/owned)"
+is "the OCI image's files are root's, its /etc/passwd still readable" "0:0 root" \
+	"$(x b stat -c %u:%g /bin/busybox) $(x b head -c4 /etc/passwd)"
+ok "down" as netlab down "$LAB"
+
 # 4. Root with --rootless: root's store (here a private one), the same overlay in a user
 # namespace; root's store writes user.overlay.opaque beside trusted.overlay.opaque for it.
 track_lab "$LAB"
 export NETLAB_IMAGE_DIR=$TMP/rootstore
+ok "root imports (owned, and node b's reference)" sh -c \
+	"'$NETLAB' image import '$TMP/owned.tar' owned && '$NETLAB' image import 'oci:$IMG/oci'"
+# As an older netlab left them: trusted.overlay.opaque only, no stamp.
+python3 - "$NETLAB_IMAGE_DIR/layers" <<'PY'
+import os, sys
+for root, dirs, files in os.walk(sys.argv[1]):
+    for d in dirs:
+        try:
+            os.removexattr(os.path.join(root, d), "user.overlay.opaque", follow_symlinks=False)
+        except OSError:
+            pass
+PY
+rm -f "$NETLAB_IMAGE_DIR"/layers/*.idmap
 ok "root, up --rootless with image nodes" sh -c \
-	"'$NETLAB' image import '$TMP/owned.tar' owned && '$NETLAB' up --rootless -l '$LAB' '$TMP/lab.conf' 2>/dev/null"
-is "an opaque directory is opaque there too" "b" "$("$NETLAB" exec -l "$LAB" b ls /opt | xargs)"
+	"'$NETLAB' up --rootless -l '$LAB' '$TMP/lab.conf' 2>/dev/null"
+is "an opaque directory is opaque there too, even in a layer stored without user.overlay.opaque" \
+	"b" "$("$NETLAB" exec -l "$LAB" b ls /opt | xargs)"
+is "the layer is mended in place and stamped" "y 2 host" \
+	"$(python3 -c 'import glob, os, sys
+print(*[os.getxattr(d, "user.overlay.opaque").decode() for d in glob.glob(sys.argv[1] + "/*/opt")
+        if os.path.exists(d + "/b")])' "$NETLAB_IMAGE_DIR/layers") $(cat "$NETLAB_IMAGE_DIR"/layers/*.idmap | sort -u)"
 ok "down" "$NETLAB" down "$LAB"
 
 # Nothing of the stores outside the caches this test made, which it removes.

@@ -232,7 +232,8 @@ accepted "docker-archive: a gzipped layer.tar, the diff_id its tar's" "docker-ar
 
 # 4. Image names.
 for n in a/b .. "" .hidden "$(printf 'x%.0s' $(seq 1 300))" "a b" "$(printf 'a\nb')"; do
-	refused "import under the name '${n:0:20}'" "$A/good-layer.tar" "not a valid image name" "$n" 2
+	# %q: a name with a newline must not break the TAP line.
+	refused "import under the name $(printf '%q' "${n:0:20}")" "$A/good-layer.tar" "not a valid image name" "$n" 2
 done
 out=$("$NETLAB" image rm ../images/good 2>&1)
 is "rm of an invalid name: 2, said" "2 yes" "$? $(printf '%s' "$out" | grep -q 'not a valid image name' && echo yes)"

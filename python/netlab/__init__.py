@@ -226,7 +226,9 @@ class Lab:
         ``quiet`` seconds and returns the document of docs/schema/converge.schema.json
         (``converged_ms``, ``last_node``, ``changes``, per node ``changes`` and
         ``last_change_ms``). Raises :class:`NotConverged` (with ``.result``) when the tables
-        still changed at ``timeout``."""
+        still changed at ``timeout``. Only the changes made after it subscribed are seen (then
+        ``converged_ms`` and ``last_node`` are absent or None): call it right after the fault,
+        before waiting for the fault's effects."""
         doc = c_void_p()
         err = c_void_p()
         r = _lib.lib.netlab_converge(_b(self.name), max(1, int(quiet * 1000)),

@@ -884,16 +884,18 @@ static int mend_opaque_at(int dfd, const char *name, unsigned depth)
 }
 
 /*
- * 0 when layers/HEX was unpacked as this store unpacks now (root's store mends a layer of
- * format 1 in place: only its xattrs differ); -ESTALE, with *old its stamp ("" for none), when
- * it must be unpacked anew; -errno.
+ * 0 when layers/HEX was unpacked as this store unpacks now, now being stamp_now()'s stamp,
+ * which the caller computes once for all the layers it checks (a user's costs a read of
+ * /etc/subuid and /etc/subgid); root's store mends a layer of format 1 in place: only its
+ * xattrs differ. -ESTALE, with *old its stamp ("" for none), when it must be unpacked anew;
+ * -errno.
  */
-static int layer_current(const char *layers, const char *hex, char old[STAMP_MAX])
+static int layer_current(const char *layers, const char *hex, const char *now,
+			 char old[STAMP_MAX])
 {
-	char now[STAMP_MAX], path[LAB_PATH_MAX];
+	char path[LAB_PATH_MAX];
 	int r;
 
-	stamp_now(now);
 	r = stamp_read(layers, hex, old);
 	if (r == -ENOENT)
 		old[0] = '\0';
@@ -1036,10 +1038,11 @@ static void layer_unpack(const void *arg, struct store_out *out)
  * Makes layers/HEX from the tar open at fd, unless it is there already, unpacked as the store
  * unpacks now (a stale one is unpacked anew). want is the digest the manifest gives (hex), or
  * NULL for "whatever it is" (a plain tarball, an old docker-archive layer); diff (or NULL) the
- * sha256 of the tar uncompressed, the config's rootfs.diff_ids; ret_hex gets the layer's name.
+ * sha256 of the tar uncompressed, the config's rootfs.diff_ids; now the store's stamp
+ * (stamp_now()); ret_hex gets the layer's name.
  */
 static int layer_add(int fd, const char *want, const char *diff, const char *what,
-		     char ret_hex[HEXLEN + 1])
+		     const char *now, char ret_hex[HEXLEN + 1])
 {
 	char tmp[LAB_PATH_MAX], final[LAB_PATH_MAX], layers[LAB_PATH_MAX], old[STAMP_MAX];
 	struct layer_job job = { .fd = fd, .want = want, .diff = diff, .tmp = tmp,
@@ -1052,7 +1055,7 @@ static int layer_add(int fd, const char *want, const char *diff, const char *wha
 	if (want) {
 		snprintf(final, sizeof(final), "%s/layers/%s", lab_image_dir(), want);
 		if (lstat(final, &st) == 0 && S_ISDIR(st.st_mode)) {
-			r = layer_current(layers, want, old);
+			r = layer_current(layers, want, now, old);
 			if (r >= 0) {
 				snprintf(ret_hex, HEXLEN + 1, "%s", want);
 				return 0;
@@ -1367,6 +1370,7 @@ struct import {
 	size_t n_hexes;
 	char tmp[LAB_PATH_MAX]; /* a temporary directory to remove at the end, or "" */
 	struct stat src;       /* the source's stamp */
+	char now[STAMP_MAX];   /* stamp_now(), once per import */
 };
 
 static void import_done(struct import *imp)
@@ -1391,7 +1395,7 @@ static int add_layer(struct import *imp, int fd, const char *want, const char *d
 		return log_error_errno(-E2BIG, "%s: more than %d layers", imp->what,
 				       IMAGE_LAYERS_MAX);
 	}
-	r = layer_add(fd, want, diff, imp->what, hex);
+	r = layer_add(fd, want, diff, imp->what, imp->now, hex);
 	close(fd);
 	if (r < 0)
 		return r;
@@ -1885,12 +1889,18 @@ static void auto_name(const char *ref, char *buf, size_t size)
 		buf[0] = '_';
 }
 
-static int do_import(const char *ref, const char *name, const char *where,
+/* Imports ref as name; now is stamp_now()'s stamp when the caller has it, else NULL. */
+static int do_import(const char *ref, const char *name, const char *where, const char *now,
 		     struct lab_image **ret)
 {
 	struct import imp = { .ref = ref };
 	char src[LAB_PATH_MAX];
 	int r;
+
+	if (now)
+		snprintf(imp.now, sizeof(imp.now), "%s", now);
+	else
+		stamp_now(imp.now);
 
 	snprintf(imp.what, sizeof(imp.what), "%s%simage '%s'", where ? where : "",
 		 where ? ": " : "", ref);
@@ -1935,7 +1945,7 @@ int lab_image_import(const char *ref, const char *name, char **ret_name)
 	r = store_lock(false, &lock);
 	if (r < 0)
 		return r;
-	r = do_import(ref, name, NULL, NULL);
+	r = do_import(ref, name, NULL, NULL, NULL);
 	if (r >= 0 && ret_name)
 		*ret_name = strdup(name);
 	return r;
@@ -1955,9 +1965,11 @@ static bool source_unchanged(json_t *stamp, const char *ref)
 }
 
 /* Every layer of the image is still there, a directory (a prune or a hand may have removed
- * one, or put something else there), unpacked as the store unpacks now (layer_current()): 0,
- * -ENOENT, -ENOTDIR, or -ESTALE with *old its stamp, *ret_i the layer. */
-static int layers_check(const struct lab_image *img, size_t *ret_i, char old[STAMP_MAX])
+ * one, or put something else there), unpacked as the store unpacks now (layer_current(), now
+ * stamp_now()'s stamp): 0, -ENOENT, -ENOTDIR, or -ESTALE with *old its stamp, *ret_i the
+ * layer. */
+static int layers_check(const struct lab_image *img, const char *now, size_t *ret_i,
+			char old[STAMP_MAX])
 {
 	char layers[LAB_PATH_MAX];
 	struct stat st;
@@ -1971,7 +1983,7 @@ static int layers_check(const struct lab_image *img, size_t *ret_i, char old[STA
 		if (!S_ISDIR(st.st_mode))
 			return -ENOTDIR;
 		/* record_layers() made it layers/HEX */
-		r = layer_current(layers, strrchr(img->layers[i], '/') + 1, old);
+		r = layer_current(layers, strrchr(img->layers[i], '/') + 1, now, old);
 		if (r < 0)
 			return r;
 	}
@@ -1980,9 +1992,9 @@ static int layers_check(const struct lab_image *img, size_t *ret_i, char old[STA
 
 /* Why layer i of image name cannot be used (layers_check()'s r), logged. */
 static int layers_refused(const struct lab_image *img, const char *where, int r, size_t i,
-			  const char *old)
+			  const char *now, const char *old)
 {
-	char was[STAMP_MAX + 64], now[STAMP_MAX], nowd[STAMP_MAX + 64];
+	char was[STAMP_MAX + 64], nowd[STAMP_MAX + 64];
 
 	if (r == -ENOENT || r == -ENOTDIR)
 		return log_error_errno(r, "%s: image '%s': layer %s %s: import it again", where,
@@ -1993,7 +2005,6 @@ static int layers_refused(const struct lab_image *img, const char *where, int r,
 		return log_error_errno(r, "%s: image '%s': layer %s: %m", where, img->name,
 				       img->layers[i]);
 	stamp_describe(old, was, sizeof(was));
-	stamp_now(now);
 	stamp_describe(now, nowd, sizeof(nowd));
 	return log_error_errno(r, "%s: image '%s': layer %s was unpacked with %s, and your labs now "
 			       "map %s: its files would have the wrong owners in a node. Import "
@@ -2007,13 +2018,14 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_json_ json_t *stamp = NULL;
 	struct lab_image *img = NULL;
-	char name[IMAGE_NAME_MAX + 1], old[STAMP_MAX];
+	char name[IMAGE_NAME_MAX + 1], old[STAMP_MAX], now[STAMP_MAX];
 	size_t bad;
 	int r;
 
 	r = store_lock(false, &lock);
 	if (r < 0)
 		return r;
+	stamp_now(now); /* once per lookup, not per layer */
 	if (image_name_valid(ref)) {
 		r = image_load(ref, where, &img, NULL);
 		if (r == -ENOENT)
@@ -2023,9 +2035,9 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 					       "with a '/')", where, ref, lab_image_dir());
 		if (r < 0)
 			return r;
-		r = layers_check(img, &bad, old);
+		r = layers_check(img, now, &bad, old);
 		if (r < 0) {
-			layers_refused(img, where, r, bad, old);
+			layers_refused(img, where, r, bad, now, old);
 			lab_image_free(img);
 			return r;
 		}
@@ -2041,14 +2053,14 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 	r = image_load(name, where, &img, &stamp);
 	/* A stale layer is unpacked anew by the import. */
 	if (r >= 0 && img->ref && streq(img->ref, ref) && source_unchanged(stamp, ref) &&
-	    layers_check(img, &bad, old) >= 0) {
+	    layers_check(img, now, &bad, old) >= 0) {
 		*ret = img;
 		return 0;
 	}
 	lab_image_free(img);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	return do_import(ref, name, where, ret);
+	return do_import(ref, name, where, now, ret);
 }
 
 /* ---- ls, rm, prune ------------------------------------------------------------------------ */

@@ -566,6 +566,17 @@ static int entry_filter(struct archive_entry *e, const char *path, bool layer, c
 	return 0;
 }
 
+/* libarchive's error on a, for the entry path (or NULL: the archive as a whole), into err;
+ * returns r. */
+static int la_fail(char *err, size_t errlen, const char *path, struct archive *a, int r)
+{
+	if (path)
+		snprintf(err, errlen, "'%.200s': %.200s", path, archive_error_string(a));
+	else
+		snprintf(err, errlen, "%s", archive_error_string(a));
+	return r;
+}
+
 static int copy_data(struct archive *in, struct archive *out, const char *path, char *err,
 		     size_t errlen)
 {
@@ -575,15 +586,9 @@ static int copy_data(struct archive *in, struct archive *out, const char *path, 
 	int r;
 
 	while ((r = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
-		if (archive_write_data_block(out, buf, size, off) < ARCHIVE_WARN) {
-			snprintf(err, errlen, "'%.200s': %.200s", path, archive_error_string(out));
-			return -EIO;
-		}
-	if (r != ARCHIVE_EOF) {
-		snprintf(err, errlen, "%s", archive_error_string(in));
-		return -EBADMSG;
-	}
-	return 0;
+		if (archive_write_data_block(out, buf, size, off) < ARCHIVE_WARN)
+			return la_fail(err, errlen, path, out, -EIO);
+	return r == ARCHIVE_EOF ? 0 : la_fail(err, errlen, NULL, in, -EBADMSG);
 }
 
 /*
@@ -619,22 +624,14 @@ static int extract_entries(struct archive *in, bool layer, char *err, size_t err
 			return r;
 		if (r > 0)
 			continue;
-		if (archive_write_header(out, e) < ARCHIVE_WARN) {
-			snprintf(err, errlen, "'%.200s': %.200s", path, archive_error_string(out));
-			return -EBADMSG;
-		}
+		if (archive_write_header(out, e) < ARCHIVE_WARN)
+			return la_fail(err, errlen, path, out, -EBADMSG);
 		if (archive_entry_size(e) > 0 && (r = copy_data(in, out, path, err, errlen)) < 0)
 			return r;
-		if (archive_write_finish_entry(out) < ARCHIVE_WARN) {
-			snprintf(err, errlen, "'%.200s': %.200s", path, archive_error_string(out));
-			return -EIO;
-		}
+		if (archive_write_finish_entry(out) < ARCHIVE_WARN)
+			return la_fail(err, errlen, path, out, -EIO);
 	}
-	if (r != ARCHIVE_EOF) {
-		snprintf(err, errlen, "%s", archive_error_string(in));
-		return -EBADMSG;
-	}
-	return 0;
+	return r == ARCHIVE_EOF ? 0 : la_fail(err, errlen, NULL, in, -EBADMSG);
 }
 
 /*
@@ -662,10 +659,8 @@ static int unpack(int fd, bool layer, const char *dir, char hex[HEXLEN + 1], cha
 	archive_read_support_filter_all(in);
 	archive_read_support_format_tar(in);
 	archive_read_support_format_gnutar(in);
-	if (archive_read_open(in, h, NULL, hashed_read_cb, NULL) != ARCHIVE_OK) {
-		snprintf(err, errlen, "%s", archive_error_string(in));
-		return -EBADMSG;
-	}
+	if (archive_read_open(in, h, NULL, hashed_read_cb, NULL) != ARCHIVE_OK)
+		return la_fail(err, errlen, NULL, in, -EBADMSG);
 	if (cwd < 0 || chdir(dir) < 0)
 		return negative_errno();
 	r = extract_entries(in, layer, err, errlen);
@@ -942,16 +937,12 @@ static int uncompressed_hex(int fd, char hex[HEXLEN + 1], char *err, size_t errl
 	archive_read_support_filter_all(in);
 	archive_read_support_format_raw(in);
 	if (archive_read_open(in, h, NULL, hashed_read_cb, NULL) != ARCHIVE_OK ||
-	    archive_read_next_header(in, &e) != ARCHIVE_OK) {
-		snprintf(err, errlen, "%s", archive_error_string(in));
-		return -EBADMSG;
-	}
+	    archive_read_next_header(in, &e) != ARCHIVE_OK)
+		return la_fail(err, errlen, NULL, in, -EBADMSG);
 	while ((r = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
 		sha256_update(&sha, size, buf);
-	if (r != ARCHIVE_EOF) {
-		snprintf(err, errlen, "%s", archive_error_string(in));
-		return -EBADMSG;
-	}
+	if (r != ARCHIVE_EOF)
+		return la_fail(err, errlen, NULL, in, -EBADMSG);
 	sha256_digest(&sha, sizeof(d), d);
 	for (size_t i = 0; i < sizeof(d); i++)
 		sprintf(hex + 2 * i, "%02x", d[i]);

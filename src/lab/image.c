@@ -445,7 +445,7 @@ static int whiteout(const char *path, char *err, size_t errlen)
 	if (kind == IMAGE_WH_NONE)
 		return 0;
 	if (kind < 0) {
-		snprintf(err, errlen, "whiteout '%.200s': %s", path,
+		snprintf(err, errlen, "whiteout '%s': %s", ESCAPED(path),
 			 kind == -EXDEV	 ? "a path out of the layer (absolute, or with '..')"
 			 : kind == -EINVAL ? "it names no file ('', '.' or '..')"
 					   : "name too long");
@@ -453,12 +453,12 @@ static int whiteout(const char *path, char *err, size_t errlen)
 	}
 	fd = layer_dir_open(dir);
 	if (fd == -ELOOP || fd == -ENOTDIR) {
-		snprintf(err, errlen, "whiteout '%.200s': its directory is a symbolic link or a file "
-			 "in this layer", path);
+		snprintf(err, errlen, "whiteout '%s': its directory is a symbolic link or a file "
+			 "in this layer", ESCAPED(path));
 		return -EBADMSG;
 	}
 	if (fd < 0) {
-		snprintf(err, errlen, "whiteout '%.200s': %s", path, strerror(-fd));
+		snprintf(err, errlen, "whiteout '%s': %s", ESCAPED(path), strerror(-fd));
 		return fd;
 	}
 	if (kind == IMAGE_WH_OPAQUE) {
@@ -467,7 +467,7 @@ static int whiteout(const char *path, char *err, size_t errlen)
 		if ((!in_userns && fsetxattr(fd, "trusted.overlay.opaque", "y", 1, 0) < 0) ||
 		    fsetxattr(fd, "user.overlay.opaque", "y", 1, 0) < 0) {
 			r = negative_errno();
-			snprintf(err, errlen, "whiteout '%.200s': %s", path, strerror(-r));
+			snprintf(err, errlen, "whiteout '%s': %s", ESCAPED(path), strerror(-r));
 			return r;
 		}
 		return 1;
@@ -476,7 +476,7 @@ static int whiteout(const char *path, char *err, size_t errlen)
 	if (r >= 0 && mknodat(fd, name, S_IFCHR | 0000, makedev(0, 0)) < 0)
 		r = negative_errno();
 	if (r < 0) {
-		snprintf(err, errlen, "whiteout '%.200s': %s", path, strerror(-r));
+		snprintf(err, errlen, "whiteout '%s': %s", ESCAPED(path), strerror(-r));
 		return r;
 	}
 	return 1;
@@ -542,8 +542,8 @@ static int entry_filter(struct archive_entry *e, const char *path, bool layer, c
 	int r;
 
 	if (image_entry_path_check(path) < 0) {
-		snprintf(err, errlen, "'%.200s...': name too long (a path has at most %d bytes, "
-			 "%d directories, names of %d)", path, IMAGE_PATH_MAX - 1, IMAGE_DEPTH_MAX,
+		snprintf(err, errlen, "'%s': name too long (a path has at most %d bytes, "
+			 "%d directories, names of %d)", ESCAPED(path), IMAGE_PATH_MAX - 1, IMAGE_DEPTH_MAX,
 			 NAME_MAX);
 		return -EBADMSG;
 	}
@@ -555,11 +555,11 @@ static int entry_filter(struct archive_entry *e, const char *path, bool layer, c
 	if (type == AE_IFCHR || type == AE_IFBLK) {
 		if (layer)
 			return 1;
-		snprintf(err, errlen, "'%.200s': a device in an image archive", path);
+		snprintf(err, errlen, "'%s': a device in an image archive", ESCAPED(path));
 		return -EBADMSG;
 	}
 	if (layer && (r = drop_overlay_xattrs(e)) < 0) {
-		snprintf(err, errlen, "'%.200s': %s", path,
+		snprintf(err, errlen, "'%s': %s", ESCAPED(path),
 			 r == -E2BIG ? "too many extended attributes" : strerror(-r));
 		return -EBADMSG;
 	}
@@ -571,7 +571,7 @@ static int entry_filter(struct archive_entry *e, const char *path, bool layer, c
 static int la_fail(char *err, size_t errlen, const char *path, struct archive *a, int r)
 {
 	if (path)
-		snprintf(err, errlen, "'%.200s': %.200s", path, archive_error_string(a));
+		snprintf(err, errlen, "'%s': %.200s", ESCAPED(path), archive_error_string(a));
 	else
 		snprintf(err, errlen, "%s", archive_error_string(a));
 	return r;
@@ -1438,12 +1438,13 @@ static int open_blob(struct import *imp, int dirfd, json_t *d, const char *what,
 				       imp->what, what);
 	mt = json_string_value(json_object_get(d, "mediaType"));
 	if (image_media_type(mt) != IMAGE_MT_NONE && image_media_type(mt) != kind)
-		return log_error_errno(-EBADMSG, "%s: the %s has mediaType '%.200s', not %s",
-				       imp->what, what, mt,
+		return log_error_errno(-EBADMSG, "%s: the %s has mediaType '%s', not %s",
+				       imp->what, what, ESCAPED(mt),
 				       kind == IMAGE_MT_LAYER ? "a tar layer's" : "an image config's");
 	if (!image_digest_hex(digest, &hex))
-		return log_error_errno(-EBADMSG, "%s: unsupported or malformed digest '%.200s' "
-				       "for the %s", imp->what, digest ? digest : "(none)", what);
+		return log_error_errno(-EBADMSG, "%s: unsupported or malformed digest '%s' "
+				       "for the %s", imp->what, digest ? ESCAPED(digest) : "(none)",
+				       what);
 	snprintf(rel, sizeof(rel), "blobs/sha256/%s", hex);
 	fd = open_beneath(dirfd, rel);
 	if (fd < 0)
@@ -1532,7 +1533,7 @@ static int oci_manifest(struct import *imp, int dirfd, json_t *desc, json_t **re
 
 		if (!image_digest_hex(digest, &hex))
 			return log_error_errno(-EBADMSG, "%s: unsupported or malformed digest "
-					       "'%.200s'", imp->what, digest ? digest : "(none)");
+					       "'%s'", imp->what, digest ? ESCAPED(digest) : "(none)");
 		snprintf(rel, sizeof(rel), "blobs/sha256/%s", hex);
 		json_decref(manifest);
 		manifest = load_json(imp, dirfd, rel, "manifest", hex, JSON_OBJECT);
@@ -1544,9 +1545,9 @@ static int oci_manifest(struct import *imp, int dirfd, json_t *desc, json_t **re
 		if (kind == IMAGE_MT_MANIFEST)
 			break;
 		if (kind != IMAGE_MT_INDEX)
-			return log_error_errno(-EBADMSG, "%s: %s has mediaType '%.200s': not an image "
+			return log_error_errno(-EBADMSG, "%s: %s has mediaType '%s': not an image "
 					       "manifest or index (or not what index.json says)",
-					       imp->what, rel, mt);
+					       imp->what, rel, mt ? ESCAPED(mt) : "(none)");
 		if (depth > 4)
 			return log_error_errno(-ELOOP, "%s: indexes nested too deep", imp->what);
 		if (pick_platform(imp, manifest, &desc) < 0)
@@ -1571,7 +1572,7 @@ static int import_oci_layout(struct import *imp, const char *dir, const char *ta
 	int fd, r;
 
 	if (dirfd < 0)
-		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, dir);
+		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, ESCAPED(dir));
 	index = load_json(imp, dirfd, "index.json", "OCI layout index", NULL, JSON_OBJECT);
 	if (!index)
 		return -EBADMSG;
@@ -1642,7 +1643,7 @@ static int import_docker_dir(struct import *imp, const char *dir)
 	int r;
 
 	if (dirfd < 0)
-		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, dir);
+		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, ESCAPED(dir));
 	m = load_json(imp, dirfd, "manifest.json", "docker archive", NULL, JSON_ARRAY);
 	if (!m)
 		return -EBADMSG;
@@ -1681,7 +1682,7 @@ static int import_docker_dir(struct import *imp, const char *dir)
 					       "a sha256 digest", imp->what, i);
 		fd = open_beneath(dirfd, s);
 		if (fd < 0)
-			return log_error_errno(fd, "%s: layer %.200s: %s", imp->what, s,
+			return log_error_errno(fd, "%s: layer '%s': %s", imp->what, ESCAPED(s),
 					       open_strerror(fd));
 		/* Docker 25 and later name a layer blobs/sha256/HEX (of the tar as it is):
 		 * checked; older ones ID/layer.tar, by an id that is no digest. Both against
@@ -1702,11 +1703,11 @@ static int open_source(struct import *imp, const char *file)
 	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0)
-		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, file);
+		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, ESCAPED(file));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return log_error_errno(S_ISDIR(st.st_mode) ? -EISDIR : -EBADMSG,
-				       "%s: %s is not a regular file%s", imp->what, file,
+				       "%s: %s is not a regular file%s", imp->what, ESCAPED(file),
 				       S_ISDIR(st.st_mode) ? " (use rootfs=DIR, or oci:DIR for an "
 							     "OCI layout)" : "");
 	}
@@ -1894,7 +1895,7 @@ static int do_import(const char *ref, const char *name, const char *where, const
 		stamp_now(imp.now);
 
 	snprintf(imp.what, sizeof(imp.what), "%s%simage '%s'", where ? where : "",
-		 where ? ": " : "", ref);
+		 where ? ": " : "", ESCAPED(ref));
 	imp.img = calloc(1, sizeof(*imp.img));
 	if (!imp.img)
 		return -ENOMEM;
@@ -1924,13 +1925,13 @@ int lab_image_import(const char *ref, const char *name, char **ret_name)
 
 	if (name && !image_name_valid(name))
 		return log_error_errno(-EINVAL, "'%s' is not a valid image name (letters, digits, "
-				       "'_', '-', '.', at most %d, not starting with '.')", name,
-				       IMAGE_NAME_MAX);
+				       "'_', '-', '.', at most %d, not starting with '.')",
+				       ESCAPED(name), IMAGE_NAME_MAX);
 	if (!name) {
 		auto_name(ref, buf, sizeof(buf));
 		if (!image_name_valid(buf))
 			return log_error_errno(-EINVAL, "image '%s': cannot make a name of it: give "
-					       "one (netlab image import REF NAME)", ref);
+					       "one (netlab image import REF NAME)", ESCAPED(ref));
 		name = buf;
 	}
 	r = store_lock(false, &lock);
@@ -2040,7 +2041,7 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 	auto_name(ref, name, sizeof(name));
 	if (!image_name_valid(name))
 		return log_error_errno(-EINVAL, "%s: image '%s': not a reference netlab can name",
-				       where, ref);
+				       where, ESCAPED(ref));
 	r = image_load(name, where, &img, &stamp);
 	/* A stale layer is unpacked anew by the import. */
 	if (r >= 0 && img->ref && streq(img->ref, ref) && source_unchanged(stamp, ref) &&
@@ -2113,8 +2114,8 @@ int lab_image_remove(const char *name)
 
 	if (!image_name_valid(name))
 		return log_error_errno(-EINVAL, "'%s' is not a valid image name (letters, digits, "
-				       "'_', '-', '.', at most %d, not starting with '.')", name,
-				       IMAGE_NAME_MAX);
+				       "'_', '-', '.', at most %d, not starting with '.')",
+				       ESCAPED(name), IMAGE_NAME_MAX);
 	r = store_lock(true, &lock);
 	if (r < 0)
 		return r;

@@ -102,7 +102,7 @@ layer_of() {
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][-1])' \
 		"$NETLAB_IMAGE_DIR/images/$1.json" | sed "s|^|$NETLAB_IMAGE_DIR/layers/|"
 }
-plan 128
+plan 129
 "$NETLAB" image ls >/dev/null # makes the store
 
 # 1. Tar layers (root file system tarballs: one layer each).
@@ -235,6 +235,9 @@ for n in a/b .. "" .hidden "$(printf 'x%.0s' $(seq 1 300))" "a b" "$(printf 'a\n
 	# %q: a name with a newline must not break the TAP line.
 	refused "import under the name $(printf '%q' "${n:0:20}")" "$A/good-layer.tar" "not a valid image name" "$n" 2
 done
+out=$("$NETLAB" image import "$A/good-layer.tar" "$(printf 'a\nb\001')" 2>&1)
+is "the name is quoted escaped, on one line" "1 netlab: 'a\\nb\\x01' is not a valid image name" \
+	"$(printf '%s\n' "$out" | wc -l) $(printf '%s' "$out" | sed 's/ (.*//')"
 out=$("$NETLAB" image rm ../images/good 2>&1)
 is "rm of an invalid name: 2, said" "2 yes" "$? $(printf '%s' "$out" | grep -q 'not a valid image name' && echo yes)"
 "$NETLAB" image rm nosuch >/dev/null 2>&1

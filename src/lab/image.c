@@ -1863,22 +1863,14 @@ static int import_from(struct import *imp)
 	return import_skopeo(imp);
 }
 
-/* The store name for a reference imported by `up`: the reference, with anything that is not a
- * name character replaced (deterministic, so the next `up` finds it), cut at IMAGE_NAME_MAX
- * bytes (two long references alike that far share a name: each `up` re-imports its own). */
-static void auto_name(const char *ref, char *buf, size_t size)
+/* The store name for a reference imported by `up` or by `import` without a name
+ * (image_auto_name(): a long one ends in a hash of it). */
+static void auto_name(const char *ref, char buf[IMAGE_NAME_MAX + 1])
 {
-	size_t k = 0;
-	for (const char *c = ref; *c && k + 1 < size; c++) {
-		char ch = *c;
-		buf[k++] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-				   (ch >= '0' && ch <= '9') || ch == '-' || ch == '.'
-			   ? ch
-			   : '_';
-	}
-	buf[k] = '\0';
-	if (buf[0] == '.')
-		buf[0] = '_';
+	char hex[HEXLEN + 1];
+
+	sha256_hex(ref, strlen(ref), hex);
+	image_auto_name(ref, hex, buf);
 }
 
 /* Imports ref as name; now is stamp_now()'s stamp when the caller has it, else NULL. */
@@ -1928,7 +1920,7 @@ int lab_image_import(const char *ref, const char *name, char **ret_name)
 				       "'_', '-', '.', at most %d, not starting with '.')",
 				       ESCAPED(name), IMAGE_NAME_MAX);
 	if (!name) {
-		auto_name(ref, buf, sizeof(buf));
+		auto_name(ref, buf);
 		if (!image_name_valid(buf))
 			return log_error_errno(-EINVAL, "image '%s': cannot make a name of it: give "
 					       "one (netlab image import REF NAME)", ESCAPED(ref));
@@ -2038,7 +2030,7 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 	}
 	/* A reference: imported by the first `up` that uses it, reused while its source has
 	 * not changed. */
-	auto_name(ref, name, sizeof(name));
+	auto_name(ref, name);
 	if (!image_name_valid(name))
 		return log_error_errno(-EINVAL, "%s: image '%s': not a reference netlab can name",
 				       where, ESCAPED(ref));

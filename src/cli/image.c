@@ -53,7 +53,7 @@ int verb_image(int argc, char **argv)
 		if (r == -EINVAL)
 			return EXIT_USAGE;
 		if (r >= 0)
-			printf("imported '%s' as '%s'\n", argv[optind], name ? name : "?");
+			printf("imported '%s' as '%s'\n", ESCAPED(argv[optind]), name ? name : "?");
 	} else if (streq(sub, "ls")) {
 		if (optind < argc)
 			return cli_usage_error(USAGE, "ls takes no arguments");

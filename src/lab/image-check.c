@@ -18,6 +18,25 @@ bool image_name_valid(const char *s)
 	return true;
 }
 
+void image_auto_name(const char *ref, const char *ref_sha256, char *buf)
+{
+	size_t n = strlen(ref), keep = n <= IMAGE_NAME_MAX ? n : IMAGE_NAME_MAX - 17;
+
+	for (size_t k = 0; k < keep; k++) {
+		char c = ref[k];
+		buf[k] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+				 c == '-' || c == '.'
+			 ? c
+			 : '_';
+	}
+	if (keep < n)
+		snprintf(buf + keep, 18, "-%.16s", ref_sha256);
+	else
+		buf[keep] = '\0';
+	if (buf[0] == '.')
+		buf[0] = '_';
+}
+
 bool image_hex_valid(const char *s)
 {
 	return strlen(s) == IMAGE_HEXLEN && strspn(s, "0123456789abcdef") == IMAGE_HEXLEN;

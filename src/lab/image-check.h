@@ -23,6 +23,15 @@
 
 /* A store name: [A-Za-z0-9_.-]{1,200}, not starting with '.'. */
 bool image_name_valid(const char *s);
+/*
+ * The store name `up` and `import` without a NAME give reference ref: ref with every byte that
+ * is not a name character (and a leading '.') replaced by '_', deterministic so that the next
+ * `up` finds it. A reference longer than IMAGE_NAME_MAX keeps its first IMAGE_NAME_MAX - 17
+ * bytes and ends in '-' and the first 16 hex digits of ref_sha256 (the sha256 of the whole
+ * reference, in hex: this file hashes nothing), so that two long references alike that far get
+ * names of their own. buf: at least IMAGE_NAME_MAX + 1 bytes. An empty ref gives "" (invalid).
+ */
+void image_auto_name(const char *ref, const char *ref_sha256, char *buf);
 /* "sha256:HEX" (64 lowercase hex digits): *ret_hex points into digest. false otherwise. */
 bool image_digest_hex(const char *digest, const char **ret_hex);
 /* 64 lowercase hex digits, nothing else (a layer's name in the store). */

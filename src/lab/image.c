@@ -445,7 +445,7 @@ static int whiteout(const char *path, char *err, size_t errlen)
 	if (kind == IMAGE_WH_NONE)
 		return 0;
 	if (kind < 0) {
-		snprintf(err, errlen, "whiteout '%.200s': %s", path,
+		snprintf(err, errlen, "whiteout '%s': %s", ESCAPED(path),
 			 kind == -EXDEV	 ? "a path out of the layer (absolute, or with '..')"
 			 : kind == -EINVAL ? "it names no file ('', '.' or '..')"
 					   : "name too long");
@@ -453,12 +453,12 @@ static int whiteout(const char *path, char *err, size_t errlen)
 	}
 	fd = layer_dir_open(dir);
 	if (fd == -ELOOP || fd == -ENOTDIR) {
-		snprintf(err, errlen, "whiteout '%.200s': its directory is a symbolic link or a file "
-			 "in this layer", path);
+		snprintf(err, errlen, "whiteout '%s': its directory is a symbolic link or a file "
+			 "in this layer", ESCAPED(path));
 		return -EBADMSG;
 	}
 	if (fd < 0) {
-		snprintf(err, errlen, "whiteout '%.200s': %s", path, strerror(-fd));
+		snprintf(err, errlen, "whiteout '%s': %s", ESCAPED(path), strerror(-fd));
 		return fd;
 	}
 	if (kind == IMAGE_WH_OPAQUE) {
@@ -467,7 +467,7 @@ static int whiteout(const char *path, char *err, size_t errlen)
 		if ((!in_userns && fsetxattr(fd, "trusted.overlay.opaque", "y", 1, 0) < 0) ||
 		    fsetxattr(fd, "user.overlay.opaque", "y", 1, 0) < 0) {
 			r = negative_errno();
-			snprintf(err, errlen, "whiteout '%.200s': %s", path, strerror(-r));
+			snprintf(err, errlen, "whiteout '%s': %s", ESCAPED(path), strerror(-r));
 			return r;
 		}
 		return 1;
@@ -476,7 +476,7 @@ static int whiteout(const char *path, char *err, size_t errlen)
 	if (r >= 0 && mknodat(fd, name, S_IFCHR | 0000, makedev(0, 0)) < 0)
 		r = negative_errno();
 	if (r < 0) {
-		snprintf(err, errlen, "whiteout '%.200s': %s", path, strerror(-r));
+		snprintf(err, errlen, "whiteout '%s': %s", ESCAPED(path), strerror(-r));
 		return r;
 	}
 	return 1;
@@ -542,8 +542,8 @@ static int entry_filter(struct archive_entry *e, const char *path, bool layer, c
 	int r;
 
 	if (image_entry_path_check(path) < 0) {
-		snprintf(err, errlen, "'%.200s...': name too long (a path has at most %d bytes, "
-			 "%d directories, names of %d)", path, IMAGE_PATH_MAX - 1, IMAGE_DEPTH_MAX,
+		snprintf(err, errlen, "'%s': name too long (a path has at most %d bytes, "
+			 "%d directories, names of %d)", ESCAPED(path), IMAGE_PATH_MAX - 1, IMAGE_DEPTH_MAX,
 			 NAME_MAX);
 		return -EBADMSG;
 	}
@@ -555,15 +555,26 @@ static int entry_filter(struct archive_entry *e, const char *path, bool layer, c
 	if (type == AE_IFCHR || type == AE_IFBLK) {
 		if (layer)
 			return 1;
-		snprintf(err, errlen, "'%.200s': a device in an image archive", path);
+		snprintf(err, errlen, "'%s': a device in an image archive", ESCAPED(path));
 		return -EBADMSG;
 	}
 	if (layer && (r = drop_overlay_xattrs(e)) < 0) {
-		snprintf(err, errlen, "'%.200s': %s", path,
+		snprintf(err, errlen, "'%s': %s", ESCAPED(path),
 			 r == -E2BIG ? "too many extended attributes" : strerror(-r));
 		return -EBADMSG;
 	}
 	return 0;
+}
+
+/* libarchive's error on a, for the entry path (or NULL: the archive as a whole), into err;
+ * returns r. */
+static int la_fail(char *err, size_t errlen, const char *path, struct archive *a, int r)
+{
+	if (path)
+		snprintf(err, errlen, "'%s': %.200s", ESCAPED(path), archive_error_string(a));
+	else
+		snprintf(err, errlen, "%s", archive_error_string(a));
+	return r;
 }
 
 static int copy_data(struct archive *in, struct archive *out, const char *path, char *err,
@@ -575,15 +586,9 @@ static int copy_data(struct archive *in, struct archive *out, const char *path, 
 	int r;
 
 	while ((r = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
-		if (archive_write_data_block(out, buf, size, off) < ARCHIVE_WARN) {
-			snprintf(err, errlen, "'%.200s': %.200s", path, archive_error_string(out));
-			return -EIO;
-		}
-	if (r != ARCHIVE_EOF) {
-		snprintf(err, errlen, "%s", archive_error_string(in));
-		return -EBADMSG;
-	}
-	return 0;
+		if (archive_write_data_block(out, buf, size, off) < ARCHIVE_WARN)
+			return la_fail(err, errlen, path, out, -EIO);
+	return r == ARCHIVE_EOF ? 0 : la_fail(err, errlen, NULL, in, -EBADMSG);
 }
 
 /*
@@ -619,22 +624,14 @@ static int extract_entries(struct archive *in, bool layer, char *err, size_t err
 			return r;
 		if (r > 0)
 			continue;
-		if (archive_write_header(out, e) < ARCHIVE_WARN) {
-			snprintf(err, errlen, "'%.200s': %.200s", path, archive_error_string(out));
-			return -EBADMSG;
-		}
+		if (archive_write_header(out, e) < ARCHIVE_WARN)
+			return la_fail(err, errlen, path, out, -EBADMSG);
 		if (archive_entry_size(e) > 0 && (r = copy_data(in, out, path, err, errlen)) < 0)
 			return r;
-		if (archive_write_finish_entry(out) < ARCHIVE_WARN) {
-			snprintf(err, errlen, "'%.200s': %.200s", path, archive_error_string(out));
-			return -EIO;
-		}
+		if (archive_write_finish_entry(out) < ARCHIVE_WARN)
+			return la_fail(err, errlen, path, out, -EIO);
 	}
-	if (r != ARCHIVE_EOF) {
-		snprintf(err, errlen, "%s", archive_error_string(in));
-		return -EBADMSG;
-	}
-	return 0;
+	return r == ARCHIVE_EOF ? 0 : la_fail(err, errlen, NULL, in, -EBADMSG);
 }
 
 /*
@@ -662,10 +659,8 @@ static int unpack(int fd, bool layer, const char *dir, char hex[HEXLEN + 1], cha
 	archive_read_support_filter_all(in);
 	archive_read_support_format_tar(in);
 	archive_read_support_format_gnutar(in);
-	if (archive_read_open(in, h, NULL, hashed_read_cb, NULL) != ARCHIVE_OK) {
-		snprintf(err, errlen, "%s", archive_error_string(in));
-		return -EBADMSG;
-	}
+	if (archive_read_open(in, h, NULL, hashed_read_cb, NULL) != ARCHIVE_OK)
+		return la_fail(err, errlen, NULL, in, -EBADMSG);
 	if (cwd < 0 || chdir(dir) < 0)
 		return negative_errno();
 	r = extract_entries(in, layer, err, errlen);
@@ -884,16 +879,18 @@ static int mend_opaque_at(int dfd, const char *name, unsigned depth)
 }
 
 /*
- * 0 when layers/HEX was unpacked as this store unpacks now (root's store mends a layer of
- * format 1 in place: only its xattrs differ); -ESTALE, with *old its stamp ("" for none), when
- * it must be unpacked anew; -errno.
+ * 0 when layers/HEX was unpacked as this store unpacks now, now being stamp_now()'s stamp,
+ * which the caller computes once for all the layers it checks (a user's costs a read of
+ * /etc/subuid and /etc/subgid); root's store mends a layer of format 1 in place: only its
+ * xattrs differ. -ESTALE, with *old its stamp ("" for none), when it must be unpacked anew;
+ * -errno.
  */
-static int layer_current(const char *layers, const char *hex, char old[STAMP_MAX])
+static int layer_current(const char *layers, const char *hex, const char *now,
+			 char old[STAMP_MAX])
 {
-	char now[STAMP_MAX], path[LAB_PATH_MAX];
+	char path[LAB_PATH_MAX];
 	int r;
 
-	stamp_now(now);
 	r = stamp_read(layers, hex, old);
 	if (r == -ENOENT)
 		old[0] = '\0';
@@ -940,16 +937,12 @@ static int uncompressed_hex(int fd, char hex[HEXLEN + 1], char *err, size_t errl
 	archive_read_support_filter_all(in);
 	archive_read_support_format_raw(in);
 	if (archive_read_open(in, h, NULL, hashed_read_cb, NULL) != ARCHIVE_OK ||
-	    archive_read_next_header(in, &e) != ARCHIVE_OK) {
-		snprintf(err, errlen, "%s", archive_error_string(in));
-		return -EBADMSG;
-	}
+	    archive_read_next_header(in, &e) != ARCHIVE_OK)
+		return la_fail(err, errlen, NULL, in, -EBADMSG);
 	while ((r = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
 		sha256_update(&sha, size, buf);
-	if (r != ARCHIVE_EOF) {
-		snprintf(err, errlen, "%s", archive_error_string(in));
-		return -EBADMSG;
-	}
+	if (r != ARCHIVE_EOF)
+		return la_fail(err, errlen, NULL, in, -EBADMSG);
 	sha256_digest(&sha, sizeof(d), d);
 	for (size_t i = 0; i < sizeof(d); i++)
 		sprintf(hex + 2 * i, "%02x", d[i]);
@@ -1036,10 +1029,11 @@ static void layer_unpack(const void *arg, struct store_out *out)
  * Makes layers/HEX from the tar open at fd, unless it is there already, unpacked as the store
  * unpacks now (a stale one is unpacked anew). want is the digest the manifest gives (hex), or
  * NULL for "whatever it is" (a plain tarball, an old docker-archive layer); diff (or NULL) the
- * sha256 of the tar uncompressed, the config's rootfs.diff_ids; ret_hex gets the layer's name.
+ * sha256 of the tar uncompressed, the config's rootfs.diff_ids; now the store's stamp
+ * (stamp_now()); ret_hex gets the layer's name.
  */
 static int layer_add(int fd, const char *want, const char *diff, const char *what,
-		     char ret_hex[HEXLEN + 1])
+		     const char *now, char ret_hex[HEXLEN + 1])
 {
 	char tmp[LAB_PATH_MAX], final[LAB_PATH_MAX], layers[LAB_PATH_MAX], old[STAMP_MAX];
 	struct layer_job job = { .fd = fd, .want = want, .diff = diff, .tmp = tmp,
@@ -1052,7 +1046,7 @@ static int layer_add(int fd, const char *want, const char *diff, const char *wha
 	if (want) {
 		snprintf(final, sizeof(final), "%s/layers/%s", lab_image_dir(), want);
 		if (lstat(final, &st) == 0 && S_ISDIR(st.st_mode)) {
-			r = layer_current(layers, want, old);
+			r = layer_current(layers, want, now, old);
 			if (r >= 0) {
 				snprintf(ret_hex, HEXLEN + 1, "%s", want);
 				return 0;
@@ -1367,6 +1361,7 @@ struct import {
 	size_t n_hexes;
 	char tmp[LAB_PATH_MAX]; /* a temporary directory to remove at the end, or "" */
 	struct stat src;       /* the source's stamp */
+	char now[STAMP_MAX];   /* stamp_now(), once per import */
 };
 
 static void import_done(struct import *imp)
@@ -1391,7 +1386,7 @@ static int add_layer(struct import *imp, int fd, const char *want, const char *d
 		return log_error_errno(-E2BIG, "%s: more than %d layers", imp->what,
 				       IMAGE_LAYERS_MAX);
 	}
-	r = layer_add(fd, want, diff, imp->what, hex);
+	r = layer_add(fd, want, diff, imp->what, imp->now, hex);
 	close(fd);
 	if (r < 0)
 		return r;
@@ -1443,12 +1438,13 @@ static int open_blob(struct import *imp, int dirfd, json_t *d, const char *what,
 				       imp->what, what);
 	mt = json_string_value(json_object_get(d, "mediaType"));
 	if (image_media_type(mt) != IMAGE_MT_NONE && image_media_type(mt) != kind)
-		return log_error_errno(-EBADMSG, "%s: the %s has mediaType '%.200s', not %s",
-				       imp->what, what, mt,
+		return log_error_errno(-EBADMSG, "%s: the %s has mediaType '%s', not %s",
+				       imp->what, what, ESCAPED(mt),
 				       kind == IMAGE_MT_LAYER ? "a tar layer's" : "an image config's");
 	if (!image_digest_hex(digest, &hex))
-		return log_error_errno(-EBADMSG, "%s: unsupported or malformed digest '%.200s' "
-				       "for the %s", imp->what, digest ? digest : "(none)", what);
+		return log_error_errno(-EBADMSG, "%s: unsupported or malformed digest '%s' "
+				       "for the %s", imp->what, digest ? ESCAPED(digest) : "(none)",
+				       what);
 	snprintf(rel, sizeof(rel), "blobs/sha256/%s", hex);
 	fd = open_beneath(dirfd, rel);
 	if (fd < 0)
@@ -1537,7 +1533,7 @@ static int oci_manifest(struct import *imp, int dirfd, json_t *desc, json_t **re
 
 		if (!image_digest_hex(digest, &hex))
 			return log_error_errno(-EBADMSG, "%s: unsupported or malformed digest "
-					       "'%.200s'", imp->what, digest ? digest : "(none)");
+					       "'%s'", imp->what, digest ? ESCAPED(digest) : "(none)");
 		snprintf(rel, sizeof(rel), "blobs/sha256/%s", hex);
 		json_decref(manifest);
 		manifest = load_json(imp, dirfd, rel, "manifest", hex, JSON_OBJECT);
@@ -1549,9 +1545,9 @@ static int oci_manifest(struct import *imp, int dirfd, json_t *desc, json_t **re
 		if (kind == IMAGE_MT_MANIFEST)
 			break;
 		if (kind != IMAGE_MT_INDEX)
-			return log_error_errno(-EBADMSG, "%s: %s has mediaType '%.200s': not an image "
+			return log_error_errno(-EBADMSG, "%s: %s has mediaType '%s': not an image "
 					       "manifest or index (or not what index.json says)",
-					       imp->what, rel, mt);
+					       imp->what, rel, mt ? ESCAPED(mt) : "(none)");
 		if (depth > 4)
 			return log_error_errno(-ELOOP, "%s: indexes nested too deep", imp->what);
 		if (pick_platform(imp, manifest, &desc) < 0)
@@ -1576,7 +1572,7 @@ static int import_oci_layout(struct import *imp, const char *dir, const char *ta
 	int fd, r;
 
 	if (dirfd < 0)
-		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, dir);
+		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, ESCAPED(dir));
 	index = load_json(imp, dirfd, "index.json", "OCI layout index", NULL, JSON_OBJECT);
 	if (!index)
 		return -EBADMSG;
@@ -1647,7 +1643,7 @@ static int import_docker_dir(struct import *imp, const char *dir)
 	int r;
 
 	if (dirfd < 0)
-		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, dir);
+		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, ESCAPED(dir));
 	m = load_json(imp, dirfd, "manifest.json", "docker archive", NULL, JSON_ARRAY);
 	if (!m)
 		return -EBADMSG;
@@ -1686,7 +1682,7 @@ static int import_docker_dir(struct import *imp, const char *dir)
 					       "a sha256 digest", imp->what, i);
 		fd = open_beneath(dirfd, s);
 		if (fd < 0)
-			return log_error_errno(fd, "%s: layer %.200s: %s", imp->what, s,
+			return log_error_errno(fd, "%s: layer '%s': %s", imp->what, ESCAPED(s),
 					       open_strerror(fd));
 		/* Docker 25 and later name a layer blobs/sha256/HEX (of the tar as it is):
 		 * checked; older ones ID/layer.tar, by an id that is no digest. Both against
@@ -1707,11 +1703,11 @@ static int open_source(struct import *imp, const char *file)
 	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0)
-		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, file);
+		return log_error_errno(negative_errno(), "%s: %s: %m", imp->what, ESCAPED(file));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return log_error_errno(S_ISDIR(st.st_mode) ? -EISDIR : -EBADMSG,
-				       "%s: %s is not a regular file%s", imp->what, file,
+				       "%s: %s is not a regular file%s", imp->what, ESCAPED(file),
 				       S_ISDIR(st.st_mode) ? " (use rootfs=DIR, or oci:DIR for an "
 							     "OCI layout)" : "");
 	}
@@ -1867,33 +1863,31 @@ static int import_from(struct import *imp)
 	return import_skopeo(imp);
 }
 
-/* The store name for a reference imported by `up`: the reference, with anything that is not a
- * name character replaced (deterministic, so the next `up` finds it), cut at IMAGE_NAME_MAX
- * bytes (two long references alike that far share a name: each `up` re-imports its own). */
-static void auto_name(const char *ref, char *buf, size_t size)
+/* The store name for a reference imported by `up` or by `import` without a name
+ * (image_auto_name(): a long one ends in a hash of it). */
+static void auto_name(const char *ref, char buf[IMAGE_NAME_MAX + 1])
 {
-	size_t k = 0;
-	for (const char *c = ref; *c && k + 1 < size; c++) {
-		char ch = *c;
-		buf[k++] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-				   (ch >= '0' && ch <= '9') || ch == '-' || ch == '.'
-			   ? ch
-			   : '_';
-	}
-	buf[k] = '\0';
-	if (buf[0] == '.')
-		buf[0] = '_';
+	char hex[HEXLEN + 1];
+
+	sha256_hex(ref, strlen(ref), hex);
+	image_auto_name(ref, hex, buf);
 }
 
-static int do_import(const char *ref, const char *name, const char *where,
+/* Imports ref as name; now is stamp_now()'s stamp when the caller has it, else NULL. */
+static int do_import(const char *ref, const char *name, const char *where, const char *now,
 		     struct lab_image **ret)
 {
 	struct import imp = { .ref = ref };
 	char src[LAB_PATH_MAX];
 	int r;
 
+	if (now)
+		snprintf(imp.now, sizeof(imp.now), "%s", now);
+	else
+		stamp_now(imp.now);
+
 	snprintf(imp.what, sizeof(imp.what), "%s%simage '%s'", where ? where : "",
-		 where ? ": " : "", ref);
+		 where ? ": " : "", ESCAPED(ref));
 	imp.img = calloc(1, sizeof(*imp.img));
 	if (!imp.img)
 		return -ENOMEM;
@@ -1923,19 +1917,19 @@ int lab_image_import(const char *ref, const char *name, char **ret_name)
 
 	if (name && !image_name_valid(name))
 		return log_error_errno(-EINVAL, "'%s' is not a valid image name (letters, digits, "
-				       "'_', '-', '.', at most %d, not starting with '.')", name,
-				       IMAGE_NAME_MAX);
+				       "'_', '-', '.', at most %d, not starting with '.')",
+				       ESCAPED(name), IMAGE_NAME_MAX);
 	if (!name) {
-		auto_name(ref, buf, sizeof(buf));
+		auto_name(ref, buf);
 		if (!image_name_valid(buf))
 			return log_error_errno(-EINVAL, "image '%s': cannot make a name of it: give "
-					       "one (netlab image import REF NAME)", ref);
+					       "one (netlab image import REF NAME)", ESCAPED(ref));
 		name = buf;
 	}
 	r = store_lock(false, &lock);
 	if (r < 0)
 		return r;
-	r = do_import(ref, name, NULL, NULL);
+	r = do_import(ref, name, NULL, NULL, NULL);
 	if (r >= 0 && ret_name)
 		*ret_name = strdup(name);
 	return r;
@@ -1955,9 +1949,11 @@ static bool source_unchanged(json_t *stamp, const char *ref)
 }
 
 /* Every layer of the image is still there, a directory (a prune or a hand may have removed
- * one, or put something else there), unpacked as the store unpacks now (layer_current()): 0,
- * -ENOENT, -ENOTDIR, or -ESTALE with *old its stamp, *ret_i the layer. */
-static int layers_check(const struct lab_image *img, size_t *ret_i, char old[STAMP_MAX])
+ * one, or put something else there), unpacked as the store unpacks now (layer_current(), now
+ * stamp_now()'s stamp): 0, -ENOENT, -ENOTDIR, or -ESTALE with *old its stamp, *ret_i the
+ * layer. */
+static int layers_check(const struct lab_image *img, const char *now, size_t *ret_i,
+			char old[STAMP_MAX])
 {
 	char layers[LAB_PATH_MAX];
 	struct stat st;
@@ -1971,7 +1967,7 @@ static int layers_check(const struct lab_image *img, size_t *ret_i, char old[STA
 		if (!S_ISDIR(st.st_mode))
 			return -ENOTDIR;
 		/* record_layers() made it layers/HEX */
-		r = layer_current(layers, strrchr(img->layers[i], '/') + 1, old);
+		r = layer_current(layers, strrchr(img->layers[i], '/') + 1, now, old);
 		if (r < 0)
 			return r;
 	}
@@ -1980,9 +1976,9 @@ static int layers_check(const struct lab_image *img, size_t *ret_i, char old[STA
 
 /* Why layer i of image name cannot be used (layers_check()'s r), logged. */
 static int layers_refused(const struct lab_image *img, const char *where, int r, size_t i,
-			  const char *old)
+			  const char *now, const char *old)
 {
-	char was[STAMP_MAX + 64], now[STAMP_MAX], nowd[STAMP_MAX + 64];
+	char was[STAMP_MAX + 64], nowd[STAMP_MAX + 64];
 
 	if (r == -ENOENT || r == -ENOTDIR)
 		return log_error_errno(r, "%s: image '%s': layer %s %s: import it again", where,
@@ -1993,7 +1989,6 @@ static int layers_refused(const struct lab_image *img, const char *where, int r,
 		return log_error_errno(r, "%s: image '%s': layer %s: %m", where, img->name,
 				       img->layers[i]);
 	stamp_describe(old, was, sizeof(was));
-	stamp_now(now);
 	stamp_describe(now, nowd, sizeof(nowd));
 	return log_error_errno(r, "%s: image '%s': layer %s was unpacked with %s, and your labs now "
 			       "map %s: its files would have the wrong owners in a node. Import "
@@ -2007,13 +2002,14 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_json_ json_t *stamp = NULL;
 	struct lab_image *img = NULL;
-	char name[IMAGE_NAME_MAX + 1], old[STAMP_MAX];
+	char name[IMAGE_NAME_MAX + 1], old[STAMP_MAX], now[STAMP_MAX];
 	size_t bad;
 	int r;
 
 	r = store_lock(false, &lock);
 	if (r < 0)
 		return r;
+	stamp_now(now); /* once per lookup, not per layer */
 	if (image_name_valid(ref)) {
 		r = image_load(ref, where, &img, NULL);
 		if (r == -ENOENT)
@@ -2023,9 +2019,9 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 					       "with a '/')", where, ref, lab_image_dir());
 		if (r < 0)
 			return r;
-		r = layers_check(img, &bad, old);
+		r = layers_check(img, now, &bad, old);
 		if (r < 0) {
-			layers_refused(img, where, r, bad, old);
+			layers_refused(img, where, r, bad, now, old);
 			lab_image_free(img);
 			return r;
 		}
@@ -2034,21 +2030,21 @@ int lab_image_get(const char *ref, const char *where, struct lab_image **ret)
 	}
 	/* A reference: imported by the first `up` that uses it, reused while its source has
 	 * not changed. */
-	auto_name(ref, name, sizeof(name));
+	auto_name(ref, name);
 	if (!image_name_valid(name))
 		return log_error_errno(-EINVAL, "%s: image '%s': not a reference netlab can name",
-				       where, ref);
+				       where, ESCAPED(ref));
 	r = image_load(name, where, &img, &stamp);
 	/* A stale layer is unpacked anew by the import. */
 	if (r >= 0 && img->ref && streq(img->ref, ref) && source_unchanged(stamp, ref) &&
-	    layers_check(img, &bad, old) >= 0) {
+	    layers_check(img, now, &bad, old) >= 0) {
 		*ret = img;
 		return 0;
 	}
 	lab_image_free(img);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	return do_import(ref, name, where, ret);
+	return do_import(ref, name, where, now, ret);
 }
 
 /* ---- ls, rm, prune ------------------------------------------------------------------------ */
@@ -2110,8 +2106,8 @@ int lab_image_remove(const char *name)
 
 	if (!image_name_valid(name))
 		return log_error_errno(-EINVAL, "'%s' is not a valid image name (letters, digits, "
-				       "'_', '-', '.', at most %d, not starting with '.')", name,
-				       IMAGE_NAME_MAX);
+				       "'_', '-', '.', at most %d, not starting with '.')",
+				       ESCAPED(name), IMAGE_NAME_MAX);
 	r = store_lock(true, &lock);
 	if (r < 0)
 		return r;

@@ -63,7 +63,9 @@ struct lab_nodefs {
 	size_t n;
 	bool any;
 	char **lower;              /* per node: overlayfs lowerdir=, or NULL (the host's tree) */
-	struct lab_image **image;  /* per node: its image, or NULL */
+	struct lab_image **image;  /* per node: its image (one of images, shared), or NULL */
+	struct lab_image **images; /* each distinct image once, owned */
+	size_t n_images;
 };
 
 /* At `up`: NETLAB_DIR/NODE/image for each image node of lab `lab` (lab_image_defaults_read()

@@ -136,7 +136,6 @@ int lab_mounts_check(const struct topo *t)
 				  t->nodes[node].name, msg);
 			return r;
 		}
-		ns_overlay_set_clear(&views);
 	}
 	return 0;
 }

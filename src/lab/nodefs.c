@@ -17,18 +17,19 @@
 #include "lab-internal.h"
 #include "log.h"
 #include "macro.h"
+#include "strmap.h"
 
 void lab_nodefs_free(struct lab_nodefs *fs)
 {
 	if (!fs)
 		return;
-	for (size_t i = 0; i < fs->n; i++) {
+	for (size_t i = 0; i < fs->n; i++)
 		free(fs->lower[i]);
-		if (fs->image[i] && (i == 0 || fs->image[i] != fs->image[i - 1]))
-			lab_image_free(fs->image[i]);
-	}
+	for (size_t i = 0; i < fs->n_images; i++)
+		lab_image_free(fs->images[i]);
 	free(fs->lower);
 	free(fs->image);
+	free(fs->images);
 	free(fs);
 }
 
@@ -67,16 +68,47 @@ static int resolve_dir(const struct topo *t, size_t i, char **ret)
 	return (*ret = strdup(nd->rootfs)) ? 0 : -ENOMEM;
 }
 
+static void strmap_donep(struct strmap *m)
+{
+	strmap_done(m);
+}
+
+/* The image of reference ref for node i: the one an earlier node with the same reference got
+ * (seen maps a reference to its index in fs->images), else looked up and added. Each distinct
+ * reference is looked up once per `up`, however its nodes alternate with others'. */
+static int node_image(const struct topo *t, size_t i, struct lab_nodefs *fs, struct strmap *seen)
+{
+	const struct topo_node *nd = &t->nodes[i];
+	size_t k = strmap_get(seen, nd->image);
+	char where[512];
+	int r;
+
+	if (k != STRMAP_NONE) {
+		fs->image[i] = fs->images[k];
+		return 0;
+	}
+	snprintf(where, sizeof(where), "%s:%u:%u: node '%s'", t->file, nd->fs_pos.line,
+		 nd->fs_pos.col, nd->name);
+	r = lab_image_get(nd->image, where, &fs->images[fs->n_images]);
+	if (r < 0)
+		return r;
+	fs->image[i] = fs->images[fs->n_images++];
+	return strmap_put(seen, nd->image, fs->n_images - 1);
+}
+
 int lab_nodefs_resolve(const struct topo *t, struct lab_nodefs **ret)
 {
 	_cleanup_(lab_nodefs_freep) struct lab_nodefs *fs = calloc(1, sizeof(*fs));
+	_cleanup_(strmap_donep) struct strmap seen = {};
+	size_t n = t->n_nodes ? t->n_nodes : 1;
 	int r;
 
 	if (!fs)
 		return -ENOMEM;
-	fs->lower = calloc(t->n_nodes ? t->n_nodes : 1, sizeof(*fs->lower));
-	fs->image = calloc(t->n_nodes ? t->n_nodes : 1, sizeof(*fs->image));
-	if (!fs->lower || !fs->image)
+	fs->lower = calloc(n, sizeof(*fs->lower));
+	fs->image = calloc(n, sizeof(*fs->image));
+	fs->images = calloc(n, sizeof(*fs->images));
+	if (!fs->lower || !fs->image || !fs->images)
 		return -ENOMEM;
 	fs->n = t->n_nodes;
 	for (size_t i = 0; i < t->n_nodes; i++) {
@@ -91,18 +123,9 @@ int lab_nodefs_resolve(const struct topo *t, struct lab_nodefs **ret)
 		}
 		if (!nd->image)
 			continue;
-		/* Nodes of one range share one image: look it up once. */
-		if (i > 0 && fs->image[i - 1] && t->nodes[i - 1].image &&
-		    streq(t->nodes[i - 1].image, nd->image)) {
-			fs->image[i] = fs->image[i - 1];
-		} else {
-			char where[512];
-			snprintf(where, sizeof(where), "%s:%u:%u: node '%s'", t->file,
-				 nd->fs_pos.line, nd->fs_pos.col, nd->name);
-			r = lab_image_get(nd->image, where, &fs->image[i]);
-			if (r < 0)
-				return r;
-		}
+		r = node_image(t, i, fs, &seen);
+		if (r < 0)
+			return r;
 		fs->lower[i] = lowerdir_of(fs->image[i]);
 		if (!fs->lower[i])
 			return -ENOMEM;

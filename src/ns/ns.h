@@ -16,6 +16,7 @@
  */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -252,20 +253,22 @@ int ns_spawn_log_pump(int pidfd, int dirfd, const char *name, int log_fd, uint64
 		      int *ret_write_fd);
 /* ---- private views and mount points (overlay.c) ---------------------------------------- */
 
-/* Host directories that get a copy-on-write view in a node: the outermost of nested ones. */
+/* Host directories that get a copy-on-write view in a node: the outermost of nested ones.
+ * Held in place, not malloc()ed: the node's set-up child (node.c) plans its views in the node
+ * process's memory, where a heap page it dirtied would stay the node's for the lab's life.
+ * 64 KiB: on the set-up child's own stack, only the pages written are ever allocated. */
 struct ns_overlay_set {
-	char *dirs[16];
+	char dirs[16][PATH_MAX];
 	size_t n;
 };
-void ns_overlay_set_clear(struct ns_overlay_set *s);
 
 /*
  * Which directories of the host a node with these mounts needs a private view of: every
  * `private` one, and for a mount point that does not exist (and is not inside another of the
  * node's tmpfs or views) its deepest existing ancestor, so that the mount point can be made in
- * the view. Only looks (lstat), so `check` can call it too. Returns 0 and fills *ret (free with
- * ns_overlay_set_clear), or -errno with *ret_bad the index of the mount and msg why (-EINVAL:
- * the ancestor is '/', -ENOTDIR, -E2BIG).
+ * the view. Only looks (lstat), so `check` can call it too, and allocates nothing. Returns 0 and
+ * fills *ret, or -errno with *ret_bad the index of the mount and msg why (-EINVAL:
+ * the ancestor is '/', -ENOTDIR, -E2BIG, -ENAMETOOLONG).
  */
 int ns_overlay_plan(const struct ns_mount *m, size_t n, struct ns_overlay_set *ret,
 		    size_t *ret_bad, char *msg, size_t size);

@@ -97,35 +97,29 @@ static int existing_ancestor(const char *dir, char *buf, size_t size, char *msg,
 	}
 }
 
-/* Adds dir to the set, keeping only the outermost of nested ones. */
+/* Adds dir to the set, keeping only the outermost of nested ones. Copies into the set's own
+ * buffers, no malloc(): the node's set-up child runs this in the node process's memory. */
 static int set_add(struct ns_overlay_set *s, const char *dir)
 {
 	size_t k = 0;
 
+	if (strlen(dir) >= sizeof(s->dirs[0]))
+		return -ENAMETOOLONG;
 	for (size_t i = 0; i < s->n; i++)
 		if (path_under(dir, s->dirs[i], false))
 			return 0;
 	for (size_t i = 0; i < s->n; i++) {
 		if (path_under(s->dirs[i], dir, true))
-			free(s->dirs[i]);
-		else
-			s->dirs[k++] = s->dirs[i];
+			continue;
+		if (k != i)
+			strcpy(s->dirs[k], s->dirs[i]);
+		k++;
 	}
 	s->n = k;
 	if (s->n == ELEMENTSOF(s->dirs))
 		return -E2BIG;
-	s->dirs[s->n] = strdup(dir);
-	if (!s->dirs[s->n])
-		return -ENOMEM;
-	s->n++;
+	strcpy(s->dirs[s->n++], dir);
 	return 0;
-}
-
-void ns_overlay_set_clear(struct ns_overlay_set *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->dirs[i]);
-	s->n = 0;
 }
 
 int ns_overlay_plan(const struct ns_mount *m, size_t n, struct ns_overlay_set *ret,
@@ -143,8 +137,8 @@ int ns_overlay_plan(const struct ns_mount *m, size_t n, struct ns_overlay_set *r
 				r = ns_fail(msg, size, negative_errno(), "'%s'", m[i].dir);
 			else if (!S_ISDIR(st.st_mode))
 				r = say(msg, size, -ENOTDIR, "'%s' is not a directory", m[i].dir);
-			else
-				r = set_add(ret, m[i].dir);
+			else if ((r = set_add(ret, m[i].dir)) == -ENAMETOOLONG)
+				ns_fail(msg, size, r, "'%s'", m[i].dir);
 			continue;
 		}
 		/* Inside one of the node's own tmpfs or views: made there, at mount time. */
@@ -159,9 +153,10 @@ int ns_overlay_plan(const struct ns_mount *m, size_t n, struct ns_overlay_set *r
 			r = set_add(ret, anc);
 	}
 	if (r == -E2BIG)
-		say(msg, size, r, "too many private directories (at most 16 per node)");
+		say(msg, size, r, "too many private directories (at most %zu per node)",
+		    ELEMENTSOF(ret->dirs));
 	if (r < 0)
-		ns_overlay_set_clear(ret);
+		ret->n = 0;
 	return r < 0 ? r : 0;
 }
 

@@ -53,6 +53,36 @@ void log_set_level(enum log_level level)
 
 /* Writes all of buf with as few write()s as the kernel allows: one line, one write, so that
  * lines of netlab processes sharing a stderr (parallel runs, a CI log) never interleave. */
+const char *log_escape(const char *s, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char e[5] = "";
+
+		if (c == '\\' || c == '\n' || c == '\t' || c == '\r')
+			snprintf(e, sizeof(e), "\\%c",
+				 c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r' : '\\');
+		else if (c < 0x20 || c == 0x7f)
+			snprintf(e, sizeof(e), "\\x%c%c", hex[c >> 4], hex[c & 0xf]);
+		else
+			e[0] = (char)c;
+		/* Room for "..." and the NUL whatever follows: a cut is always marked. */
+		if (k + strlen(e) + 4 > size)
+			break;
+		memcpy(buf + k, e, strlen(e));
+		k += strlen(e);
+	}
+	if (*s) {
+		memcpy(buf + k, "...", 3);
+		k += 3;
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
 static void write_all(int fd, const char *buf, size_t n)
 {
 	while (n > 0) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "macro.h"
 
@@ -48,6 +49,17 @@ unsigned log_error_count(void);
 /* Whether to colour output on fd: a terminal, and no NO_COLOR (https://no-color.org/) in the
  * environment. */
 bool log_use_color(int fd);
+
+/*
+ * s made safe to quote in a message (a name a user, a file or an image gave): each control byte
+ * and DEL as \n, \t, \r or \xHH, a backslash as \\, so a message stays one line and says
+ * what the name holds; cut with "..." to fit size (at least 4). Writes buf, returns it.
+ */
+const char *log_escape(const char *s, char *buf, size_t size);
+#define LOG_ESCAPE_MAX 256
+/* log_escape() into a buffer that lives until the end of the enclosing block: for arguments,
+ * log_error("'%s' is not ...", ESCAPED(name)). */
+#define ESCAPED(s) log_escape((s), (char[LOG_ESCAPE_MAX]){ 0 }, LOG_ESCAPE_MAX)
 
 #define log_error(...) log_internal(LOG_LEVEL_ERROR, 0, __VA_ARGS__)
 #define log_warning(...) log_internal(LOG_LEVEL_WARNING, 0, __VA_ARGS__)

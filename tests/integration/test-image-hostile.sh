@@ -102,7 +102,7 @@ layer_of() {
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][-1])' \
 		"$NETLAB_IMAGE_DIR/images/$1.json" | sed "s|^|$NETLAB_IMAGE_DIR/layers/|"
 }
-plan 128
+plan 130
 "$NETLAB" image ls >/dev/null # makes the store
 
 # 1. Tar layers (root file system tarballs: one layer each).
@@ -235,6 +235,17 @@ for n in a/b .. "" .hidden "$(printf 'x%.0s' $(seq 1 300))" "a b" "$(printf 'a\n
 	# %q: a name with a newline must not break the TAP line.
 	refused "import under the name $(printf '%q' "${n:0:20}")" "$A/good-layer.tar" "not a valid image name" "$n" 2
 done
+out=$("$NETLAB" image import "$A/good-layer.tar" "$(printf 'a\nb\001')" 2>&1)
+is "the name is quoted escaped, on one line" "1 netlab: 'a\\nb\\x01' is not a valid image name" \
+	"$(printf '%s\n' "$out" | wc -l) $(printf '%s' "$out" | sed 's/ (.*//')"
+# Two references alike for their first 200 bytes (the name's limit) get names of their own.
+long=$TMP/$(printf 'L%.0s' $(seq 1 220))
+mkdir "$long" && cp "$A/good-layer.tar" "$long/a.tar" && cp "$A/good-layer.tar" "$long/b.tar"
+na=$("$NETLAB" image import "$long/a.tar" | sed -n "s/.* as '\(.*\)'\$/\1/p")
+nb=$("$NETLAB" image import "$long/b.tar" | sed -n "s/.* as '\(.*\)'\$/\1/p")
+is "two long references alike for 200 bytes: two names of 200, both stored" "2 200 200 2" \
+	"$(printf '%s\n%s\n' "$na" "$nb" | sort -u | wc -l) ${#na} ${#nb} $("$NETLAB" image ls | awk 'NR > 1 {print $1}' | grep -cxF -e "$na" -e "$nb")"
+"$NETLAB" image rm "$na" && "$NETLAB" image rm "$nb"
 out=$("$NETLAB" image rm ../images/good 2>&1)
 is "rm of an invalid name: 2, said" "2 yes" "$? $(printf '%s' "$out" | grep -q 'not a valid image name' && echo yes)"
 "$NETLAB" image rm nosuch >/dev/null 2>&1

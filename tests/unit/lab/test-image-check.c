@@ -86,6 +86,46 @@ static void test_entry_path(void **state)
 	free(p);
 }
 
+/* A reference's store name: one of its own even when two long references are alike for the
+ * first IMAGE_NAME_MAX bytes (they used to share the name cut there). */
+static void test_auto_name(void **state)
+{
+	char a[IMAGE_NAME_MAX + 64], b[IMAGE_NAME_MAX + 64], na[IMAGE_NAME_MAX + 1],
+		nb[IMAGE_NAME_MAX + 1], want[IMAGE_NAME_MAX + 1];
+	const char *ha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		   *hb = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+
+	(void)state;
+	image_auto_name("oci-archive:/srv/img/bird.tar", ha, na);
+	assert_string_equal(na, "oci-archive__srv_img_bird.tar");
+	image_auto_name(".hidden/x.tar", ha, na);
+	assert_string_equal(na, "_hidden_x.tar");
+	image_auto_name("", ha, na);
+	assert_false(image_name_valid(na));
+
+	/* Exactly IMAGE_NAME_MAX: kept whole, no hash. */
+	memset(a, 'x', IMAGE_NAME_MAX);
+	a[IMAGE_NAME_MAX] = '\0';
+	image_auto_name(a, ha, na);
+	assert_string_equal(na, a);
+
+	/* Longer, alike for the first IMAGE_NAME_MAX bytes and more: their hashes part them. */
+	memset(a, 'x', sizeof(a) - 1);
+	a[sizeof(a) - 1] = '\0';
+	strcpy(b, a);
+	a[sizeof(a) - 2] = '1';
+	b[sizeof(b) - 2] = '2';
+	image_auto_name(a, ha, na);
+	image_auto_name(b, hb, nb);
+	assert_int_equal(strlen(na), IMAGE_NAME_MAX);
+	assert_true(image_name_valid(na));
+	assert_true(image_name_valid(nb));
+	assert_string_not_equal(na, nb);
+	memset(want, 'x', IMAGE_NAME_MAX - 17);
+	strcpy(want + IMAGE_NAME_MAX - 17, "-0123456789abcdef");
+	assert_string_equal(na, want);
+}
+
 static void test_digest_name(void **state)
 {
 	const char *hex = NULL;
@@ -232,7 +272,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_whiteout),     cmocka_unit_test(test_entry_path),
 		cmocka_unit_test(test_digest_name),  cmocka_unit_test(test_media),
-		cmocka_unit_test(test_runtime),
+		cmocka_unit_test(test_runtime),      cmocka_unit_test(test_auto_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

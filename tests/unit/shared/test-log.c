@@ -154,12 +154,34 @@ static void test_thread_targets(void **state)
 	assert_string_equal(buf, "netlab: after\n");
 }
 
+/* A name quoted in a message stays one line and says what it holds; a cut is marked. */
+static void test_escape(void **state)
+{
+	char small[12], big[LOG_ESCAPE_MAX], want[LOG_ESCAPE_MAX];
+
+	assert_string_equal(ESCAPED("a\nb"), "a\\nb");
+	assert_string_equal(ESCAPED("t\tr\r\x01\x7f\\"), "t\\tr\\r\\x01\\x7f\\\\");
+	assert_string_equal(ESCAPED("plain-name_1.0 ok"), "plain-name_1.0 ok");
+	assert_string_equal(ESCAPED("\xc3\xa9"), "\xc3\xa9"); /* UTF-8 is not control */
+	assert_string_equal(log_escape("abcdefghijklmnop", small, sizeof(small)), "abcdefgh...");
+	/* An escape is never cut in half. */
+	assert_string_equal(log_escape("abcdefg\x01", small, sizeof(small)), "abcdefg...");
+	assert_string_equal(log_escape("", small, sizeof(small)), "");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memset(want, 'x', sizeof(want) - 4);
+	strcpy(want + sizeof(want) - 4, "...");
+	assert_string_equal(ESCAPED(big), want);
+	assert_true(strlen(ESCAPED(big)) < LOG_ESCAPE_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errno_through_a_non_terminal),
 		cmocka_unit_test(test_one_write_per_line),
 		cmocka_unit_test(test_thread_targets),
+		cmocka_unit_test(test_escape),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -51,8 +51,6 @@ void log_set_level(enum log_level level)
 	max_level = level;
 }
 
-/* Writes all of buf with as few write()s as the kernel allows: one line, one write, so that
- * lines of netlab processes sharing a stderr (parallel runs, a CI log) never interleave. */
 const char *log_escape(const char *s, char *buf, size_t size)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -83,6 +81,8 @@ const char *log_escape(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+/* Writes all of buf with as few write()s as the kernel allows: one line, one write, so that
+ * lines of netlab processes sharing a stderr (parallel runs, a CI log) never interleave. */
 static void write_all(int fd, const char *buf, size_t n)
 {
 	while (n > 0) {

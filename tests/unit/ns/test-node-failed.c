@@ -75,7 +75,7 @@ static void test_failed_node_stays_until_the_lab_goes(void **state)
 
 	assert_int_equal(ns_lab_start(specs, 2, NULL, &lab), 0);
 	assert_int_equal(ns_lab_spawn(lab, 0, 2, h, msg, sizeof(msg)), 0);
-	assert_int_equal(ns_lab_wait_ready(lab, &bad, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(ns_lab_wait_ready(lab, h, &bad, msg, sizeof(msg)), -EINVAL);
 	assert_int_equal(bad, 1);
 	assert_non_null(strstr(msg, "mounting tmpfs on '/tmp'"));
 

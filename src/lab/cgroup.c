@@ -219,6 +219,10 @@ int lab_cgroup_up_nodes(struct lab_cgroup_up *cg, const struct topo *t, const ch
 		r = rel_path(rel, sizeof(rel), lab, t->nodes[i].name);
 		if (r >= 0)
 			r = cg_attach(&cg->root, rel, nodes[i].pid);
+		/* The node died in its set-up (reaped already): wait_nodes_ready() says so by
+		 * name, which this error would hide. */
+		if (r == -ESRCH)
+			continue;
 		if (r < 0)
 			return log_error_errno(r, "Cannot move node '%s' into cgroup '%s': %m",
 					       t->nodes[i].name, rel);

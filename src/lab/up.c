@@ -884,6 +884,8 @@ static int spawn_nodes(struct lab_up_ctx *u)
 	for (size_t first = 0; first < n; first += slice) {
 		size_t k = n - first < slice ? n - first : slice;
 		int r = ns_lab_spawn(u->ns, first, k, &u->nodes[first], errmsg, sizeof(errmsg));
+		if (r == -ESRCH && errmsg[0])
+			return log_error_errno(r, "Cannot create the nodes: %s", errmsg);
 		if (r < 0)
 			return log_error_errno(r, "Cannot create the nodes: %m%s%s",
 					       errmsg[0] ? ": " : "", errmsg);
@@ -896,11 +898,14 @@ static int spawn_nodes(struct lab_up_ctx *u)
 static int wait_nodes_ready(struct lab_up_ctx *u)
 {
 	char errmsg[256] = "";
-	size_t bad = 0;
-	int r = ns_lab_wait_ready(u->ns, &bad, errmsg, sizeof(errmsg));
+	size_t bad = SIZE_MAX;
+	int r = ns_lab_wait_ready(u->ns, u->nodes, &bad, errmsg, sizeof(errmsg));
 
-	if (r < 0 && bad < u->t->n_nodes && errmsg[0])
+	/* -ESRCH: errmsg names the node that died; -ECHILD: says the lab init died. */
+	if (r < 0 && r != -ESRCH && bad < u->t->n_nodes && errmsg[0])
 		log_error("Cannot set up node '%s': %s", u->t->nodes[bad].name, errmsg);
+	else if (r < 0 && errmsg[0])
+		log_error("Cannot set up the nodes: %s", errmsg);
 	else if (r < 0)
 		log_error_errno(r, "Cannot set up the nodes: %m");
 	return r;

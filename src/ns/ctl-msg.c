@@ -38,7 +38,7 @@ int ns_send_msg(int fd, const struct ns_msg *m, const int *fds, unsigned n_fds)
 	}
 }
 
-int ns_recv_msg(int fd, struct ns_msg *m, int fds[2], unsigned *n_fds)
+static int recv_msg(int fd, struct ns_msg *m, int fds[2], unsigned *n_fds, int flags)
 {
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
 	union {
@@ -55,7 +55,7 @@ int ns_recv_msg(int fd, struct ns_msg *m, int fds[2], unsigned *n_fds)
 
 	*n_fds = 0;
 	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return negative_errno();
@@ -82,6 +82,16 @@ int ns_recv_msg(int fd, struct ns_msg *m, int fds[2], unsigned *n_fds)
 	}
 	m->text[sizeof(m->text) - 1] = '\0';
 	return 0;
+}
+
+int ns_recv_msg(int fd, struct ns_msg *m, int fds[2], unsigned *n_fds)
+{
+	return recv_msg(fd, m, fds, n_fds, 0);
+}
+
+int ns_try_recv_msg(int fd, struct ns_msg *m, int fds[2], unsigned *n_fds)
+{
+	return recv_msg(fd, m, fds, n_fds, MSG_DONTWAIT);
 }
 
 int ns_fail(char *buf, size_t size, int r, const char *fmt, ...)

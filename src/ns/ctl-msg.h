@@ -36,6 +36,8 @@ int ns_send_msg(int fd, const struct ns_msg *m, const int *fds, unsigned n_fds);
 /* Receives one message and up to two fds (more are closed). Returns 0, -EPIPE on EOF,
  * -EBADMSG for a message of the wrong size, or -errno. */
 int ns_recv_msg(int fd, struct ns_msg *m, int fds[2], unsigned *n_fds);
+/* ns_recv_msg() without waiting: -EAGAIN when no message is queued. */
+int ns_try_recv_msg(int fd, struct ns_msg *m, int fds[2], unsigned *n_fds);
 
 /* Writes "FMT...: strerror(-r)" into buf (the message a node process sends `up` with its error)
  * and returns r. Shared by node.c, overlay.c and rootfs.c. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -31,6 +32,26 @@
  * parallel are 1.5x faster than one, and this machine class has two cores). */
 #define N_CLONERS 2
 
+/* What `up` knows of each node (ns_lab.node_state): a node process sends READY on its cloner's
+ * channel, which may queue it before the cloner's own SPAWNED. */
+enum { NODE_UNSPAWNED, NODE_SPAWNED, NODE_READY };
+
+/* PIDFD_GET_INFO (Linux 6.13) with PIDFD_INFO_EXIT (6.15), which older headers lack: how a
+ * process that is not our child ended, once its parent has reaped it. Version 0 of the struct:
+ * the kernel takes any size from there on. */
+struct nl_pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	int32_t exit_code;
+};
+#define NL_PIDFD_INFO_EXIT (1ULL << 3)
+#define NL_PIDFD_GET_INFO _IOWR(0xFF, 11, struct nl_pidfd_info)
+
+/* How long a dead node's status is waited for: the lab init reaps it on its SIGCHLD, at once
+ * unless it is busy cloning. The status only words the message. */
+#define REAP_WAIT_MS 200
+
 struct ns_lab {
 	int ctl;
 	int ctl2; /* the worker's channel; -EBADF once closed */
@@ -44,6 +65,9 @@ struct ns_lab {
 	int ready_error; /* first node set-up error */
 	size_t ready_error_index;
 	char ready_error_text[sizeof(((struct ns_msg *)0)->text)];
+	const struct ns_node_spec *specs;
+	size_t n_specs;
+	uint8_t *node_state; /* n_specs of NODE_* */
 };
 
 static pid_t clone3_pidfd(uint64_t flags, int *ret_pidfd)
@@ -314,6 +338,16 @@ int ns_lab_start(const struct ns_node_spec *specs, size_t n_specs, struct ns_idm
 		waitpid(pid, NULL, 0);
 		return -ENOMEM;
 	}
+	lab->node_state = calloc(n_specs ? n_specs : 1, sizeof(*lab->node_state));
+	if (!lab->node_state) {
+		free(lab);
+		close(sv[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -ENOMEM;
+	}
+	lab->specs = specs;
+	lab->n_specs = n_specs;
 	lab->ctl = sv[0];
 	lab->ctl2 = -EBADF;
 	lab->pid = pid;
@@ -377,12 +411,86 @@ int ns_lab_netns_fd(const struct ns_lab *lab)
 
 static void note_ready(struct ns_lab *lab, const struct ns_msg *m)
 {
+	if (m->index >= lab->n_specs || lab->node_state[m->index] == NODE_READY)
+		return;
+	lab->node_state[m->index] = NODE_READY;
 	lab->n_ready++;
 	if (m->error < 0 && lab->ready_error == 0) {
 		lab->ready_error = m->error;
 		lab->ready_error_index = m->index;
 		snprintf(lab->ready_error_text, sizeof(lab->ready_error_text), "%s", m->text);
 	}
+}
+
+/* " (killed by signal 9)", " (exit status 1)", or "" when the kernel cannot tell (before 6.15,
+ * or not reaped in time). */
+static void exit_text(int pidfd, char *buf, size_t size)
+{
+	struct nl_pidfd_info info = { .mask = NL_PIDFD_INFO_EXIT };
+	struct pollfd p = { .fd = pidfd };
+
+	buf[0] = '\0';
+	/* POLLHUP (asked or not) once the process is reaped, which is when its status is kept. */
+	if (poll(&p, 1, REAP_WAIT_MS) <= 0)
+		return;
+	if (ioctl(pidfd, NL_PIDFD_GET_INFO, &info) < 0 || !(info.mask & NL_PIDFD_INFO_EXIT))
+		return;
+	if (WIFSIGNALED(info.exit_code))
+		snprintf(buf, size, " (killed by signal %d)", WTERMSIG(info.exit_code));
+	else if (WIFEXITED(info.exit_code))
+		snprintf(buf, size, " (exit status %d)", WEXITSTATUS(info.exit_code));
+}
+
+/* Reads every message queued on both channels, keeping the READYs: called when nothing else
+ * is awaited, or when `up` fails anyway. -ECHILD when a channel is at EOF. */
+static int drain_ready(struct ns_lab *lab)
+{
+	const int ch[N_CLONERS] = { lab->ctl, lab->ctl2 };
+
+	for (size_t c = 0; c < N_CLONERS; c++) {
+		struct ns_msg m;
+		unsigned n_fds;
+		int r;
+
+		if (ch[c] < 0)
+			continue;
+		while ((r = ns_try_recv_msg(ch[c], &m, NULL, &n_fds)) >= 0)
+			if (m.type == NS_MSG_READY)
+				note_ready(lab, &m);
+		if (r != -EAGAIN)
+			return r == -EPIPE ? -ECHILD : r;
+	}
+	return 0;
+}
+
+/*
+ * The process of node index has exited. Its READY, if it sent one, was queued before it died:
+ * after the drain, a node still not ready died in its set-up. The lab init's end kills every
+ * node first (it is PF_EXITING meanwhile), so a lab init gone or going is the cause: -ECHILD, as
+ * its channel's EOF says a moment later. Returns 0 (the node was ready), -ESRCH with errmsg
+ * naming the node, or -errno.
+ */
+static int node_died(struct ns_lab *lab, size_t index, int pidfd, char *errmsg, size_t errlen)
+{
+	char how[48];
+	uint64_t st;
+	int r = drain_ready(lab);
+
+	if (r < 0)
+		return r;
+	if (lab->node_state[index] == NODE_READY)
+		return 0;
+	if (proc_starttime(lab->pid, &st) < 0 || st != lab->starttime) {
+		if (errmsg)
+			snprintf(errmsg, errlen, "the lab init died");
+		return -ECHILD;
+	}
+	if (errmsg) {
+		exit_text(pidfd, how, sizeof(how));
+		snprintf(errmsg, errlen, "node '%s' died during its set-up%s",
+			 lab->specs[index].name, how);
+	}
+	return -ESRCH;
 }
 
 /* Handles one message from a cloner or a node. Returns 1 for a node spawned, 0 for anything
@@ -418,11 +526,18 @@ static int spawn_take(struct ns_lab *lab, int fd, size_t first, size_t n,
 	h->pidfd = fds[0];
 	h->netns_fd = fds[1];
 	r = pidfd_get_pid(h->pidfd, &h->pid);
+	if (r >= 0)
+		r = proc_starttime(h->pid, &h->starttime);
+	/* Gone before its SPAWNED was read: `up` fails, and the drain in node_died() may drop
+	 * other orders' answers, but the message says why. */
+	if (r == -ESRCH) {
+		int k = node_died(lab, m.index, h->pidfd, errmsg, errlen);
+		return k < 0 ? k : r;
+	}
 	if (r < 0)
 		return r;
-	r = proc_starttime(h->pid, &h->starttime);
-	if (r < 0)
-		return r;
+	if (lab->node_state[m.index] == NODE_UNSPAWNED)
+		lab->node_state[m.index] = NODE_SPAWNED;
 	lab->n_spawned++;
 	return 1;
 }
@@ -476,30 +591,71 @@ int ns_lab_spawn(struct ns_lab *lab, size_t first, size_t n, struct ns_node_hand
 	return 0;
 }
 
-int ns_lab_wait_ready(struct ns_lab *lab, size_t *ret_index, char *errmsg, size_t errlen)
+/* The channels, then the pidfd of every node spawned and not yet ready (pend[] is compacted to
+ * those). Returns the number of pollfds. */
+static size_t ready_pollfds(const struct ns_lab *lab, const struct ns_node_handle *nodes,
+			    struct pollfd *p, size_t *pend, size_t *n_pend)
 {
-	while (lab->n_ready < lab->n_spawned) {
-		struct pollfd p[2] = { { .fd = lab->ctl, .events = POLLIN },
-				       { .fd = lab->ctl2, .events = POLLIN } };
-		size_t n_ch = lab->ctl2 >= 0 ? 2 : 1;
+	size_t n = 0, k = 0;
 
-		if (poll(p, n_ch, -1) < 0) {
+	p[n++] = (struct pollfd){ .fd = lab->ctl, .events = POLLIN };
+	if (lab->ctl2 >= 0)
+		p[n++] = (struct pollfd){ .fd = lab->ctl2, .events = POLLIN };
+	for (size_t j = 0; j < *n_pend; j++) {
+		if (lab->node_state[pend[j]] != NODE_SPAWNED)
+			continue;
+		pend[k++] = pend[j];
+		p[n++] = (struct pollfd){ .fd = nodes[pend[j]].pidfd, .events = POLLIN };
+	}
+	*n_pend = k;
+	return n;
+}
+
+int ns_lab_wait_ready(struct ns_lab *lab, const struct ns_node_handle *nodes, size_t *ret_index,
+		      char *errmsg, size_t errlen)
+{
+	_cleanup_free_ struct pollfd *p = NULL;
+	_cleanup_free_ size_t *pend = NULL;
+	size_t n_pend = 0;
+	int r;
+
+	/* A node that dies before its READY never sends it, and its channel does not reach EOF
+	 * (the cloner and the other nodes hold it): its pidfd, readable once it has exited, is
+	 * watched with the channels. */
+	if (lab->n_ready < lab->n_spawned) {
+		p = calloc(N_CLONERS + lab->n_specs, sizeof(*p));
+		pend = calloc(lab->n_specs, sizeof(*pend));
+		if (!p || !pend)
+			return -ENOMEM;
+		for (size_t i = 0; i < lab->n_specs; i++)
+			if (lab->node_state[i] == NODE_SPAWNED)
+				pend[n_pend++] = i;
+	}
+	while (lab->n_ready < lab->n_spawned) {
+		size_t n_ch = lab->ctl2 >= 0 ? 2 : 1;
+		size_t n = ready_pollfds(lab, nodes, p, pend, &n_pend);
+
+		if (poll(p, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return negative_errno();
 		}
-		for (size_t c = 0; c < n_ch; c++) {
-			struct ns_msg m;
-			unsigned n_fds;
-			if (!p[c].revents)
+		r = drain_ready(lab);
+		if (r < 0)
+			return r;
+		for (size_t j = 0; j < n_pend; j++) {
+			if (!p[n_ch + j].revents || lab->node_state[pend[j]] == NODE_READY)
 				continue;
-			int r = ns_recv_msg(p[c].fd, &m, NULL, &n_fds);
+			r = node_died(lab, pend[j], nodes[pend[j]].pidfd, errmsg, errlen);
+			if (r == -ESRCH && lab->ready_error < 0)
+				goto report; /* a set-up that failed came first */
+			if (r == -ESRCH && ret_index)
+				*ret_index = pend[j];
 			if (r < 0)
-				return r == -EPIPE ? -ECHILD : r;
-			if (m.type == NS_MSG_READY)
-				note_ready(lab, &m);
+				return r;
 		}
 	}
+report:
 	if (lab->ready_error < 0) {
 		if (ret_index)
 			*ret_index = lab->ready_error_index;
@@ -547,5 +703,6 @@ void ns_lab_free(struct ns_lab *lab)
 	safe_close(lab->ctl2);
 	safe_close(lab->pidfd);
 	safe_close(lab->netns_fd);
+	free(lab->node_state);
 	free(lab);
 }

@@ -102,16 +102,22 @@ int ns_lab_netns_fd(const struct ns_lab *lab);
 /*
  * Spawns nodes first..first+n-1 (indices into specs). Orders are pipelined: all are sent, then
  * all answers read. handles[i] receives node first+i; its fds belong to the caller.
- * Returns 0 or -errno; on failure *errmsg (may be NULL) gets the lab init's words.
+ * Returns 0 or -errno; on failure *errmsg (may be NULL) gets the lab init's words. -ESRCH: a
+ * node was gone before its answer was read, errmsg "node 'NAME' died during its set-up ...".
  */
 int ns_lab_spawn(struct ns_lab *lab, size_t first, size_t n, struct ns_node_handle *handles,
 		 char *errmsg, size_t errlen);
 
 /*
- * Waits until every spawned node has reported its own set-up (mounts, hostname). Returns 0, or
- * the first node's -errno with *ret_index and errmsg saying what failed.
+ * Waits until every spawned node has reported its own set-up (mounts, hostname). nodes[i] is
+ * node i as ns_lab_spawn() filled it (borrowed: its pidfd is polled, to notice a node that dies
+ * before its report). Returns 0, or the first node's -errno with *ret_index and errmsg saying
+ * what failed: -ESRCH when a node process exited before its report ("node 'NAME' died during
+ * its set-up (killed by signal 9)", the status when the kernel can tell, Linux 6.15), -ECHILD
+ * when the lab init died (*ret_index untouched).
  */
-int ns_lab_wait_ready(struct ns_lab *lab, size_t *ret_index, char *errmsg, size_t errlen);
+int ns_lab_wait_ready(struct ns_lab *lab, const struct ns_node_handle *nodes, size_t *ret_index,
+		      char *errmsg, size_t errlen);
 
 /* Tells the lab init that `up` succeeded: from now on it outlives `up`. */
 int ns_lab_commit(struct ns_lab *lab);

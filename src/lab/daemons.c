@@ -426,8 +426,8 @@ int lab_node_open(const char *lab, const char *node, struct lab_state **ret_st, 
 	return 0;
 }
 
-int lab_daemon_start(const char *lab, const char *node, const char *name, char *const argv[],
-		     char *ret_name, size_t name_size)
+int lab_daemon_start(const char *lab, const char *node, const char *name, const char *user,
+		     char *const argv[], char *ret_name, size_t name_size)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 	_cleanup_close_ int pidfd = -EBADF;
@@ -450,6 +450,7 @@ int lab_daemon_start(const char *lab, const char *node, const char *name, char *
 		.node_pidfd = pidfd,
 		.setns_flags = ns_node_setns_flags(st->nodes[i].flags),
 		.env = env,
+		.user = user,
 	};
 	daemon_name(argv[0], base, sizeof(base));
 	return launch(&l, name, base, argv, ret_name, name_size);

@@ -272,10 +272,13 @@ bool lab_daemon_name_valid(const char *name);
 uint64_t lab_log_max_bytes(void);
 
 /* Starts argv (no shell) as a daemon in node, named `name` or, when NULL, after argv[0]
- * (NAME, NAME-2... the first free). Output to NETLAB_DIR/NODE/NAME.log (appended), pid and
- * start time in NAME.pid. ret_name (may be NULL) gets the name. -EEXIST: `name` runs already. */
-int lab_daemon_start(const char *lab, const char *node, const char *name, char *const argv[],
-		     char *ret_name, size_t name_size);
+ * (NAME, NAME-2... the first free), as `user` (USER[:GROUP], names looked up in the node's own
+ * /etc/passwd and /etc/group as for a `start` statement's user=; NULL: an image's User, else
+ * root). Output to NETLAB_DIR/NODE/NAME.log (appended), pid and start time in NAME.pid.
+ * ret_name (may be NULL) gets the name. -EEXIST: `name` runs already; an unknown user: what
+ * lab_node_user_resolve() returns (logged). */
+int lab_daemon_start(const char *lab, const char *node, const char *name, const char *user,
+		     char *const argv[], char *ret_name, size_t name_size);
 
 /* SIGTERM to daemon `name` of node (identity checked through its pid file), SIGKILL when it has
  * not exited after grace_ns, and waits for it to end. -ENOENT no such daemon, -ESRCH it had

@@ -4,7 +4,7 @@
 # run at up; mounts are private to their node.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 27
+plan 31
 snapshot before
 
 LAB=t-exec-$$
@@ -94,6 +94,21 @@ for p in $hostpids; do
 done
 ok "the background daemon is gone after down" $gone
 is "exec into a lab that is down fails with 125" "125" "$(x a true 2>/dev/null; echo $?)"
+
+# %NODE% stands for the node's name in user= as in the command: nodes named after users of the
+# host (they have the host's /etc/passwd) run as their namesakes.
+cat >"$TMP/user.conf" <<'CONF'
+node nobody daemon
+exec nobody user=%NODE% sh -c 'echo "%NODE% runs as $(id -un)"'
+start daemon user=%NODE%:%NODE% sleep 100000
+CONF
+ok "up: exec and start statements with user=%NODE%" \
+	sh -c "'$NETLAB' up -l '$LAB' '$TMP/user.conf' >'$TMP/user.out'"
+is "exec user=%NODE%: as the node's namesake" "nobody runs as nobody" "$(grep 'runs as' "$TMP/user.out")"
+is "start user=%NODE%:%NODE%: as the node's namesake, user and group" \
+	"$(id -u daemon) $(getent group daemon | cut -d: -f3)" \
+	"$(stat -c '%u %g' "/proc/$(cut -d' ' -f1 "$RUN_DIR/$LAB/daemon/sleep.pid")")"
+ok "down" "$NETLAB" down "$LAB"
 ok "nothing of the lab is left in $RUN_DIR" test ! -e "$RUN_DIR/$LAB"
 host_unchanged
 done_testing

@@ -1984,7 +1984,7 @@ static int file_text_from(struct parser *p, const struct topo_file *f, const str
 	size_t len;
 	int r;
 
-	r = topo_read_file(f->from, &text, &len);
+	r = topo_read_file(f->from, &text, &len, NULL);
 	if (r < 0)
 		return fail(p, from_tk, "cannot read '%s': %s", f->from, strerror(-r));
 	if (len > 0 && text[len - 1] != '\n') {

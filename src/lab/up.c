@@ -231,6 +231,7 @@ static int prepare_specs(struct lab_up_ctx *u)
 		if (u->fs->lower[i]) {
 			u->specs[i].rootfs_lower = u->fs->lower[i];
 			u->specs[i].rootfs_tmp = u->rootfs_tmp;
+			u->specs[i].workdir = u->fs->image[i] ? u->fs->image[i]->workdir : NULL;
 			if (t->nodes[i].rootfs && streq(t->nodes[i].rootfs, TOPO_ROOTFS_HOST_COW))
 				u->specs[i].flags |= NS_NODE_HOST_COW;
 		} else {

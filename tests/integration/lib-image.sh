@@ -3,7 +3,8 @@
 # a container tool: a root file system directory, a tarball of it, an OCI layout of two layers
 # (the second with a whiteout and an opaque directory, and a config with Env, WorkingDir,
 # Entrypoint and Cmd), the same as an oci-archive and as a docker-archive, and as an OCI layout
-# whose config has User bird. Built once and kept
+# whose config has User bird (oci-user; oci-nowd: with a WorkingDir the image lacks). Built once
+# and kept
 # under $IMG_CACHE, keyed by the busybox binary and this file, so later runs only check them.
 
 IMG_CACHE=${NETLAB_TEST_IMAGES:-/var/cache/netlab-test}
@@ -104,6 +105,14 @@ _build_images() {
 	sed "s/$cfg/$cfg3/" "$usr/blobs/sha256/$man" >"$w/man-user.json"
 	man3=$(_blob "$w/man-user.json" x "$usr")
 	sed -i "s/$man/$man3/" "$usr/index.json"
+	# Run as bird in a WorkingDir the image lacks, below a directory it lacks too.
+	local nowd=$d/oci-nowd cfg4 man4
+	cp -a "$oci" "$nowd"
+	sed 's#"WorkingDir":"/srv"#"User":"bird","WorkingDir":"/home/bird/work"#' "$w/config.keep" >"$w/cfg-nowd.json"
+	cfg4=$(_blob "$w/cfg-nowd.json" x "$nowd")
+	sed "s/$cfg/$cfg4/" "$nowd/blobs/sha256/$man" >"$w/man-nowd.json"
+	man4=$(_blob "$w/man-nowd.json" x "$nowd")
+	sed -i "s/$man/$man4/" "$nowd/index.json"
 	head -c 3000 "$d/rootfs.tar" >"$d/corrupt.tar"
 	dd if=/dev/urandom bs=1k count=4 2>/dev/null >>"$d/corrupt.tar"
 

@@ -261,6 +261,10 @@ int lab_node_interfaces(const struct lab_state *st, size_t node, struct lab_ifin
  * NULL; *ret_st (free with lab_state_free) and *ret_pidfd belong to the caller. */
 int lab_node_open(const char *lab, const char *node, struct lab_state **ret_st, size_t *ret_index,
 		  int *ret_pidfd);
+/* lab_node_open()'s second half, in a state already opened (lab_open()): finds `node` and opens
+ * its pidfd, with the same messages and errors. Out-params may be NULL. */
+int lab_node_find(const char *lab, const struct lab_state *st, const char *node,
+		  size_t *ret_index, int *ret_pidfd);
 
 /* Daemon names: [A-Za-z0-9_.-], at most 63 bytes, not starting with '.' or '-'. */
 bool lab_daemon_name_valid(const char *name);

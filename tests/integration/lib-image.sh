@@ -22,6 +22,18 @@ _blob() {
 	printf '%s' "$h"
 }
 
+# _variant NAME SED: $d/NAME, a copy of the OCI layout $oci whose config is the one kept
+# ($w/config.keep) edited by SED (_build_images' locals: d, w, oci, cfg, man).
+_variant() {
+	local v=$d/$1 c m
+	cp -a "$oci" "$v"
+	sed "$2" "$w/config.keep" >"$w/cfg-$1.json"
+	c=$(_blob "$w/cfg-$1.json" x "$v")
+	sed "s/$cfg/$c/" "$v/blobs/sha256/$man" >"$w/man-$1.json"
+	m=$(_blob "$w/man-$1.json" x "$v")
+	sed -i "s/$man/$m/" "$v/index.json"
+}
+
 _build_images() {
 	local d=$1 w=$1/work
 	rm -rf "$d.new" && mkdir -p "$d.new" && d=$d.new && w=$d/work
@@ -89,30 +101,11 @@ _build_images() {
 	_tar "$dk" "$d/docker-archive.tar"
 
 	# An image for another architecture, and a corrupt archive.
-	local other=$d/oci-other
-	cp -a "$oci" "$other"
-	sed 's/"architecture":"[a-z0-9]*"/"architecture":"s390x"/' "$w/config.keep" >"$w/cfg-other.json"
-	local cfg2 man2
-	cfg2=$(_blob "$w/cfg-other.json" x "$other")
-	sed "s/$cfg/$cfg2/" "$other/blobs/sha256/$man" >"$w/man-other.json"
-	man2=$(_blob "$w/man-other.json" x "$other")
-	sed -i "s/$man/$man2/" "$other/index.json"
+	_variant oci-other 's/"architecture":"[a-z0-9]*"/"architecture":"s390x"/'
 	# The same image run as a user of its own (the config's User names an /etc/passwd entry).
-	local usr=$d/oci-user cfg3 man3
-	cp -a "$oci" "$usr"
-	sed 's/"WorkingDir"/"User":"bird","WorkingDir"/' "$w/config.keep" >"$w/cfg-user.json"
-	cfg3=$(_blob "$w/cfg-user.json" x "$usr")
-	sed "s/$cfg/$cfg3/" "$usr/blobs/sha256/$man" >"$w/man-user.json"
-	man3=$(_blob "$w/man-user.json" x "$usr")
-	sed -i "s/$man/$man3/" "$usr/index.json"
+	_variant oci-user 's/"WorkingDir"/"User":"bird","WorkingDir"/'
 	# Run as bird in a WorkingDir the image lacks, below a directory it lacks too.
-	local nowd=$d/oci-nowd cfg4 man4
-	cp -a "$oci" "$nowd"
-	sed 's#"WorkingDir":"/srv"#"User":"bird","WorkingDir":"/home/bird/work"#' "$w/config.keep" >"$w/cfg-nowd.json"
-	cfg4=$(_blob "$w/cfg-nowd.json" x "$nowd")
-	sed "s/$cfg/$cfg4/" "$nowd/blobs/sha256/$man" >"$w/man-nowd.json"
-	man4=$(_blob "$w/man-nowd.json" x "$nowd")
-	sed -i "s/$man/$man4/" "$nowd/index.json"
+	_variant oci-nowd 's#"WorkingDir":"/srv"#"User":"bird","WorkingDir":"/home/bird/work"#'
 	head -c 3000 "$d/rootfs.tar" >"$d/corrupt.tar"
 	dd if=/dev/urandom bs=1k count=4 2>/dev/null >>"$d/corrupt.tar"
 

@@ -12,29 +12,64 @@
 #include "macro.h"
 #include "parse-util.h"
 
-#define USAGE_START "netlab start [-l LAB] NODE [--name NAME] [--] CMD [ARG...]"
+#define USAGE_START "netlab start [-l LAB] [-u USER[:GROUP]] NODE [--name NAME] [--] CMD [ARG...]"
 #define USAGE_STOP "netlab stop [-l LAB] [--timeout T] NODE NAME"
 #define USAGE_LOGS "netlab logs [-l LAB] NODE [NAME]"
+
+/* After NODE and before the command, `--name NAME` and `-u USER` (as -n, --user, --name=NAME,
+ * --user=USER; the last of each wins, as getopt's would): *cmd moves past them. 0, or a usage
+ * error's status. */
+static int start_options_after_node(char ***cmd, const char **name, const char **user)
+{
+	static const char *const shorts[] = { "-n", "-u" }, *const longs[] = { "--name", "--user" };
+	const char **val[] = { name, user };
+	char **c = *cmd;
+	size_t k = 0;
+
+	while (c[0] && k < ELEMENTSOF(longs)) {
+		size_t ll = strlen(longs[k]);
+
+		if (streq(c[0], shorts[k]) || streq(c[0], longs[k])) {
+			if (!c[1])
+				return cli_usage_error(USAGE_START, "%s needs a value", longs[k]);
+			*val[k] = c[1];
+			c += 2;
+			k = 0;
+		} else if (strncmp(c[0], longs[k], ll) == 0 && c[0][ll] == '=') {
+			*val[k] = c[0] + ll + 1;
+			c++;
+			k = 0;
+		} else {
+			k++;
+		}
+	}
+	*cmd = c;
+	return 0;
+}
 
 int verb_start(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "lab", required_argument, NULL, 'l' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *lab = NULL, *name = NULL, *node;
+	const char *lab = NULL, *name = NULL, *user = NULL, *node;
 	_cleanup_free_ char *chosen = NULL;
 	char used[64];
 	char **cmd;
 	int c, r;
 
-	/* '+': options end at NODE; after it only --name NAME, then the command. */
-	while ((c = getopt_long(argc, argv, "+l:n:h", opts, NULL)) >= 0) {
+	/* '+': options end at NODE; after it only --name and -u, then the command. */
+	while ((c = getopt_long(argc, argv, "+l:n:u:h", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'n':
 			name = optarg;
+			break;
+		case 'u':
+			user = optarg;
 			break;
 		default:
 			r = cli_common_option(c, USAGE_START, &lab, NULL);
@@ -46,15 +81,9 @@ int verb_start(int argc, char **argv)
 		return cli_usage_error(USAGE_START, "expected a node name");
 	node = argv[optind];
 	cmd = argv + optind + 1;
-	if (cmd[0] && (streq(cmd[0], "--name") || streq(cmd[0], "-n"))) {
-		if (!cmd[1])
-			return cli_usage_error(USAGE_START, "--name needs a value");
-		name = cmd[1];
-		cmd += 2;
-	} else if (cmd[0] && strncmp(cmd[0], "--name=", 7) == 0) {
-		name = cmd[0] + 7;
-		cmd++;
-	}
+	r = start_options_after_node(&cmd, &name, &user);
+	if (r != 0)
+		return r;
 	if (cmd[0] && streq(cmd[0], "--"))
 		cmd++;
 	if (!cmd[0])
@@ -69,7 +98,7 @@ int verb_start(int argc, char **argv)
 	int sel = cli_select_lab(lab, &chosen);
 	if (sel != EXIT_OK)
 		return sel;
-	if (lab_daemon_start(chosen, node, name, cmd, used, sizeof(used)) < 0)
+	if (lab_daemon_start(chosen, node, name, user, cmd, used, sizeof(used)) < 0)
 		return EXIT_FAIL;
 	printf("started '%s' in node '%s' (netlab logs %s %s)\n", used, node, node, used);
 	return EXIT_OK;

@@ -46,7 +46,8 @@ static const struct verb {
 	  "until the condition holds in NODE (default 30 s)" },
 	{ "converge", verb_converge, "converge [-l LAB] [--quiet T] [--timeout T] [--since-fault] [--json]",
 	  "until no node's routing table changed for T (default 2 s)" },
-	{ "start", verb_start, "start [-l LAB] NODE [--name NAME] [--] CMD [ARG...]",
+	{ "start", verb_start,
+	  "start [-l LAB] [-u USER[:GROUP]] NODE [--name NAME] [--] CMD [ARG...]",
 	  "start a daemon in NODE" }, /* daemon.c */
 	{ "stop", verb_stop, "stop [-l LAB] [--timeout T] NODE NAME",
 	  "stop it (SIGTERM, SIGKILL after T, default 5 s)" }, /* daemon.c */

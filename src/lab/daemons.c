@@ -398,17 +398,13 @@ int lab_daemon_launch(const struct lab_up_ctx *c, size_t node, const char *name,
 
 /* ---- run time ---------------------------------------------------------------------------- */
 
-int lab_node_open(const char *lab, const char *node, struct lab_state **ret_st, size_t *ret_index,
-		  int *ret_pidfd)
+int lab_node_find(const char *lab, const struct lab_state *st, const char *node,
+		  size_t *ret_index, int *ret_pidfd)
 {
-	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 	_cleanup_close_ int pidfd = -EBADF;
 	size_t i;
 	int r;
 
-	r = lab_open(lab, &st, NULL);
-	if (r < 0)
-		return r;
 	i = lab_state_find_node(st, node);
 	if (i == TOPO_NONE)
 		return log_error_errno(-ENOENT, "lab '%s' has no node '%s'", lab, node);
@@ -421,13 +417,28 @@ int lab_node_open(const char *lab, const char *node, struct lab_state **ret_st, 
 		*ret_index = i;
 	if (ret_pidfd)
 		*ret_pidfd = TAKE_FD(pidfd);
+	return 0;
+}
+
+int lab_node_open(const char *lab, const char *node, struct lab_state **ret_st, size_t *ret_index,
+		  int *ret_pidfd)
+{
+	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
+	int r;
+
+	r = lab_open(lab, &st, NULL);
+	if (r < 0)
+		return r;
+	r = lab_node_find(lab, st, node, ret_index, ret_pidfd);
+	if (r < 0)
+		return r;
 	if (ret_st)
 		*ret_st = TAKE_PTR(st);
 	return 0;
 }
 
-int lab_daemon_start(const char *lab, const char *node, const char *name, char *const argv[],
-		     char *ret_name, size_t name_size)
+int lab_daemon_start(const char *lab, const char *node, const char *name, const char *user,
+		     char *const argv[], char *ret_name, size_t name_size)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 	_cleanup_close_ int pidfd = -EBADF;
@@ -450,6 +461,7 @@ int lab_daemon_start(const char *lab, const char *node, const char *name, char *
 		.node_pidfd = pidfd,
 		.setns_flags = ns_node_setns_flags(st->nodes[i].flags),
 		.env = env,
+		.user = user,
 	};
 	daemon_name(argv[0], base, sizeof(base));
 	return launch(&l, name, base, argv, ret_name, name_size);

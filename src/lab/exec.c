@@ -72,15 +72,14 @@ static struct ns_run_opts run_opts(const struct lab_node_env *e, const struct la
 	};
 }
 
-/* Whether `node` names a switch of lab `name` rather than a node: then `exec` runs in the
- * lab-root namespace, where every switch (bridge) and its ports are. */
-static bool is_switch(const char *name, const char *node)
+/* Whether `node`, which names no node of the lab (st), names a switch of lab `name`: then
+ * `exec` runs in the lab-root namespace, where every switch (bridge) and its ports are. */
+static bool is_switch(const char *name, const struct lab_state *st, const char *node)
 {
-	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
 	struct topo *t = NULL;
 	bool yes;
 
-	if (lab_state_load(name, &st) < 0 || lab_state_find_node(st, node) != TOPO_NONE)
+	if (lab_state_find_node(st, node) != TOPO_NONE)
 		return false;
 	if (lab_load_topology(name, &t) < 0)
 		return false;
@@ -89,21 +88,14 @@ static bool is_switch(const char *name, const char *node)
 	return yes;
 }
 
-/* The lab init's namespaces: lab-root's network (the switches), the lab's mounts (its /proc and
- * /sys) and PID namespace (the command ends with the lab). */
-static int exec_in_labroot(const char *name, const char *sw, char *const argv[],
+/* The lab init's namespaces (pidfd: the lab init): lab-root's network (the switches), the
+ * lab's mounts (its /proc and /sys) and PID namespace (the command ends with the lab). */
+static int exec_in_labroot(const char *name, int pidfd, const char *sw, char *const argv[],
 			   const struct lab_exec_io *io, int *exec_errno)
 {
-	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
-	_cleanup_close_ int pidfd = -EBADF;
 	struct lab_node_env e;
 	int r;
 
-	r = lab_state_load(name, &st);
-	if (r >= 0)
-		r = lab_state_check_alive(st, &pidfd);
-	if (r < 0)
-		return log_error_errno(-ESRCH, "lab '%s' is not running", name);
 	lab_node_env_init(&e, name, sw, NS_NODE_HOST_TREE); /* a switch has no root */
 	if (io && io->root)
 		io->root->kind = NULL;
@@ -122,14 +114,18 @@ int lab_exec_io(const char *name, const char *node, char *const argv[],
 		const struct lab_exec_io *io, int *exec_errno)
 {
 	_cleanup_(lab_state_freep) struct lab_state *st = NULL;
-	_cleanup_close_ int pidfd = -EBADF;
+	_cleanup_close_ int pidfd = -EBADF, init_pidfd = -EBADF;
 	struct lab_node_env e;
 	size_t i;
 	int r;
 
-	if (is_switch(name, node))
-		return exec_in_labroot(name, node, argv, io, exec_errno);
-	r = lab_node_open(name, node, &st, &i, &pidfd);
+	/* The state once, for the node or the switch alike. */
+	r = lab_open(name, &st, &init_pidfd);
+	if (r < 0)
+		return r;
+	if (is_switch(name, st, node))
+		return exec_in_labroot(name, init_pidfd, node, argv, io, exec_errno);
+	r = lab_node_find(name, st, node, &i, &pidfd);
 	if (r < 0)
 		return r;
 	lab_node_env_init(&e, name, node, st->nodes[i].flags);

@@ -261,6 +261,10 @@ int lab_node_interfaces(const struct lab_state *st, size_t node, struct lab_ifin
  * NULL; *ret_st (free with lab_state_free) and *ret_pidfd belong to the caller. */
 int lab_node_open(const char *lab, const char *node, struct lab_state **ret_st, size_t *ret_index,
 		  int *ret_pidfd);
+/* lab_node_open()'s second half, in a state already opened (lab_open()): finds `node` and opens
+ * its pidfd, with the same messages and errors. Out-params may be NULL. */
+int lab_node_find(const char *lab, const struct lab_state *st, const char *node,
+		  size_t *ret_index, int *ret_pidfd);
 
 /* Daemon names: [A-Za-z0-9_.-], at most 63 bytes, not starting with '.' or '-'. */
 bool lab_daemon_name_valid(const char *name);
@@ -272,10 +276,13 @@ bool lab_daemon_name_valid(const char *name);
 uint64_t lab_log_max_bytes(void);
 
 /* Starts argv (no shell) as a daemon in node, named `name` or, when NULL, after argv[0]
- * (NAME, NAME-2... the first free). Output to NETLAB_DIR/NODE/NAME.log (appended), pid and
- * start time in NAME.pid. ret_name (may be NULL) gets the name. -EEXIST: `name` runs already. */
-int lab_daemon_start(const char *lab, const char *node, const char *name, char *const argv[],
-		     char *ret_name, size_t name_size);
+ * (NAME, NAME-2... the first free), as `user` (USER[:GROUP], names looked up in the node's own
+ * /etc/passwd and /etc/group as for a `start` statement's user=; NULL: an image's User, else
+ * root). Output to NETLAB_DIR/NODE/NAME.log (appended), pid and start time in NAME.pid.
+ * ret_name (may be NULL) gets the name. -EEXIST: `name` runs already; an unknown user: what
+ * lab_node_user_resolve() returns (logged). */
+int lab_daemon_start(const char *lab, const char *node, const char *name, const char *user,
+		     char *const argv[], char *ret_name, size_t name_size);
 
 /* SIGTERM to daemon `name` of node (identity checked through its pid file), SIGKILL when it has
  * not exited after grace_ns, and waits for it to end. -ENOENT no such daemon, -ESRCH it had

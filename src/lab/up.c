@@ -231,6 +231,7 @@ static int prepare_specs(struct lab_up_ctx *u)
 		if (u->fs->lower[i]) {
 			u->specs[i].rootfs_lower = u->fs->lower[i];
 			u->specs[i].rootfs_tmp = u->rootfs_tmp;
+			u->specs[i].workdir = u->fs->image[i] ? u->fs->image[i]->workdir : NULL;
 			if (t->nodes[i].rootfs && streq(t->nodes[i].rootfs, TOPO_ROOTFS_HOST_COW))
 				u->specs[i].flags |= NS_NODE_HOST_COW;
 		} else {
@@ -660,8 +661,9 @@ static int write_state(struct lab_up_ctx *u)
 		return r;
 	/* A topology given as text (libnetlab's netlab_topo_parse) has a name, not a file (no
 	 * directory either): resolving that name against our working directory would record a
-	 * file that has nothing to do with the lab, or a bare name that looks like one. */
-	st.file = !t->dir ? NULL : realpath(t->file, abs) ? abs : t->file;
+	 * file that has nothing to do with the lab, or a bare name that looks like one. Nor has
+	 * one read from a pipe (/dev/stdin): it cannot be read again. */
+	st.file = !t->dir || t->no_file ? NULL : realpath(t->file, abs) ? abs : t->file;
 	st.created = (uint64_t)time(NULL);
 	st.n_nodes = t->n_nodes;
 	st.nodes = calloc(t->n_nodes ? t->n_nodes : 1, sizeof(*st.nodes));

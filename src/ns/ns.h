@@ -63,6 +63,9 @@ struct ns_node_spec {
 	 * namespace only, the tmpfs of its upper layer. */
 	const char *rootfs_lower;
 	const char *rootfs_tmp;
+	/* With a root of its own: an image's WorkingDir (absolute), made in the upper layer when
+	 * the image lacks it (NULL: none). */
+	const char *workdir;
 };
 
 /* What a node looks like from `up`. */

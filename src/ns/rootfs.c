@@ -453,7 +453,28 @@ static int make_overlay(const struct ns_node_spec *spec, char *root, size_t root
 	return 0;
 }
 
-int ns_rootfs_setup(const struct ns_node_spec *spec, char *msg, size_t size)
+/*
+ * An image's WorkingDir that the image lacks is made, as Docker makes it when it creates the
+ * container: 0755 whatever the umask, root's (the node's root, in a rootless lab too), and only
+ * in the node's upper layer: never on the host or in the store. After the node's own mounts, as
+ * runc makes it, so that a mount on the way is where it lands. One that is there stays as it is
+ * (its mode is the image's); one that cannot be a directory (a file on the way) fails the node,
+ * as it fails `docker create`.
+ */
+static int make_workdir(const struct ns_node_spec *spec, int rootfd, char *msg, size_t size)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (!spec->workdir)
+		return 0;
+	r = make_in_root(rootfd, spec->workdir, false, &fd);
+	if (r < 0)
+		return ns_fail(msg, size, r, "making the image's WorkingDir '%s'", spec->workdir);
+	return 0;
+}
+
+static int rootfs_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 {
 	_cleanup_close_ int rootfd = -EBADF;
 	char root[4200];
@@ -488,6 +509,9 @@ int ns_rootfs_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 	r = user_mounts(spec, rootfd, msg, size);
 	if (r < 0)
 		return r;
+	r = make_workdir(spec, rootfd, msg, size);
+	if (r < 0)
+		return r;
 
 	/* pivot_root(".", "."): the old root ends up on top of the new one and is detached at
 	 * once; nothing of the host's tree stays reachable from the node. */
@@ -500,4 +524,16 @@ int ns_rootfs_setup(const struct ns_node_spec *spec, char *msg, size_t size)
 	if (chdir("/") < 0)
 		return ns_fail(msg, size, negative_errno(), "chdir /");
 	return 0;
+}
+
+int ns_rootfs_setup(const struct ns_node_spec *spec, char *msg, size_t size)
+{
+	/* What is made here has the modes it asks for, whatever the umask of whoever ran `up`:
+	 * under 077, the upper layer's directory, which gives the node's / its mode, would shut
+	 * every user but root out of the whole tree. */
+	mode_t old = umask(022);
+	int r = rootfs_setup(spec, msg, size);
+
+	umask(old);
+	return r;
 }

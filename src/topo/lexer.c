@@ -203,7 +203,7 @@ int lexer_heredoc(struct lexer *lx, const char *tag, struct topo_pos at, unsigne
  * image, /dev/zero) from eating memory. */
 #define TOPO_FILE_MAX (256u * 1024 * 1024)
 
-int topo_read_file(const char *path, char **ret, size_t *ret_len)
+int topo_read_file(const char *path, char **ret, size_t *ret_len, bool *ret_regular)
 {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
@@ -244,5 +244,7 @@ int topo_read_file(const char *path, char **ret, size_t *ret_len)
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;
+	if (ret_regular)
+		*ret_regular = S_ISREG(st.st_mode);
 	return 0;
 }

@@ -1801,26 +1801,35 @@ static int check_user_part(struct parser *p, const struct token *tk, const char 
 	return 0;
 }
 
-/* user=USER[:GROUP] of an `exec` or `start` (v: the value, vlen bytes). */
-static int parse_cmd_user(struct parser *p, const struct token *tk, const char *v, size_t vlen,
-			  struct topo_cmd *c)
+/* user=USER[:GROUP] of an `exec` or `start` (raw: the value, rawlen bytes). %NODE% stands for
+ * the node's name here as in the command (`exec r[1..3] user=%NODE% ...`); what it gives is
+ * checked. */
+static int parse_cmd_user(struct parser *p, const struct token *tk, const char *raw,
+			  size_t rawlen, struct topo_cmd *c)
 {
-	const char *colon = memchr(v, ':', vlen);
-	size_t ulen = colon ? (size_t)(colon - v) : vlen;
+	_cleanup_free_ char *v = NULL;
+	const char *colon;
+	size_t vlen, ulen;
 	int r;
 
 	if (c->user)
 		return fail(p, tk, "user= is given twice (first at column %u)", c->user_pos.col);
-	if (vlen == 0)
+	if (rawlen == 0)
 		return fail(p, tk, "'user=' needs a value: user=USER[:GROUP]");
+	v = substitute_node(raw, rawlen, p->t->nodes[c->node].name);
+	if (!v)
+		return -ENOMEM;
+	vlen = strlen(v);
+	colon = memchr(v, ':', vlen);
+	ulen = colon ? (size_t)(colon - v) : vlen;
 	r = check_user_part(p, tk, v, ulen, "user");
 	if (r >= 0 && colon)
 		r = check_user_part(p, tk, colon + 1, vlen - ulen - 1, "group");
 	if (r < 0)
 		return r;
-	c->user = strndup(v, vlen);
+	c->user = TAKE_PTR(v);
 	c->user_pos = tk->pos;
-	return c->user ? 0 : -ENOMEM;
+	return 0;
 }
 
 /* The options of `exec` and `start`, before the command: one table, read by the parser. A word
@@ -1975,7 +1984,7 @@ static int file_text_from(struct parser *p, const struct topo_file *f, const str
 	size_t len;
 	int r;
 
-	r = topo_read_file(f->from, &text, &len);
+	r = topo_read_file(f->from, &text, &len, NULL);
 	if (r < 0)
 		return fail(p, from_tk, "cannot read '%s': %s", f->from, strerror(-r));
 	if (len > 0 && text[len - 1] != '\n') {

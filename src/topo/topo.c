@@ -133,14 +133,23 @@ static char *dir_of(const char *path)
 	return d;
 }
 
+/* Whether dir is top or below it (both absolute). */
+static bool dir_under(const char *dir, const char *top)
+{
+	size_t n = strlen(top);
+
+	return strncmp(dir, top, n) == 0 && (dir[n] == '\0' || dir[n] == '/');
+}
+
 int topo_parse_file(const char *path, struct topo **ret, struct topo_error *err)
 {
 	_cleanup_free_ char *buf = NULL, *dir = NULL;
 	struct topo_src src = {.name = path};
 	size_t len = 0;
+	bool regular;
 	int r;
 
-	r = topo_read_file(path, &buf, &len);
+	r = topo_read_file(path, &buf, &len, &regular);
 	if (r < 0) {
 		topo_fail(err, &src, (struct topo_pos){0, 0}, 0, "cannot read '%s': %s", path,
 			  strerror(-r));
@@ -149,7 +158,20 @@ int topo_parse_file(const char *path, struct topo **ret, struct topo_error *err)
 	dir = dir_of(path);
 	if (!dir)
 		return -ENOMEM;
-	return topo_parse_string_in(path, dir, buf, len, ret, err);
+	/* What a pipe says (<(...)), or what is read through /dev/stdin or /proc/PID/fd/N even
+	 * when fd 0 is a file, is text given on stdin: /dev and /dev/fd are no place for the
+	 * relative paths in it. */
+	bool no_file = !regular || dir_under(dir, "/dev") || dir_under(dir, "/proc");
+	if (no_file) {
+		free(dir);
+		dir = getcwd(NULL, 0);
+		if (!dir)
+			return -ENOMEM;
+	}
+	r = topo_parse_string_in(path, dir, buf, len, ret, err);
+	if (r >= 0)
+		(*ret)->no_file = no_file;
+	return r;
 }
 
 /* A here-document tag that is no line of text. */

@@ -277,6 +277,10 @@ struct topo {
 	size_t source_len;
 	char *dir;   /* the file's directory, absolute: relative paths in the file are taken from
 			here (NULL for a topology given as text: then they are an error) */
+	/* Read from a file that is not a regular one (a pipe, bash's <(...)) or through /dev or
+	 * /proc (/dev/stdin, /dev/fd/N): it cannot be read again, so a lab records none (as for
+	 * text), and dir is the working directory, not /dev's. */
+	bool no_file;
 	char *lab;   /* `lab NAME`, else the file name without .conf */
 	bool has_pool6, has_lo4, has_lo6;
 	struct topo_addr pool4, pool6, loopback4, loopback6;
@@ -357,8 +361,9 @@ int topo_error_format(const struct topo_error *err, char *buf, size_t size);
 char *topo_self_contained(const struct topo *t, const char *text, size_t len, size_t *ret_len);
 
 /* Reads a whole file (as topo_parse_file() does, with its size limit) into a malloc'd,
- * NUL-terminated buffer. -errno (-EFBIG, -EISDIR, ...). */
-int topo_read_file(const char *path, char **ret, size_t *ret_len);
+ * NUL-terminated buffer; ret_regular (may be NULL) says whether it was a regular file (after
+ * symlinks: /dev/stdin is what fd 0 is). -errno (-EFBIG, -EISDIR, ...). */
+int topo_read_file(const char *path, char **ret, size_t *ret_len, bool *ret_regular);
 
 /* Look-ups by name; TOPO_NONE when there is no such one. */
 size_t topo_find_node(const struct topo *t, const char *name);

@@ -3,7 +3,8 @@
 # a container tool: a root file system directory, a tarball of it, an OCI layout of two layers
 # (the second with a whiteout and an opaque directory, and a config with Env, WorkingDir,
 # Entrypoint and Cmd), the same as an oci-archive and as a docker-archive, and as an OCI layout
-# whose config has User bird. Built once and kept
+# whose config has User bird (oci-user; oci-nowd: with a WorkingDir the image lacks). Built once
+# and kept
 # under $IMG_CACHE, keyed by the busybox binary and this file, so later runs only check them.
 
 IMG_CACHE=${NETLAB_TEST_IMAGES:-/var/cache/netlab-test}
@@ -19,6 +20,18 @@ _blob() {
 	h=$(_sha "$1")
 	mv "$1" "$3/blobs/sha256/$h"
 	printf '%s' "$h"
+}
+
+# _variant NAME SED: $d/NAME, a copy of the OCI layout $oci whose config is the one kept
+# ($w/config.keep) edited by SED (_build_images' locals: d, w, oci, cfg, man).
+_variant() {
+	local v=$d/$1 c m
+	cp -a "$oci" "$v"
+	sed "$2" "$w/config.keep" >"$w/cfg-$1.json"
+	c=$(_blob "$w/cfg-$1.json" x "$v")
+	sed "s/$cfg/$c/" "$v/blobs/sha256/$man" >"$w/man-$1.json"
+	m=$(_blob "$w/man-$1.json" x "$v")
+	sed -i "s/$man/$m/" "$v/index.json"
 }
 
 _build_images() {
@@ -88,22 +101,11 @@ _build_images() {
 	_tar "$dk" "$d/docker-archive.tar"
 
 	# An image for another architecture, and a corrupt archive.
-	local other=$d/oci-other
-	cp -a "$oci" "$other"
-	sed 's/"architecture":"[a-z0-9]*"/"architecture":"s390x"/' "$w/config.keep" >"$w/cfg-other.json"
-	local cfg2 man2
-	cfg2=$(_blob "$w/cfg-other.json" x "$other")
-	sed "s/$cfg/$cfg2/" "$other/blobs/sha256/$man" >"$w/man-other.json"
-	man2=$(_blob "$w/man-other.json" x "$other")
-	sed -i "s/$man/$man2/" "$other/index.json"
+	_variant oci-other 's/"architecture":"[a-z0-9]*"/"architecture":"s390x"/'
 	# The same image run as a user of its own (the config's User names an /etc/passwd entry).
-	local usr=$d/oci-user cfg3 man3
-	cp -a "$oci" "$usr"
-	sed 's/"WorkingDir"/"User":"bird","WorkingDir"/' "$w/config.keep" >"$w/cfg-user.json"
-	cfg3=$(_blob "$w/cfg-user.json" x "$usr")
-	sed "s/$cfg/$cfg3/" "$usr/blobs/sha256/$man" >"$w/man-user.json"
-	man3=$(_blob "$w/man-user.json" x "$usr")
-	sed -i "s/$man/$man3/" "$usr/index.json"
+	_variant oci-user 's/"WorkingDir"/"User":"bird","WorkingDir"/'
+	# Run as bird in a WorkingDir the image lacks, below a directory it lacks too.
+	_variant oci-nowd 's#"WorkingDir":"/srv"#"User":"bird","WorkingDir":"/home/bird/work"#'
 	head -c 3000 "$d/rootfs.tar" >"$d/corrupt.tar"
 	dd if=/dev/urandom bs=1k count=4 2>/dev/null >>"$d/corrupt.tar"
 

@@ -2,7 +2,7 @@
 # Named daemons (`start` statements, netlab start/stop/logs) and `file` statements.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 25
+plan 30
 snapshot before
 
 LAB=t-daemons-$$
@@ -50,6 +50,17 @@ ok "stop: SIGTERM, waited for" "$NETLAB" stop -l "$LAB" h ticker
 ok "... the process is gone" sh -c "! test -e /proc/$pid || grep -q '^State:.*Z' /proc/$pid/status"
 ok "... its pid file is gone, its log stays" sh -c "test ! -e '$RUN_DIR/$LAB/h/ticker.pid' && test -s '$RUN_DIR/$LAB/h/ticker.log'"
 is "stop of a daemon that is not there: status 1" "1" "$("$NETLAB" stop -l "$LAB" h ticker 2>/dev/null; echo $?)"
+# -u as exec -u has it and the start statement's user=: names from the node's /etc/passwd.
+uid_of() { stat -c %u "/proc/$(cut -d' ' -f1 "$RUN_DIR/$LAB/h/$1.pid")"; }
+ok "start -u USER (before NODE)" "$NETLAB" start -l "$LAB" -u nobody h --name asnobody sleep 1000
+is "... runs the daemon as that user" "$(id -u nobody)" "$(uid_of asnobody)"
+ok "start NODE --name N --user=USER:GROUP (after NODE)" \
+	"$NETLAB" start -l "$LAB" h --name asgroup --user=nobody:"$(id -gn nobody)" sleep 1000
+is "... runs it as that user and group" "$(id -u nobody) $(id -g nobody)" \
+	"$(stat -c '%u %g' "/proc/$(cut -d' ' -f1 "$RUN_DIR/$LAB/h/asgroup.pid")")"
+rc=0; "$NETLAB" start -l "$LAB" h -u nosuch-$$ --name nosuch sleep 1000 2>"$TMP/nosuch.err" || rc=$?
+ok "start -u with an unknown user: status 1, named, nothing started" sh -c \
+	"[ $rc = 1 ] && grep -q \"user 'nosuch-$$'\" '$TMP/nosuch.err' && test ! -e '$RUN_DIR/$LAB/h/nosuch.pid'"
 # A daemon that ignores SIGTERM is killed after the grace period.
 "$NETLAB" start -l "$LAB" h --name stubborn sh -c 'trap "" TERM; echo ready; while :; do sleep 0.05; done' >/dev/null
 ok "the stubborn daemon is ready" \

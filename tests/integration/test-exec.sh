@@ -4,7 +4,7 @@
 # run at up; mounts are private to their node.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 27
+plan 32
 snapshot before
 
 LAB=t-exec-$$
@@ -25,15 +25,17 @@ ok "up (with exec, start and mount statements)" "$NETLAB" up -l "$LAB" "$TMP/exe
 x() { "$NETLAB" exec -l "$LAB" "$@"; }
 is "exit status 0" "0" "$(x a true; echo $?)"
 # What the CLI's exec looks at (strace, leaks unchecked: LeakSanitizer cannot run traced). It is
-# single-threaded and says so, rather than count its threads in /proc on every exec; and a node
-# with the host's tree has no image defaults to read (the state says so).
+# single-threaded and says so, rather than count its threads in /proc on every exec; a node
+# with the host's tree has no image defaults to read (the state says so); and the state is
+# loaded once, for a node as for a switch.
 if command -v strace >/dev/null; then
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=%file \
 		-o "$TMP/exec.strace" "$NETLAB" exec -l "$LAB" a true
 	is "exec does not count its threads in /proc" "" "$(grep -o '/proc/self/task' "$TMP/exec.strace")"
 	is "nor look for image defaults in a plain node" "" "$(grep -o "/$LAB/a/image" "$TMP/exec.strace")"
+	is "and reads the lab's state once" "1" "$(grep -c '"state"' "$TMP/exec.strace")"
 else
-	for i in 1 2; do _n=$((_n + 1)); echo "ok $_n # SKIP strace is not installed"; done
+	for i in 1 2 3; do _n=$((_n + 1)); echo "ok $_n # SKIP strace is not installed"; done
 fi
 is "exit status is the command's" "7" "$(x a sh -c 'exit 7'; echo $?)"
 is "127 when the command does not exist" "127" "$(x a /nonexistent/cmd 2>/dev/null; echo $?)"
@@ -94,6 +96,21 @@ for p in $hostpids; do
 done
 ok "the background daemon is gone after down" $gone
 is "exec into a lab that is down fails with 125" "125" "$(x a true 2>/dev/null; echo $?)"
+
+# %NODE% stands for the node's name in user= as in the command: nodes named after users of the
+# host (they have the host's /etc/passwd) run as their namesakes.
+cat >"$TMP/user.conf" <<'CONF'
+node nobody daemon
+exec nobody user=%NODE% sh -c 'echo "%NODE% runs as $(id -un)"'
+start daemon user=%NODE%:%NODE% sleep 100000
+CONF
+ok "up: exec and start statements with user=%NODE%" \
+	sh -c "'$NETLAB' up -l '$LAB' '$TMP/user.conf' >'$TMP/user.out'"
+is "exec user=%NODE%: as the node's namesake" "nobody runs as nobody" "$(grep 'runs as' "$TMP/user.out")"
+is "start user=%NODE%:%NODE%: as the node's namesake, user and group" \
+	"$(id -u daemon) $(getent group daemon | cut -d: -f3)" \
+	"$(stat -c '%u %g' "/proc/$(cut -d' ' -f1 "$RUN_DIR/$LAB/daemon/sleep.pid")")"
+ok "down" "$NETLAB" down "$LAB"
 ok "nothing of the lab is left in $RUN_DIR" test ! -e "$RUN_DIR/$LAB"
 host_unchanged
 done_testing

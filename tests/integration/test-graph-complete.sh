@@ -3,7 +3,7 @@
 # netlab for (netlab complete ...), then the bash completion script itself.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 32
+plan 34
 snapshot before
 L=t-graph-$$
 track_lab "$L"
@@ -61,6 +61,8 @@ is "bash: after run's --, options are the command's" "" "$(complete_bash "netlab
 is "bash: after wait's cmd --, options are the command's" "" \
 	"$(complete_bash "netlab wait -l $L r1 cmd -- t-nocmd --")"
 is "bash: the command given to start has its own options" "" "$(complete_bash "netlab start -l $L r1 t-nocmd --")"
+is "bash: start -u USER: its value skipped, then node names" "h1 h2 h3" "$(complete_bash "netlab start -l $L -u nobody h")"
+is "bash: after start's NODE -u, its value: no command names" "" "$(complete_bash "netlab start -l $L r1 -u ")"
 # With bash-completion, through its _command_offset: ls's own options, past a --lab=LAB that
 # bash splits into three words.
 BASH_COMPLETION=${BASH_COMPLETION:-/usr/share/bash-completion/bash_completion}

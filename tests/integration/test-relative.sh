@@ -6,7 +6,7 @@
 # gone.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 11
+plan 18
 snapshot before
 
 L=t-rel-$$
@@ -44,5 +44,20 @@ printf 'node a\nmount a tmpfs /x\nfile a /x/f from nothere.conf\n' >"$TMP/bad.co
 res=$("$NETLAB" check "$TMP/bad.conf" 2>&1)
 is "a missing source is file:line:col" "$TMP/bad.conf:3:18: cannot read '$TMP/nothere.conf': No such file or directory" \
 	"$(printf '%s\n' "$res" | head -1)"
+
+# A topology read from a pipe (/dev/stdin, bash's <(...)) is text given on stdin: no file for
+# the lab to record (it cannot be read again), relative paths from the working directory, not
+# /dev's or /dev/fd's.
+ok "up /dev/stdin from the project's directory" \
+	sh -c "cd '$TMP/gone' && '$NETLAB' up -l '$L' /dev/stdin <lab.conf"
+is "a relative bind source, from the working directory" "shared" "$(x r1 cat /mnt/x)"
+is "start runs in the working directory" "$TMP/gone" "$(head -1 "$RUN_DIR/$L/r1/sh.log")"
+is "status --json: file null" "None" "$("$NETLAB" status "$L" --json |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["labs"][0]["file"])')"
+ok "status: file -" sh -c "'$NETLAB' status '$L' | grep -q '^lab $L: .*, file -\$'"
+ok "down" "$NETLAB" down "$L"
+# (/dev/fd/63 gives no default lab name: the text names its lab.)
+ok "up <(...) too: no file recorded" bash -c "cd '$TMP/gone' && '$NETLAB' up <(echo 'lab $L'; cat lab.conf) &&
+	'$NETLAB' status '$L' | grep -q '^lab $L: .*, file -\$' && '$NETLAB' down '$L'"
 host_unchanged
 done_testing

@@ -13,7 +13,7 @@ grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
 	skip_all "no overlayfs in this kernel"
 images_ready || skip_all "busybox-static (/bin/busybox, statically linked) is not installed"
 command -v python3 >/dev/null || skip_all "python3 not installed"
-plan 89
+plan 96
 snapshot before
 
 export NETLAB_IMAGE_DIR=$TMP/store
@@ -217,6 +217,23 @@ ok "wait cmd fails at once with the same message (exit $rc, $((SECONDS - start))
 	"[ $rc = 1 ] && [ $((SECONDS - start)) -lt 20 ] && grep -q \"user 'bird' (uid 101): cannot enter the working directory '/srv'\" '$TMP/cwd-wait.err'"
 is "wait cmd starts in the WorkingDir" "ok" \
 	"$("$NETLAB" wait -l "$L" -t 5s u cmd -- sh -c 'test "$(pwd)" = /srv' && echo ok)"
+ok "down" "$NETLAB" down "$L"
+
+# A WorkingDir the image lacks is made at up in the node's upper layer, as Docker makes it when
+# it creates the container: root's, 0755 whatever the umask, so the image's User enters it;
+# never on the host nor in the store.
+cat >"$TMP/nowd.conf" <<CONF
+node a image=oci:$IMG/oci-nowd cmd=none
+start a sh -c 'pwd >/tmp/start.pwd; exec sleep 100000'
+CONF
+ok "up with an image whose WorkingDir it lacks (umask 077)" \
+	sh -c "umask 077 && '$NETLAB' up -l '$L' '$TMP/nowd.conf'"
+is "exec starts in it, as the image's User" "/home/bird/work 101" "$("$NETLAB" exec -l "$L" a sh -c 'echo $(pwd) $(id -u)')"
+is "made root's and 0755, the missing parents too" "0 755|0 755|0 755" \
+	"$("$NETLAB" exec -l "$L" a stat -c '%u %a' /home/bird/work /home/bird /home | paste -sd'|')"
+ok "a start daemon starts in it" "$NETLAB" wait -l "$L" -t 10s a cmd -- grep -qx /home/bird/work /tmp/start.pwd
+ok "not on the host" test ! -e /home/bird/work
+is "nor in the store" "" "$(find "$NETLAB_IMAGE_DIR" -path '*/home/bird*')"
 ok "down" "$NETLAB" down "$L"
 
 # 5. Bad input: a clear message, exit status 1 (2 for a file that does not validate), nothing made.

@@ -8,7 +8,7 @@
 command -v zsh >/dev/null || skip_all "zsh not installed"
 zsh -fc 'zmodload zsh/zpty' 2>/dev/null || skip_all "zsh has no zsh/zpty module"
 require_root
-plan 26
+plan 28
 snapshot before
 L=t-zsh-$$
 L2=u-zsh-$$ # a second lab: no "only lab that is up" to fall back on
@@ -83,6 +83,8 @@ is "after exec's NODE, a command name" "yes" \
 is "after exec's NODE, options are the command's" "" "$(complete_zsh "netlab exec -l $L r1 t-nocmd -")"
 is "after run's --, options are the command's" "" "$(complete_zsh "netlab run lab1.conf -- t-nocmd --")"
 is "after start's --name, its value: no command names" "" "$(complete_zsh "netlab start -l $L r1 --name ")"
+is "start -u USER: its value skipped, then node names" "h1 h2 h3" "$(complete_zsh "netlab start -l $L -u nobody h")"
+is "after start's NODE -u, its value: no command names" "" "$(complete_zsh "netlab start -l $L r1 -u ")"
 is "wait's conditions after NODE (from netlab)" "reach route" "$(complete_zsh "netlab wait -l $L r1 r")"
 is "wait's conditions after NODE not" "reach route" "$(complete_zsh "netlab wait -l $L r1 not r")"
 is "link's operations after NODE:IF (from netlab)" "set show" "$(complete_zsh "netlab link -l $L r1:eth0 s")"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "topo.h"
@@ -270,6 +271,33 @@ static void test_directory_is_unreadable(void **state)
 	assert_string_equal(err.message, "cannot read '/': Is a directory");
 }
 
+/* A file read through a pipe (/dev/stdin, bash's <(...)) is text given on stdin: no file to
+ * record, relative paths from the working directory rather than /dev/fd's. */
+static void test_pipe_is_no_file(void **state)
+{
+	static const char text[] = "lab p\nnode a\nmount a bind data /mnt\n";
+	struct topo *t = NULL;
+	struct topo_error err = {0};
+	char path[64], *cwd = getcwd(NULL, 0), *src = NULL;
+	int fds[2];
+
+	(void)state;
+	assert_non_null(cwd);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fds[1]);
+	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
+	assert_int_equal(topo_parse_file(path, &t, &err), 0);
+	close(fds[0]);
+	assert_true(t->no_file);
+	assert_string_equal(t->dir, cwd);
+	assert_true(asprintf(&src, "%s/data", cwd) > 0);
+	assert_string_equal(t->mounts[0].src, src);
+	topo_free(t);
+	free(src);
+	free(cwd);
+}
+
 static void test_format(void **state)
 {
 	const char *text = "node r1 r2\n\tlink r1 -- r4   # typo\n";
@@ -333,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_file_outside_mount_plain_node),
 		cmocka_unit_test(test_control_char),
 		cmocka_unit_test(test_lab_from_file_name),
+		cmocka_unit_test(test_pipe_is_no_file),
 		cmocka_unit_test(test_malformed_range),
 		cmocka_unit_test(test_reversed_range),
 		cmocka_unit_test(test_range_too_long),

@@ -182,6 +182,30 @@ static void test_cmd_user(void **state)
 	expect_error("node a\nexec a user=0\n", 2, 14, "missing command after 'user=0'");
 }
 
+/* %NODE% stands for the node's name in user= as in the command, so one statement over a range
+ * runs each node's command as a user named after it; the name is checked once substituted. */
+static void test_cmd_user_node(void **state)
+{
+	struct topo *t = parse("node r[1..2] h1\n"
+			       "exec r[1..2] user=%NODE% id -u %NODE%\n"
+			       "start h1 ready=tcp:80 user=app-%NODE%:%NODE% web\n");
+	(void)state;
+	assert_int_equal(t->n_cmds, 3);
+	assert_string_equal(t->cmds[0].user, "r1");
+	assert_string_equal(t->cmds[0].command, "id -u r1");
+	assert_string_equal(t->cmds[1].user, "r2");
+	assert_string_equal(t->cmds[1].command, "id -u r2");
+	assert_string_equal(t->cmds[2].user, "app-h1:h1");
+	topo_free(t);
+
+	expect_error("node a\nexec a user=%NODE%/x id\n", 2, 8,
+		     "invalid user 'a/x': expected user=USER[:GROUP], each a name or a number");
+	expect_error("node abcdefghijklmnopqrstuvwxyz\n"
+		     "exec abcdefghijklmnopqrstuvwxyz user=%NODE%%NODE% id\n", 2, 33,
+		     "invalid user 'abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz': expected "
+		     "user=USER[:GROUP], each a name or a number");
+}
+
 static void test_unaddressed(void **state)
 {
 	struct topo *t = parse("pool fd00:1::/48\n"
@@ -229,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_start_ready),
 		cmocka_unit_test(test_cmd_user),
+		cmocka_unit_test(test_cmd_user_node),
 		cmocka_unit_test(test_unaddressed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

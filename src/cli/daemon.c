@@ -92,7 +92,7 @@ int verb_start(int argc, char **argv)
 		return cli_usage_error(USAGE_START,
 				       "'%s' is not a valid daemon name (letters, digits, '_', '-', "
 				       "'.')",
-				       name);
+				       ESCAPED(name));
 	if (!cli_check_root("start"))
 		return EXIT_FAIL;
 	int sel = cli_select_lab(lab, &chosen);

@@ -59,7 +59,7 @@ int verb_run(int argc, char **argv)
 	if (optind + 1 != sep)
 		return cli_usage_error(USAGE, "expected one topology file before '--'");
 	if (o.lab && !topo_name_valid(o.lab))
-		return cli_usage_error(USAGE, "'%s' is not a valid lab name", o.lab);
+		return cli_usage_error(USAGE, "'%s' is not a valid lab name", ESCAPED(o.lab));
 	o.argv = argv + sep + 1;
 
 	r = cli_load_topology(argv[optind], &t);

@@ -308,7 +308,7 @@ int verb_status(int argc, char **argv)
 	if (!lab && getenv("NETLAB_LAB") && getenv("NETLAB_LAB")[0])
 		lab = getenv("NETLAB_LAB");
 	if (lab && !topo_name_valid(lab))
-		return cli_usage_error(USAGE, "'%s' is not a valid lab name", lab);
+		return cli_usage_error(USAGE, "'%s' is not a valid lab name", ESCAPED(lab));
 	/* Reading another namespace's interfaces needs setns(). */
 	if (!cli_check_root("status"))
 		return EXIT_FAIL;

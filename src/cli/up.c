@@ -60,7 +60,7 @@ int verb_up(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error(USAGE, "expected one topology file");
 	if (o.lab && !topo_name_valid(o.lab))
-		return cli_usage_error(USAGE, "'%s' is not a valid lab name", o.lab);
+		return cli_usage_error(USAGE, "'%s' is not a valid lab name", ESCAPED(o.lab));
 
 	/* Validate before anything else, root or not: a bad file creates nothing. */
 	r = cli_load_topology(argv[optind], &t);

@@ -407,7 +407,7 @@ int lab_node_find(const char *lab, const struct lab_state *st, const char *node,
 
 	i = lab_state_find_node(st, node);
 	if (i == TOPO_NONE)
-		return log_error_errno(-ENOENT, "lab '%s' has no node '%s'", lab, node);
+		return log_error_errno(-ENOENT, "lab '%s' has no node '%s'", lab, ESCAPED(node));
 	r = lab_state_node_pidfd(st, i, &pidfd);
 	if (r < 0 && lab_went_down(lab, st) < 0)
 		return -ESRCH;
@@ -448,7 +448,7 @@ int lab_daemon_start(const char *lab, const char *node, const char *name, const 
 	int r;
 
 	if (name && !lab_daemon_name_valid(name))
-		return log_error_errno(-EINVAL, "'%s' is not a valid daemon name", name);
+		return log_error_errno(-EINVAL, "'%s' is not a valid daemon name", ESCAPED(name));
 	r = lab_node_open(lab, node, &st, &i, &pidfd);
 	if (r < 0)
 		return r;
@@ -512,7 +512,7 @@ int lab_daemon_stop(const char *lab, const char *node, const char *name, uint64_
 	int r;
 
 	if (!lab_daemon_name_valid(name))
-		return log_error_errno(-EINVAL, "'%s' is not a valid daemon name", name);
+		return log_error_errno(-EINVAL, "'%s' is not a valid daemon name", ESCAPED(name));
 	r = lab_node_open(lab, node, NULL, NULL, NULL);
 	if (r < 0)
 		return r;

@@ -73,7 +73,7 @@ int lh_find_iface(const struct lab_handle *lh, const char *owner, const char *if
 	size_t n = topo_find_node(t, owner), s = topo_find_switch(t, owner);
 
 	if (n == TOPO_NONE && s == TOPO_NONE)
-		return log_error_errno(-ENOENT, "lab '%s' has no node or switch '%s'", lh->lab, owner);
+		return log_error_errno(-ENOENT, "lab '%s' has no node or switch '%s'", lh->lab, ESCAPED(owner));
 	for (size_t i = 0; i < t->n_ifaces; i++) {
 		const struct topo_iface *f = &t->ifaces[i];
 		if (f->on_switch ? f->owner == s : f->owner == n)

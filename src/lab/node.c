@@ -112,7 +112,7 @@ int lab_node_stopstart(const char *lab, const char *node, bool stop)
 		goto out;
 	idx = topo_find_node(lh.t, node);
 	if (idx == TOPO_NONE) {
-		r = log_error_errno(-ENOENT, "lab '%s' has no node '%s'", lab, node);
+		r = log_error_errno(-ENOENT, "lab '%s' has no node '%s'", lab, ESCAPED(node));
 		goto out;
 	}
 	const struct topo_node *nd = &lh.t->nodes[idx];

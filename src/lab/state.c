@@ -1285,7 +1285,7 @@ int lab_select(const char *explicit_name, char **ret)
 	if (explicit_name || (env && env[0])) {
 		const char *n = explicit_name ? explicit_name : env;
 		if (!topo_name_valid(n)) {
-			log_error("'%s' is not a valid lab name", n);
+			log_error("'%s' is not a valid lab name", ESCAPED(n));
 			return -EINVAL;
 		}
 		*ret = strdup(n);

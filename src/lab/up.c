@@ -749,7 +749,7 @@ static int up_check(struct lab_up_ctx *u)
 	if (!u->daemon_names)
 		return log_error_errno(-ENOMEM, "Out of memory");
 	if (!topo_name_valid(u->lab))
-		return log_error_errno(-EINVAL, "'%s' is not a valid lab name", u->lab);
+		return log_error_errno(-EINVAL, "'%s' is not a valid lab name", ESCAPED(u->lab));
 	r = lab_impair_check(t);
 	if (r >= 0)
 		r = lab_cgroup_check(t);

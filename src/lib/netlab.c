@@ -299,7 +299,7 @@ EXPORT int netlab_up(const struct netlab_topo *t, const char *lab, char **errmsg
 	if (!t)
 		r = log_error_errno(-EINVAL, "netlab_up: no topology");
 	else if (lab && !topo_name_valid(lab))
-		r = log_error_errno(-EINVAL, "'%s' is not a valid lab name", lab);
+		r = log_error_errno(-EINVAL, "'%s' is not a valid lab name", ESCAPED(lab));
 	else
 		r = lab_up(t->t, &o);
 	return call_end(&c, r, errmsg);

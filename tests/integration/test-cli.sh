@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib-hard.sh"
 require_root
 id nobody >/dev/null 2>&1 || skip_all "no 'nobody' user to test unprivileged use"
-plan 25
+plan 27
 snapshot before
 
 A=t-cli-a-$$
@@ -36,6 +36,11 @@ is "exec without root fails with 125" "125" \
 
 ok "up takes its lab name from the file name" "$NETLAB" up "$TMP/$A.conf"
 ok "exec finds the only lab that is up" "$NETLAB" exec h1 ping -c1 -W2 -q h2
+# Names from the command line are quoted in messages: a control character escaped, one line.
+is "a lab name with a newline: one line, escaped" "netlab: 'x\\ny\\x1b' is not a valid lab name" \
+	"$("$NETLAB" down "$(printf 'x\ny\033')" 2>&1)"
+is "a node name with a newline: one line, escaped" "netlab: lab '$A' has no node 'h\\n1'" \
+	"$("$NETLAB" exec -l "$A" "$(printf 'h\n1')" true 2>&1)"
 ok "up -l gives a second lab of the same file" "$NETLAB" up "$TMP/$A.conf" -l "$B"
 is "with two labs up, exec needs a choice (125)" "125" "$("$NETLAB" exec h1 true 2>/dev/null; echo $?)"
 is "NETLAB_LAB chooses" "$B" "$(NETLAB_LAB=$B "$NETLAB" exec h1 sh -c 'basename $NETLAB_DIR')"

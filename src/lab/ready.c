@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -216,8 +218,40 @@ struct watched {
 	char log[LAB_PATH_MAX];
 };
 
+/* How long the report of a dead daemon waits for its log pump: the pump ends as soon as it
+ * has read the daemon's last words, unless a child of the daemon still holds its output. */
+#define PUMP_WAIT_NS (1000 * 1000000ull)
+
+/*
+ * Waits until the log pump of a daemon that has exited has written all it was given: the pump
+ * holds a lock on its log while it runs (logpump.c), and its end closes the log, which inotify
+ * reports (IN_CLOSE_WRITE). Without this, `up` could read the log before the pump had copied
+ * the daemon's message into it ("its log is empty"). At most PUMP_WAIT_NS.
+ */
+static void wait_log_pump(const char *log_path)
+{
+	_cleanup_close_ int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	_cleanup_close_ int fd = open(log_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	uint64_t end = now_ns() + PUMP_WAIT_NS;
+	char buf[4096];
+
+	/* The watch first, then the lock: a pump that ends in between still wakes us. */
+	if (in < 0 || fd < 0 || inotify_add_watch(in, log_path, IN_CLOSE_WRITE) < 0)
+		return;
+	while (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		uint64_t now = now_ns();
+		struct pollfd p = { .fd = in, .events = POLLIN };
+
+		if (now >= end || poll(&p, 1, (int)((end - now) / 1000000 + 1)) <= 0)
+			return;
+		while (read(in, buf, sizeof(buf)) > 0)
+			;
+	}
+}
+
 static int report_dead(const struct lab_up_ctx *c, const struct watched *w)
 {
+	wait_log_pump(w->log);
 	log_error("%s:%u: daemon '%s' in node '%s' exited during up", c->t->file, w->cmd->pos.line,
 		  w->name, c->t->nodes[w->cmd->node].name);
 	log_tail(w->log);

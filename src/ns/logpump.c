@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -56,6 +57,7 @@ static int rotate(const char *name)
 		    0600);
 	if (fd < 0)
 		return -errno;
+	flock(fd, LOCK_EX | LOCK_NB); /* the new file is the one to wait for (see below) */
 	if (dup2(fd, PUMP_LOG) < 0)
 		return -errno;
 	close(fd);
@@ -128,6 +130,12 @@ int ns_spawn_log_pump(int pidfd, int dirfd, const char *name, int log_fd, uint64
 		if (setns(pidfd, CLONE_NEWPID) < 0 &&
 		    setns(pidfd, CLONE_NEWPID | CLONE_NEWUSER) < 0)
 			_exit(errno);
+		/* While the pump runs, its log is locked: whoever reads the log of a daemon that
+		 * ended (up, to say why it died) waits for the lock, and so for the pump to have
+		 * written all the daemon said. Taken here, before the daemon starts, on the open
+		 * file the pump inherits; the caller's copy is closed once the daemon runs. Not
+		 * waited for: a pump of an earlier daemon of this name may hold it still. */
+		flock(log_fd, LOCK_EX | LOCK_NB);
 		pid_t pump_pid = fork();
 		if (pump_pid < 0)
 			_exit(errno);
